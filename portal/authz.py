@@ -1,0 +1,149 @@
+"""The one permission table, and the checks every view goes through.
+
+Access is denied by default: a view function that declares no permission answers 403,
+and tests/test_authz_matrix.py fails on it.
+"""
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, abort, request
+from flask_login import current_user
+
+from portal.extensions import login_manager
+from portal.models.users import Role, User
+
+
+class Permission(enum.StrEnum):
+    USERS_MANAGE = "users.manage"
+    AUDIT_VIEW = "audit.view"
+
+
+# Declarations that are not permissions of the table.
+PUBLIC = "public"  # anyone, signed in or not
+AUTHENTICATED = "authenticated"  # any signed-in, active account
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset({Permission.USERS_MANAGE, Permission.AUDIT_VIEW}),
+    Role.CENTRAL_DECISION_MAKER: frozenset(),
+    Role.LOCAL_DECISION_MAKER: frozenset(),
+    Role.CONTRIBUTOR: frozenset(),
+    Role.SECRETARIAT: frozenset(),
+    Role.EVALUATOR: frozenset(),
+    Role.OBSERVER: frozenset(),
+}
+
+# Roles whose rights hold only within one city, and roles that act only for their organisation.
+CITY_SCOPED_ROLES = frozenset({Role.LOCAL_DECISION_MAKER, Role.OBSERVER})
+CITY_REQUIRED_ROLES = frozenset({Role.LOCAL_DECISION_MAKER})
+ORGANIZATION_BOUND_ROLES = frozenset({Role.CONTRIBUTOR})
+
+# Flask's own static route serves only the vendored and project assets.
+PUBLIC_ENDPOINTS = frozenset({"static"})
+
+
+def can(
+    user: User,
+    permission: Permission,
+    *,
+    city_id: int | None = None,
+    organization_id: int | None = None,
+) -> bool:
+    """Whether `user` holds `permission`, for that city and organisation when given.
+
+    Without a city or organisation, the question is "anywhere": navigation asks it.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    for assignment in user.role_assignments:
+        if permission not in ROLE_PERMISSIONS[assignment.role]:
+            continue
+        if city_id is not None and assignment.city_id not in (None, city_id):
+            continue
+        if (
+            organization_id is not None
+            and assignment.role in ORGANIZATION_BOUND_ROLES
+            and user.organization_id != organization_id
+        ):
+            continue
+        return True
+    return False
+
+
+@dataclass(frozen=True)
+class CityScope:
+    """The cities in which a user holds a permission: all of them, or a set."""
+
+    all_cities: bool
+    city_ids: frozenset[int]
+
+    def allows(self, city_id: int | None) -> bool:
+        return self.all_cities or city_id in self.city_ids
+
+
+def city_scope(user: User, permission: Permission) -> CityScope:
+    ids: set[int] = set()
+    for assignment in user.role_assignments:
+        if permission not in ROLE_PERMISSIONS[assignment.role]:
+            continue
+        if assignment.city_id is None:
+            return CityScope(True, frozenset())
+        ids.add(assignment.city_id)
+    return CityScope(False, frozenset(ids))
+
+
+def require(permission: Permission | str) -> Callable:
+    """Declare the permission a view needs; the before-request hook enforces it."""
+
+    def decorate(view: Callable) -> Callable:
+        view.permission = permission
+        return view
+
+    return decorate
+
+
+public = require(PUBLIC)
+authenticated = require(AUTHENTICATED)
+
+
+def check(
+    permission: Permission,
+    *,
+    city_id: int | None = None,
+    organization_id: int | None = None,
+    hide: bool = False,
+) -> None:
+    """Abort unless the current user holds `permission` on that object.
+
+    `hide=True` answers 404 where the object's very existence must not leak.
+    """
+    if not can(current_user, permission, city_id=city_id, organization_id=organization_id):
+        abort(404 if hide else 403)
+
+
+def declared_permission(app: Flask, endpoint: str) -> str | None:
+    if endpoint in PUBLIC_ENDPOINTS:
+        return PUBLIC
+    view = app.view_functions.get(endpoint)
+    return getattr(view, "permission", None)
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def enforce_declared_permission():
+        if request.endpoint is None:
+            return None  # no route: the 404 handler answers
+        permission = declared_permission(app, request.endpoint)
+        if permission is None:
+            app.logger.error("route %s declares no permission: denied", request.endpoint)
+            abort(403)
+        if permission == PUBLIC:
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if permission == AUTHENTICATED:
+            return None
+        if not can(current_user, Permission(permission)):
+            abort(403)
+        return None

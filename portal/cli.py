@@ -1,0 +1,91 @@
+"""Flask commands: seeding, first account."""
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import AppGroup
+
+from portal.extensions import db
+from portal.models.organizations import Organization
+from portal.services import accounts, seeding
+from portal.services.errors import DomainError
+
+seed_cli = AppGroup("seed", help="Load reference and demo data.")
+users_cli = AppGroup("users", help="Manage accounts from the command line.")
+
+
+@seed_cli.command("reference")
+def seed_reference():
+    """The pilot cities and the programme's organisations."""
+    added = seeding.load_reference()
+    db.session.commit()
+    click.echo(f"reference data: {added}")
+
+
+@seed_cli.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when accounts already exist.")
+def seed_demo(if_empty: bool):
+    """Reference data and one demo account per role (idempotent)."""
+    if if_empty and not seeding.is_empty():
+        click.echo("demo data: the database already has accounts, nothing loaded")
+        return
+    added = seeding.load_demo()
+    db.session.commit()
+    click.echo(f"demo data: {added}")
+
+
+@seed_cli.command("accounts")
+def seed_accounts():
+    """Print the demo accounts and their password."""
+    from portal.labels import ROLE_LABELS
+    from seeds import demo
+
+    click.echo("")
+    click.echo("SDTN Portal: http://127.0.0.1:5000")
+    click.echo(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
+    for email, _name, organization, roles in demo.USERS:
+        described = ", ".join(
+            str(ROLE_LABELS[role]) + (f" ({city})" if city else "") for role, city in roles
+        )
+        click.echo(f"  {email:<28} {described} - {organization}")
+    click.echo("")
+
+
+@users_cli.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", "full_name", prompt="Full name")
+@click.option(
+    "--organization",
+    default="DUAT",
+    show_default=True,
+    help="Short name of the administrator's organisation (from `flask seed reference`).",
+)
+@click.password_option()
+def create_admin(email: str, full_name: str, organization: str, password: str):
+    """Create the first administrator account."""
+    org_id = db.session.scalar(
+        sa.select(Organization.id).where(Organization.short_name == organization)
+    )
+    if org_id is None:
+        raise click.ClickException(
+            f"no organisation '{organization}': run `flask seed reference` first"
+        )
+    try:
+        user = accounts.create_user(
+            None,
+            email=email,
+            full_name=full_name,
+            organization_id=org_id,
+            password=password,
+            grants=[accounts.RoleGrant(accounts.Role.ADMIN)],
+        )
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(f"administrator {user.email} created")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(users_cli)

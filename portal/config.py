@@ -1,0 +1,82 @@
+"""Settings from the environment, with safe defaults for the local demo."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+LANGUAGES = ("fr", "en")
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _secret_key(instance_path: Path, production: bool) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise ConfigError("SECRET_KEY must be set when PORTAL_ENV=production")
+    # The demo keeps one key across restarts so sessions survive a reload.
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def normalise_database_url(url: str) -> str:
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy needs the driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load(instance_path: str) -> dict:
+    """Build the Flask config mapping from the environment."""
+    path = Path(instance_path)
+    path.mkdir(parents=True, exist_ok=True)
+    env = os.environ.get("PORTAL_ENV", "development").strip().lower()
+    production = env == "production"
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{path / 'portal.sqlite3'}"
+    return {
+        "PORTAL_ENV": env,
+        "SECRET_KEY": _secret_key(path, production),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_NAME": "sdtn_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Secure cookies everywhere except plain-HTTP local development.
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        # The cookie outlives the idle limit so that the person is told why they were signed
+        # out; the idle limit itself is enforced on the server (portal/__init__.py).
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int("SESSION_MAX_HOURS", 12)),
+        "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024),
+        "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCKOUT_MINUTES": _int("LOGIN_LOCKOUT_MINUTES", 15),
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": "Africa/Casablanca",
+        "LANGUAGES": LANGUAGES,
+        "DISPLAY_TIMEZONE": "Africa/Casablanca",
+        "PAGE_SIZE": _int("PAGE_SIZE", 25),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+    }

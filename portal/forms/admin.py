@@ -1,0 +1,103 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from portal.labels import LANGUAGE_NAMES, ROLE_LABELS
+from portal.models.users import Role
+from portal.services.accounts import RoleGrant
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def grant_choices(cities) -> list[tuple[str, str]]:
+    """Every role an administrator can grant, city-scoped roles once per city."""
+    choices = []
+    for role in Role:
+        if role is Role.LOCAL_DECISION_MAKER:
+            choices += [(f"{role.value}:{c.id}", f"{ROLE_LABELS[role]} — {c.name}") for c in cities]
+        elif role is Role.OBSERVER:
+            choices.append((role.value, f"{ROLE_LABELS[role]} — " + str(_l("toutes les villes"))))
+            choices += [(f"{role.value}:{c.id}", f"{ROLE_LABELS[role]} — {c.name}") for c in cities]
+        else:
+            choices.append((role.value, str(ROLE_LABELS[role])))
+    return choices
+
+
+def parse_grant(value: str) -> RoleGrant:
+    role, _, city = value.partition(":")
+    return RoleGrant(Role(role), int(city) if city else None)
+
+
+def grant_value(grant: RoleGrant) -> str:
+    return grant.role.value if grant.city_id is None else f"{grant.role.value}:{grant.city_id}"
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(), Length(max=254)])
+    full_name = StringField(_l("Nom complet"), validators=[DataRequired(), Length(max=200)])
+    organization_id = SelectField(_l("Organisme"), coerce=int, validators=[DataRequired()])
+    preferred_language = SelectField(
+        _l("Langue"), choices=[(code, name) for code, name in LANGUAGE_NAMES.items()]
+    )
+    roles = CheckboxListField(_l("Rôles"))
+    password = PasswordField(_l("Mot de passe"), validators=[Length(max=256)])
+    confirm = PasswordField(
+        _l("Confirmer le mot de passe"),
+        validators=[
+            EqualTo("password", message=_l("Les deux mots de passe ne correspondent pas."))
+        ],
+    )
+    version = HiddenField()
+
+    def set_choices(self, organizations, cities, languages) -> None:
+        self.organization_id.choices = [(o.id, f"{o.name} ({o.short_name})") for o in organizations]
+        self.roles.choices = grant_choices(cities)
+        self.preferred_language.choices = [(code, LANGUAGE_NAMES[code]) for code in languages]
+
+    def grants(self) -> list[RoleGrant]:
+        return [parse_grant(value) for value in self.roles.data or []]
+
+
+class UserFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Recherche"), validators=[Optional(), Length(max=100)])
+    role = SelectField(_l("Rôle"), validators=[Optional()])
+    city = SelectField(_l("Ville"), validators=[Optional()])
+    organization = SelectField(_l("Organisme"), validators=[Optional()])
+    status = SelectField(
+        _l("État"),
+        choices=[("", _l("Tous")), ("active", _l("Actifs")), ("inactive", _l("Désactivés"))],
+        validators=[Optional()],
+    )
+
+    def set_choices(self, organizations, cities) -> None:
+        everyone = [("", str(_l("Tous")))]
+        self.role.choices = everyone + [(r.value, str(ROLE_LABELS[r])) for r in Role]
+        self.city.choices = everyone + [(str(c.id), c.name) for c in cities]
+        self.organization.choices = everyone + [(str(o.id), o.short_name) for o in organizations]
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    action = StringField(_l("Action"), validators=[Optional(), Length(max=64)])
+    actor = StringField(_l("Auteur"), validators=[Optional(), Length(max=254)])
+    object_type = StringField(_l("Type d'objet"), validators=[Optional(), Length(max=40)])
+    date_from = DateField(_l("Du"), validators=[Optional()])
+    date_to = DateField(_l("Au"), validators=[Optional()])

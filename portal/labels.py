@@ -1,0 +1,50 @@
+"""How enumerations read in the interface."""
+
+from flask_babel import lazy_gettext as _l
+
+from portal.models.organizations import OrganizationKind
+from portal.models.users import Role
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrateur"),
+    Role.CENTRAL_DECISION_MAKER: _l("Décideur central"),
+    Role.LOCAL_DECISION_MAKER: _l("Décideur local"),
+    Role.CONTRIBUTOR: _l("Contributeur"),
+    Role.SECRETARIAT: _l("Secrétariat"),
+    Role.EVALUATOR: _l("Évaluateur"),
+    Role.OBSERVER: _l("Observateur"),
+}
+
+ROLE_DESCRIPTIONS = {
+    Role.ADMIN: _l("Gère les comptes, les organismes, les villes et les règles de rappel."),
+    Role.CENTRAL_DECISION_MAKER: _l(
+        "Donne l'approbation finale des jalons et suit l'ensemble du programme."
+    ),
+    Role.LOCAL_DECISION_MAKER: _l(
+        "Approuve en premier niveau et valide les engagements dans sa ville."
+    ),
+    Role.CONTRIBUTOR: _l(
+        "Met à jour les jalons et engagements de son organisme, avec les justificatifs."
+    ),
+    Role.SECRETARIAT: _l(
+        "Anime la structure des plans et conduit les évaluations des appels d'offres."
+    ),
+    Role.EVALUATOR: _l(
+        "Déclare l'absence de conflit d'intérêts et note les offres en toute indépendance."
+    ),
+    Role.OBSERVER: _l("Consulte le programme en lecture seule."),
+}
+
+ORGANIZATION_KIND_LABELS = {
+    OrganizationKind.MINISTRY: _l("Ministère"),
+    OrganizationKind.URBAN_AGENCY: _l("Agence urbaine"),
+    OrganizationKind.COMMUNE: _l("Commune"),
+    OrganizationKind.UTILITY: _l("Régie de distribution"),
+    OrganizationKind.TELECOM_OPERATOR: _l("Opérateur télécom"),
+    OrganizationKind.REGULATOR: _l("Régulateur"),
+    OrganizationKind.CONSULTANT: _l("Bureau d'études"),
+    OrganizationKind.PROVIDER: _l("Prestataire"),
+}
+
+LANGUAGE_NAMES = {"fr": "Français", "en": "English", "ar": "العربية"}
+RTL_LANGUAGES = frozenset({"ar"})

@@ -1,0 +1,382 @@
+"""Accounts: sign-in with lockout, passwords, and the administration of users and roles."""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import flag_modified
+
+from portal.authz import CITY_REQUIRED_ROLES, CITY_SCOPED_ROLES
+from portal.extensions import db
+from portal.models.organizations import City, Organization
+from portal.models.users import Role, RoleAssignment, User, new_session_token
+from portal.services import audit
+from portal.services.errors import InvalidInput, NotAllowed, StaleObject
+
+MIN_PASSWORD_LENGTH = 12
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _hasher() -> PasswordHasher:
+    # Tests use cheap parameters; production keeps argon2-cffi's argon2id defaults.
+    params = current_app.config.get("ARGON2_PARAMETERS") or {}
+    return PasswordHasher(**params)
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    try:
+        return _hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_password_policy(password: str, email: str = "", field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            _l(
+                "Le mot de passe doit contenir au moins %(n)d caractères.",
+                n=MIN_PASSWORD_LENGTH,
+            ),
+            field=field,
+        )
+    if email and password.strip().lower() == normalise_email(email):
+        raise InvalidInput(
+            _l("Le mot de passe ne peut pas être votre adresse e-mail."), field=field
+        )
+
+
+# --- Sign-in ---------------------------------------------------------------------------
+
+
+class InvalidCredentials(NotAllowed):
+    def __init__(self):
+        super().__init__(_l("Adresse e-mail ou mot de passe incorrect."))
+
+
+class AccountLocked(NotAllowed):
+    def __init__(self, minutes: int):
+        super().__init__(
+            _l(
+                "Trop de tentatives infructueuses : ce compte est verrouillé. "
+                "Réessayez dans %(minutes)d minute(s).",
+                minutes=minutes,
+            )
+        )
+        self.minutes = minutes
+
+
+class AccountInactive(NotAllowed):
+    def __init__(self):
+        super().__init__(
+            _l("Ce compte est désactivé. Adressez-vous à l'administrateur du portail.")
+        )
+
+
+def _minutes_left(until: datetime, now: datetime) -> int:
+    return max(1, -(-int((until - now).total_seconds()) // 60))
+
+
+def authenticate(email: str, password: str, *, now: datetime, ip: str | None = None) -> User:
+    """Return the user whose credentials these are, or raise; failures are counted in the
+    database so that the lockout holds across server processes. The caller commits either way."""
+    email = normalise_email(email)
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        audit.record(user, "login.refused_locked", obj=user, ip=ip, now=now)
+        raise AccountLocked(_minutes_left(user.locked_until, now))
+    if user is None or not verify_password(user, password):
+        audit.record(user, "login.failure", obj=user, actor_label=email, ip=ip, now=now)
+        if user is not None:
+            _count_failure(user, now=now, ip=ip)
+        raise InvalidCredentials()
+    if not user.active:
+        audit.record(user, "login.refused_inactive", obj=user, ip=ip, now=now)
+        raise AccountInactive()
+    # Reset without bumping the row version: a sign-in is not an edit of the account.
+    db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id)
+        .values(failed_login_count=0, locked_until=None, last_login_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(user)
+    if _hasher().check_needs_rehash(user.password_hash):
+        _set_password_hash(user, hash_password(password))
+    audit.record(user, "login.success", obj=user, ip=ip, now=now)
+    return user
+
+
+def _count_failure(user: User, *, now: datetime, ip: str | None) -> None:
+    # One atomic UPDATE: two processes failing at once both count.
+    count = db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id)
+        .values(failed_login_count=User.failed_login_count + 1)
+        .returning(User.failed_login_count)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    config = current_app.config
+    if count >= config["LOGIN_MAX_FAILURES"]:
+        until = now + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+        db.session.execute(
+            sa.update(User)
+            .where(User.id == user.id)
+            .values(failed_login_count=0, locked_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        audit.record(
+            user,
+            "login.locked",
+            obj=user,
+            details={"failures": count, "locked_until": until.isoformat()},
+            ip=ip,
+            now=now,
+        )
+    db.session.expire(user)
+
+
+def _set_password_hash(user: User, password_hash: str) -> None:
+    db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id)
+        .values(password_hash=password_hash)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(user)
+
+
+def change_own_password(user: User, current: str, new: str, *, ip: str | None = None) -> None:
+    if not verify_password(user, current):
+        raise InvalidInput(_l("Le mot de passe actuel est incorrect."), field="current_password")
+    check_password_policy(new, user.email, field="new_password")
+    user.password_hash = hash_password(new)
+    # Every other session of this account ends; the caller signs this one in again.
+    user.session_token = new_session_token()
+    audit.record(user, "account.password_changed", obj=user, ip=ip)
+
+
+def set_preferred_language(user: User, language: str) -> None:
+    if language not in current_app.config["LANGUAGES"]:
+        raise InvalidInput(_l("Langue non prise en charge."))
+    # Not a versioned edit: a language switch must never collide with an admin's change.
+    db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id)
+        .values(preferred_language=language)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(user)
+
+
+# --- Administration ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    role: Role
+    city_id: int | None = None
+
+
+def _validate_grants(grants: Iterable[RoleGrant]) -> list[RoleGrant]:
+    unique: list[RoleGrant] = []
+    for grant in grants:
+        if grant.role in CITY_REQUIRED_ROLES and grant.city_id is None:
+            raise InvalidInput(
+                _l("Le rôle de décideur local doit être rattaché à une ville."), field="roles"
+            )
+        if grant.role not in CITY_SCOPED_ROLES and grant.city_id is not None:
+            raise InvalidInput(
+                _l("Ce rôle s'exerce sur toutes les villes : ne choisissez pas de ville."),
+                field="roles",
+            )
+        if grant.city_id is not None and db.session.get(City, grant.city_id) is None:
+            raise InvalidInput(_l("Ville inconnue."), field="roles")
+        if grant not in unique:
+            unique.append(grant)
+    return unique
+
+
+def _describe(grants: Iterable[RoleGrant]) -> list[dict]:
+    return [{"role": g.role.value, "city_id": g.city_id} for g in grants]
+
+
+def current_grants(user: User) -> list[RoleGrant]:
+    return [RoleGrant(a.role, a.city_id) for a in user.role_assignments]
+
+
+def _check_email_free(email: str, exclude_id: int | None = None) -> None:
+    if not EMAIL_RE.match(email):
+        raise InvalidInput(_l("Adresse e-mail invalide."), field="email")
+    query = sa.select(User.id).where(User.email == email)
+    if exclude_id is not None:
+        query = query.where(User.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise InvalidInput(_l("Un compte existe déjà avec cette adresse e-mail."), field="email")
+
+
+def _get_organization(organization_id: int) -> Organization:
+    organization = db.session.get(Organization, organization_id)
+    if organization is None:
+        raise InvalidInput(_l("Organisme inconnu."), field="organization_id")
+    return organization
+
+
+def create_user(
+    actor: User | None,
+    *,
+    email: str,
+    full_name: str,
+    organization_id: int,
+    password: str,
+    grants: Iterable[RoleGrant] = (),
+    preferred_language: str = "fr",
+    ip: str | None = None,
+) -> User:
+    email = normalise_email(email)
+    _check_email_free(email)
+    full_name = full_name.strip()
+    if not full_name:
+        raise InvalidInput(_l("Le nom complet est obligatoire."), field="full_name")
+    check_password_policy(password, email)
+    grants = _validate_grants(grants)
+    user = User(
+        email=email,
+        full_name=full_name,
+        organization=_get_organization(organization_id),
+        password_hash=hash_password(password),
+        preferred_language=preferred_language,
+        role_assignments=[RoleAssignment(role=g.role, city_id=g.city_id) for g in grants],
+    )
+    db.session.add(user)
+    audit.record(
+        actor,
+        "user.created",
+        obj=user,
+        details={
+            "email": email,
+            "organization_id": organization_id,
+            "roles": _describe(grants),
+        },
+        ip=ip,
+    )
+    return user
+
+
+def update_user(
+    actor: User,
+    user: User,
+    *,
+    expected_version: int,
+    email: str,
+    full_name: str,
+    organization_id: int,
+    preferred_language: str,
+    grants: Iterable[RoleGrant],
+    new_password: str | None = None,
+    ip: str | None = None,
+) -> None:
+    """Apply an administrator's edit; a stale form (someone saved in between) changes nothing."""
+    if user.version != expected_version:
+        raise StaleObject(
+            _l(
+                "Ce compte a été modifié par quelqu'un d'autre entre-temps. "
+                "Rechargez la page pour voir ses nouvelles valeurs."
+            )
+        )
+    email = normalise_email(email)
+    _check_email_free(email, exclude_id=user.id)
+    full_name = full_name.strip()
+    if not full_name:
+        raise InvalidInput(_l("Le nom complet est obligatoire."), field="full_name")
+    if preferred_language not in current_app.config["LANGUAGES"]:
+        raise InvalidInput(_l("Langue non prise en charge."), field="preferred_language")
+    organization = _get_organization(organization_id)
+    grants = _validate_grants(grants)
+    if new_password:
+        check_password_policy(new_password, email)
+    before_grants = current_grants(user)
+    if actor.id == user.id and _loses_admin(before_grants, grants):
+        raise NotAllowed(
+            _l("Vous ne pouvez pas retirer votre propre rôle d'administrateur."), field="roles"
+        )
+
+    before = {
+        "email": user.email,
+        "full_name": user.full_name,
+        "organization_id": user.organization_id,
+        "preferred_language": user.preferred_language,
+    }
+    user.email = email
+    user.full_name = full_name
+    user.organization = organization
+    user.preferred_language = preferred_language
+    after = {
+        "email": email,
+        "full_name": full_name,
+        "organization_id": organization.id,
+        "preferred_language": preferred_language,
+    }
+    changed = {k: {"before": before[k], "after": after[k]} for k in before if before[k] != after[k]}
+    if changed:
+        audit.record(actor, "user.updated", obj=user, details=changed, ip=ip)
+
+    if set(before_grants) != set(grants):
+        _replace_grants(user, grants)
+        audit.record(
+            actor,
+            "user.roles_changed",
+            obj=user,
+            details={"before": _describe(before_grants), "after": _describe(grants)},
+            ip=ip,
+        )
+    if new_password:
+        user.password_hash = hash_password(new_password)
+        user.session_token = new_session_token()
+        user.failed_login_count = 0
+        user.locked_until = None
+        audit.record(actor, "user.password_reset", obj=user, ip=ip)
+    if set(before_grants) != set(grants) and not (changed or new_password):
+        # Roles live in another table; the account's version must still move.
+        flag_modified(user, "full_name")
+
+
+def _loses_admin(before: list[RoleGrant], after: list[RoleGrant]) -> bool:
+    had = any(g.role is Role.ADMIN for g in before)
+    keeps = any(g.role is Role.ADMIN for g in after)
+    return had and not keeps
+
+
+def _replace_grants(user: User, grants: list[RoleGrant]) -> None:
+    wanted = set(grants)
+    for assignment in list(user.role_assignments):
+        if RoleGrant(assignment.role, assignment.city_id) not in wanted:
+            user.role_assignments.remove(assignment)
+    present = set(current_grants(user))
+    for grant in grants:
+        if grant not in present:
+            user.role_assignments.append(RoleAssignment(role=grant.role, city_id=grant.city_id))
+
+
+def set_active(actor: User, user: User, active: bool, *, ip: str | None = None) -> None:
+    if actor.id == user.id and not active:
+        raise NotAllowed(_l("Vous ne pouvez pas désactiver votre propre compte."))
+    if user.active == active:
+        return
+    user.active = active
+    # A deactivated user's open sessions stop on their next request.
+    user.session_token = new_session_token()
+    audit.record(actor, "user.activated" if active else "user.deactivated", obj=user, ip=ip)

@@ -1,0 +1,22 @@
+"""Domain errors: each carries a message the person can read, in their language."""
+
+
+class DomainError(Exception):
+    """A rule refused the change; `message` says why, for the person who asked."""
+
+    def __init__(self, message, *, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class NotAllowed(DomainError):
+    pass
+
+
+class StaleObject(DomainError):
+    pass
+
+
+class InvalidInput(DomainError):
+    pass

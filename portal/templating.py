@@ -1,0 +1,47 @@
+"""What every template can use: permission checks, navigation, labels, local times."""
+
+from datetime import datetime
+
+from flask import Flask, make_response, render_template, request
+from flask_babel import format_datetime, get_locale
+from flask_login import current_user
+
+from portal import authz, labels, navigation
+
+
+def localdatetime(value: datetime | None, format: str = "medium") -> str:
+    # Stored in UTC; Flask-Babel shows it in Africa/Casablanca.
+    if value is None:
+        return ""
+    return format_datetime(value, format)
+
+
+def render_page(template: str, fragment: str, **context):
+    """One URL, two renderings: the full page, or only its fragment for htmx."""
+    is_htmx = request.headers.get("HX-Request") == "true"
+    response = make_response(render_template(fragment if is_htmx else template, **context))
+    response.vary.add("HX-Request")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["localdatetime"] = localdatetime
+    app.jinja_env.globals.update(
+        can=authz.can,
+        Permission=authz.Permission,
+        ROLE_LABELS=labels.ROLE_LABELS,
+        ROLE_DESCRIPTIONS=labels.ROLE_DESCRIPTIONS,
+        ORGANIZATION_KIND_LABELS=labels.ORGANIZATION_KIND_LABELS,
+        LANGUAGE_NAMES=labels.LANGUAGE_NAMES,
+    )
+
+    @app.context_processor
+    def layout_context():
+        locale = str(get_locale() or "fr")
+        return {
+            "main_nav": navigation.visible(current_user, navigation.MAIN_NAV),
+            "admin_nav": navigation.visible(current_user, navigation.ADMIN_NAV),
+            "current_language": locale,
+            "text_direction": "rtl" if locale in labels.RTL_LANGUAGES else "ltr",
+            "languages": app.config["LANGUAGES"],
+        }

@@ -1,0 +1,62 @@
+"""Signing in and out."""
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from portal.authz import authenticated, public
+from portal.extensions import db
+from portal.forms.auth import LoginForm
+from portal.models.types import utcnow
+from portal.services import accounts, audit
+from portal.services.errors import NotAllowed
+from portal.views._common import acting_user, client_ip, safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+def _restart_session() -> None:
+    # A fresh session at each sign-in and sign-out; only the language choice survives.
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if not form.is_submitted():
+        form.next.data = safe_next(request.args.get("next")) or ""
+    if form.validate_on_submit():
+        now = utcnow()
+        try:
+            user = accounts.authenticate(
+                form.email.data, form.password.data, now=now, ip=client_ip()
+            )
+        except NotAllowed as error:
+            db.session.commit()  # the failure count and its audit event must stand
+            form.password.errors.append(error.message)
+            return render_template("auth/login.html", form=form), 401
+        db.session.commit()
+        _restart_session()
+        login_user(user)
+        session["seen"] = now.timestamp()
+        flash(_("Bienvenue, %(name)s.", name=user.full_name), "success")
+        return redirect(safe_next(form.next.data) or url_for("home.index"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@authenticated
+def logout():
+    audit.record(acting_user(), "logout", obj=acting_user(), ip=client_ip())
+    db.session.commit()
+    logout_user()
+    _restart_session()
+    flash(_("Vous êtes déconnecté."), "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,40 @@
+"""Reference data: the three pilot cities and the organisations that steer their SDTN."""
+
+from portal.models.organizations import OrganizationKind as K
+
+CITIES = [
+    {"slug": "marrakech", "name": "Marrakech", "region": "Marrakech-Safi"},
+    {"slug": "fes", "name": "Fès", "region": "Fès-Meknès"},
+    {"slug": "agadir", "name": "Agadir", "region": "Souss-Massa"},
+]
+
+# (short name, name, kind, city slug or None for a national organisation)
+ORGANIZATIONS = [
+    (
+        "DUAT",
+        "Ministère — Direction de l'Urbanisme et de l'Aménagement du Territoire",
+        K.MINISTRY,
+        None,
+    ),
+    ("ANRT", "Agence Nationale de Réglementation des Télécommunications", K.REGULATOR, None),
+    ("AUM", "Agence Urbaine de Marrakech", K.URBAN_AGENCY, "marrakech"),
+    ("AUF", "Agence Urbaine de Fès", K.URBAN_AGENCY, "fes"),
+    ("AUA", "Agence Urbaine d'Agadir", K.URBAN_AGENCY, "agadir"),
+    ("CU Marrakech", "Commune de Marrakech", K.COMMUNE, "marrakech"),
+    ("CU Fès", "Commune de Fès", K.COMMUNE, "fes"),
+    ("CU Agadir", "Commune d'Agadir", K.COMMUNE, "agadir"),
+    (
+        "RADEEMA",
+        "Régie Autonome de Distribution d'Eau et d'Électricité de Marrakech",
+        K.UTILITY,
+        "marrakech",
+    ),
+    ("RADEEF", "Régie Autonome de Distribution d'Eau et d'Électricité de Fès", K.UTILITY, "fes"),
+    ("RAMSA", "Régie Autonome Multi-Services d'Agadir", K.UTILITY, "agadir"),
+    ("IAM", "Maroc Telecom", K.TELECOM_OPERATOR, None),
+    ("Orange", "Orange Maroc", K.TELECOM_OPERATOR, None),
+    ("inwi", "inwi", K.TELECOM_OPERATOR, None),
+    ("ADC", "Atlas Digital Conseil", K.CONSULTANT, None),
+    ("RSN", "Réseaux du Souss Numérique", K.PROVIDER, None),
+    ("MCS", "Médina Connect Services", K.PROVIDER, None),
+]

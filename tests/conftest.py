@@ -1,0 +1,214 @@
+"""Fixtures: the app on a migrated database, a client, factories, and a login helper.
+
+Tests run on SQLite, or on PostgreSQL when TEST_DATABASE_URL is set. The schema comes from
+the Alembic migrations (not create_all), so every test also exercises them.
+"""
+
+import itertools
+import os
+import re
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from flask import has_app_context
+from flask_migrate import upgrade
+
+from portal import create_app
+from portal.extensions import db as _db
+from portal.models import City, Organization, OrganizationKind, Role, RoleAssignment, User
+from portal.services import accounts
+
+PASSWORD = "correct-horse-battery"
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+_counter = itertools.count(1)
+
+
+def reset_schema(app) -> None:
+    """Empty the test database completely, then migrate it to head."""
+    with app.app_context():
+        engine = _db.engine
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+        else:
+            _db.drop_all()
+            with engine.begin() as conn:
+                conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    url = TEST_DATABASE_URL or f"sqlite:///{instance / 'test.sqlite3'}"
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(instance),
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "test-secret-key",
+            # Cheap hashing keeps the suite fast; argon2id all the same.
+            "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+            "WTF_CSRF_ENABLED": False,
+            "SERVER_NAME": None,
+        }
+    )
+    reset_schema(app)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(request):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        _db.session.remove()
+        with _db.engine.begin() as conn:
+            for table in reversed(_db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def csrf_enabled(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for service tests (never hold one across client requests)."""
+    with app.app_context():
+        yield
+        _db.session.rollback()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@contextmanager
+def _session(app):
+    """Use the test's own app context when there is one; otherwise open one briefly and
+    hand back detached objects whose columns are loaded."""
+    if has_app_context():
+        objects: list = []
+        yield objects
+        _db.session.commit()
+        return
+    with app.app_context():
+        objects = []
+        yield objects
+        _db.session.commit()
+        for obj in objects:
+            _db.session.refresh(obj)
+            _db.session.expunge(obj)
+
+
+@pytest.fixture
+def make_city(app):
+    def make(**kw):
+        n = next(_counter)
+        with _session(app) as objects:
+            city = City(
+                name=kw.pop("name", f"Ville {n}"),
+                slug=kw.pop("slug", f"ville-{n}"),
+                region=kw.pop("region", "Région"),
+                **kw,
+            )
+            _db.session.add(city)
+            objects.append(city)
+        return city
+
+    return make
+
+
+@pytest.fixture
+def make_org(app):
+    def make(**kw):
+        n = next(_counter)
+        city = kw.pop("city", None)
+        with _session(app) as objects:
+            org = Organization(
+                name=kw.pop("name", f"Organisme {n}"),
+                short_name=kw.pop("short_name", f"ORG{n}"),
+                kind=kw.pop("kind", OrganizationKind.COMMUNE),
+                city_id=city.id if city is not None else kw.pop("city_id", None),
+                **kw,
+            )
+            _db.session.add(org)
+            objects.append(org)
+        return org
+
+    return make
+
+
+@pytest.fixture
+def make_user(app, make_org):
+    """make_user(role=Role.X, city=city, organization=org, password=..., active=True)."""
+
+    def make(**kw):
+        n = next(_counter)
+        organization = kw.pop("organization", None) or make_org()
+        roles = kw.pop("roles", None)
+        role = kw.pop("role", None)
+        city = kw.pop("city", None)
+        if roles is None:
+            roles = [(role, city)] if role is not None else []
+        with _session(app) as objects:
+            user = User(
+                email=kw.pop("email", f"user{n}@example.org"),
+                full_name=kw.pop("full_name", f"Personne {n}"),
+                organization_id=organization.id,
+                password_hash=accounts.hash_password(kw.pop("password", PASSWORD)),
+                role_assignments=[
+                    RoleAssignment(role=r, city_id=c.id if c is not None else None)
+                    for r, c in roles
+                ],
+                **kw,
+            )
+            _db.session.add(user)
+            objects.append(user)
+        return user
+
+    return make
+
+
+def login(client, user_or_email, password: str = PASSWORD, follow_redirects: bool = False):
+    email = getattr(user_or_email, "email", user_or_email)
+    return client.post(
+        "/login",
+        data={"email": email, "password": password},
+        follow_redirects=follow_redirects,
+    )
+
+
+@pytest.fixture
+def login_as(client):
+    def do(user, password: str = PASSWORD):
+        response = login(client, user, password)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return do
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf-token" content="([^"]+)"', html
+    )
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+ALL_ROLES = list(Role)

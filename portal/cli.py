@@ -38,14 +38,16 @@ def seed_demo(if_empty: bool):
 def seed_accounts():
     """Print the demo accounts and their password."""
     from portal.labels import ROLE_LABELS
-    from seeds import demo
+    from seeds import demo, reference
 
+    city_names = {c["slug"]: c["name"] for c in reference.CITIES}
     click.echo("")
     click.echo("SDTN Portal: http://127.0.0.1:5000")
     click.echo(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
     for email, _name, organization, roles in demo.USERS:
         described = ", ".join(
-            str(ROLE_LABELS[role]) + (f" ({city})" if city else "") for role, city in roles
+            str(ROLE_LABELS[role]) + (f" ({city_names[city]})" if city else "")
+            for role, city in roles
         )
         click.echo(f"  {email:<28} {described} - {organization}")
     click.echo("")

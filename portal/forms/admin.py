@@ -10,6 +10,7 @@ from wtforms import (
     StringField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from portal.labels import LANGUAGE_NAMES, ROLE_LABELS
@@ -22,17 +23,23 @@ class CheckboxListField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def grant_choices(cities) -> list[tuple[str, str]]:
+def grant_choices(cities) -> list[Choice]:
     """Every role an administrator can grant, city-scoped roles once per city."""
     choices = []
     for role in Role:
         if role is Role.LOCAL_DECISION_MAKER:
-            choices += [(f"{role.value}:{c.id}", f"{ROLE_LABELS[role]} — {c.name}") for c in cities]
+            choices += [
+                Choice(f"{role.value}:{c.id}", f"{ROLE_LABELS[role]} — {c.name}") for c in cities
+            ]
         elif role is Role.OBSERVER:
-            choices.append((role.value, f"{ROLE_LABELS[role]} — " + str(_l("toutes les villes"))))
-            choices += [(f"{role.value}:{c.id}", f"{ROLE_LABELS[role]} — {c.name}") for c in cities]
+            choices.append(
+                Choice(role.value, f"{ROLE_LABELS[role]} — " + str(_l("toutes les villes")))
+            )
+            choices += [
+                Choice(f"{role.value}:{c.id}", f"{ROLE_LABELS[role]} — {c.name}") for c in cities
+            ]
         else:
-            choices.append((role.value, str(ROLE_LABELS[role])))
+            choices.append(Choice(role.value, str(ROLE_LABELS[role])))
     return choices
 
 
@@ -50,7 +57,7 @@ class UserForm(FlaskForm):
     full_name = StringField(_l("Nom complet"), validators=[DataRequired(), Length(max=200)])
     organization_id = SelectField(_l("Organisme"), coerce=int, validators=[DataRequired()])
     preferred_language = SelectField(
-        _l("Langue"), choices=[(code, name) for code, name in LANGUAGE_NAMES.items()]
+        _l("Langue"), choices=[Choice(code, name) for code, name in LANGUAGE_NAMES.items()]
     )
     roles = CheckboxListField(_l("Rôles"))
     password = PasswordField(_l("Mot de passe"), validators=[Length(max=256)])
@@ -63,9 +70,11 @@ class UserForm(FlaskForm):
     version = HiddenField()
 
     def set_choices(self, organizations, cities, languages) -> None:
-        self.organization_id.choices = [(o.id, f"{o.name} ({o.short_name})") for o in organizations]
+        self.organization_id.choices = [
+            Choice(o.id, f"{o.name} ({o.short_name})") for o in organizations
+        ]
         self.roles.choices = grant_choices(cities)
-        self.preferred_language.choices = [(code, LANGUAGE_NAMES[code]) for code in languages]
+        self.preferred_language.choices = [Choice(code, LANGUAGE_NAMES[code]) for code in languages]
 
     def grants(self) -> list[RoleGrant]:
         return [parse_grant(value) for value in self.roles.data or []]
@@ -81,15 +90,21 @@ class UserFilterForm(FlaskForm):
     organization = SelectField(_l("Organisme"), validators=[Optional()])
     status = SelectField(
         _l("État"),
-        choices=[("", _l("Tous")), ("active", _l("Actifs")), ("inactive", _l("Désactivés"))],
+        choices=[
+            Choice("", _l("Tous")),
+            Choice("active", _l("Actifs")),
+            Choice("inactive", _l("Désactivés")),
+        ],
         validators=[Optional()],
     )
 
     def set_choices(self, organizations, cities) -> None:
-        everyone = [("", str(_l("Tous")))]
-        self.role.choices = everyone + [(r.value, str(ROLE_LABELS[r])) for r in Role]
-        self.city.choices = everyone + [(str(c.id), c.name) for c in cities]
-        self.organization.choices = everyone + [(str(o.id), o.short_name) for o in organizations]
+        everyone = [Choice("", str(_l("Tous")))]
+        self.role.choices = everyone + [Choice(r.value, str(ROLE_LABELS[r])) for r in Role]
+        self.city.choices = everyone + [Choice(str(c.id), c.name) for c in cities]
+        self.organization.choices = everyone + [
+            Choice(str(o.id), o.short_name) for o in organizations
+        ]
 
 
 class AuditFilterForm(FlaskForm):

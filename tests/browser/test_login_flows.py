@@ -1,0 +1,96 @@
+"""Each demo role signs in through the real login page and sees its own navigation."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from seeds.demo import DEMO_PASSWORD, USERS
+
+
+def sign_in(page, email, password=DEMO_PASSWORD):
+    page.goto("/login")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+
+
+# What each demo account must see on its home page, and whether it has the admin menu.
+EXPECTED_HOME = {
+    "admin@sdtn.demo": ("Administrateur", "Les villes pilotes", True),
+    "central@sdtn.demo": ("Décideur central", "Les villes pilotes", False),
+    "local.marrakech@sdtn.demo": ("Décideur local — Marrakech", "Votre ville", False),
+    "local.fes@sdtn.demo": ("Décideur local — Fès", "Votre ville", False),
+    "local.agadir@sdtn.demo": ("Décideur local — Agadir", "Votre ville", False),
+    "contributeur@sdtn.demo": ("Contributeur", "Votre ville", False),
+    "secretariat@sdtn.demo": ("Secrétariat", "Les villes pilotes", False),
+    "evaluateur@sdtn.demo": ("Évaluateur", "Les villes pilotes", False),
+    "observateur@sdtn.demo": ("Observateur", "Les villes pilotes", False),
+}
+
+CITY_OF = {
+    "local.marrakech@sdtn.demo": "marrakech",
+    "local.fes@sdtn.demo": "fes",
+    "local.agadir@sdtn.demo": "agadir",
+    "contributeur@sdtn.demo": "marrakech",  # RADEEMA is Marrakech's utility
+}
+
+
+def test_every_demo_account_is_covered():
+    assert {email for email, *_ in USERS} == set(EXPECTED_HOME)
+
+
+@pytest.mark.parametrize("email", sorted(EXPECTED_HOME))
+def test_demo_account_signs_in_and_sees_its_navigation(page, demo_data, email):
+    role_label, cities_title, has_admin = EXPECTED_HOME[email]
+    sign_in(page, email)
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.locator(".role-name")).to_have_text([role_label])
+    expect(page.get_by_role("heading", name=cities_title)).to_be_visible()
+
+    cards = page.locator(".city-card")
+    if email in CITY_OF:
+        expect(cards).to_have_count(1)
+        expect(cards.first).to_have_attribute("data-city", CITY_OF[email])
+    else:
+        expect(cards).to_have_count(3)
+
+    nav = page.get_by_role("navigation", name="Navigation principale")
+    expect(nav.get_by_role("link", name="Accueil")).to_be_visible()
+    admin_menu = nav.locator("summary", has_text="Administration")
+    if has_admin:
+        admin_menu.click()
+        nav.get_by_role("link", name="Utilisateurs").click()
+        expect(page.get_by_role("heading", name="Utilisateurs")).to_be_visible()
+    else:
+        expect(admin_menu).to_have_count(0)
+        page.goto("/admin/users")
+        expect(page.get_by_role("heading", name=re.compile("Accès refusé"))).to_be_visible()
+
+    page.goto("/")
+    nav.locator("summary", has_text=re.compile(r"\S")).last.click()
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
+
+
+def test_wrong_password_shows_a_clear_message(page, demo_data):
+    sign_in(page, "central@sdtn.demo", "not-the-password")
+    expect(page.get_by_text("Adresse e-mail ou mot de passe incorrect.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/login"))
+
+
+def test_admin_filters_users_without_reloading_the_page(page, demo_data):
+    sign_in(page, "admin@sdtn.demo")
+    page.goto("/admin/users")
+    expect(page.locator("#users-table tbody tr")).to_have_count(9)
+    page.evaluate("window.__marker = 'same page'")
+    page.get_by_label("Rôle").select_option("local_decision_maker")
+    expect(page.locator("#users-table tbody tr")).to_have_count(3)
+    expect(page).to_have_url(re.compile(r"role=local_decision_maker"))
+    page.get_by_label("Recherche").fill("ouazzani")
+    expect(page.locator("#users-table tbody tr")).to_have_count(1)
+    expect(page.locator("#users-table")).to_contain_text("Khadija Ouazzani")
+    # htmx swapped the table: the page itself was never reloaded.
+    assert page.evaluate("window.__marker") == "same page"

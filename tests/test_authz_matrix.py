@@ -1,0 +1,133 @@
+"""Every route against every role: the permission matrix.
+
+A new route fails here until it declares a permission (portal/authz.py) and is given its
+expected audience in EXPECTED below.
+"""
+
+import pytest
+from flask import Flask
+
+from portal import authz, create_app
+from portal.models import Role
+from tests.conftest import login
+
+PUBLIC = "public"
+SIGNED_IN = "signed-in"
+ADMIN_ONLY = frozenset({Role.ADMIN})
+
+EXPECTED: dict[str, object] = {
+    "static": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.logout": SIGNED_IN,
+    "account.profile": SIGNED_IN,
+    "account.change_password": SIGNED_IN,
+    "account.set_language": PUBLIC,
+    "home.index": SIGNED_IN,
+    "home.health": PUBLIC,
+    "admin.users": ADMIN_ONLY,
+    "admin.user_new": ADMIN_ONLY,
+    "admin.user_edit": ADMIN_ONLY,
+    "admin.user_deactivate": ADMIN_ONLY,
+    "admin.user_activate": ADMIN_ONLY,
+    "admin.audit": ADMIN_ONLY,
+}
+
+# Values for the URL arguments of each route; "target_user" is an account the test creates.
+SAMPLE_ARGS = {"filename": "css/portal.css", "user_id": "target_user"}
+
+AUDIENCES = [None, *Role]  # None: an anonymous visitor
+
+
+def _rule(app: Flask, endpoint: str):
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint]
+    assert len(rules) == 1, f"{endpoint} has {len(rules)} rules"
+    return rules[0]
+
+
+def test_every_route_declares_a_permission(app):
+    undeclared = [
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if authz.declared_permission(app, rule.endpoint) is None
+    ]
+    assert undeclared == []
+
+
+def test_every_route_has_an_expected_audience(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(EXPECTED)
+
+
+def test_declarations_match_the_expected_audiences(app):
+    for endpoint, expected in EXPECTED.items():
+        declared = authz.declared_permission(app, endpoint)
+        if expected == PUBLIC:
+            assert declared == authz.PUBLIC, endpoint
+        elif expected == SIGNED_IN:
+            assert declared == authz.AUTHENTICATED, endpoint
+        else:
+            holders = {r for r, perms in authz.ROLE_PERMISSIONS.items() if declared in perms}
+            assert holders == expected, endpoint
+
+
+def test_every_role_has_a_row_in_the_permission_table():
+    assert set(authz.ROLE_PERMISSIONS) == set(Role)
+
+
+@pytest.mark.parametrize("endpoint", sorted(EXPECTED))
+@pytest.mark.parametrize("role", AUDIENCES, ids=lambda r: r.value if r else "anonymous")
+def test_route_answers_each_role_as_the_table_says(
+    app, client, make_user, make_city, endpoint, role
+):
+    rule = _rule(app, endpoint)
+    target = make_user()
+    values = {
+        arg: (target.id if SAMPLE_ARGS[arg] == "target_user" else SAMPLE_ARGS[arg])
+        for arg in rule.arguments
+    }
+    with app.test_request_context():
+        from flask import url_for
+
+        url = url_for(endpoint, **values)
+    if role is not None:
+        city = make_city() if role in authz.CITY_REQUIRED_ROLES else None
+        user = make_user(role=role, city=city)
+        assert login(client, user).status_code == 302
+
+    method = "GET" if "GET" in rule.methods else "POST"
+    response = client.open(url, method=method)
+    expected = EXPECTED[endpoint]
+    went_to_login = response.status_code == 302 and response.headers["Location"].startswith(
+        "/login"
+    )
+
+    if expected == PUBLIC:
+        allowed = True
+    elif role is None:
+        assert went_to_login, f"{endpoint} let an anonymous visitor in ({response.status_code})"
+        return
+    else:
+        allowed = expected == SIGNED_IN or role in expected
+
+    if allowed:
+        assert response.status_code != 403, f"{endpoint} refused {role}"
+        assert response.status_code < 500
+        if endpoint not in ("auth.login", "auth.logout"):
+            assert not went_to_login, f"{endpoint} sent {role} to the login page"
+    else:
+        assert response.status_code == 403, f"{endpoint} let {role} in ({response.status_code})"
+
+
+def test_a_route_without_a_declaration_is_refused(app):
+    fresh = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": app.config.get("INSTANCE_PATH", app.instance_path),
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SECRET_KEY": "test-secret-key",
+        }
+    )
+    fresh.add_url_rule("/forgotten", "forgotten", lambda: "private data")
+    response = fresh.test_client().get("/forgotten")
+    assert response.status_code == 403
+    assert "private data" not in response.get_data(as_text=True)

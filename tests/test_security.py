@@ -1,0 +1,144 @@
+"""Headers, CSRF, error pages and request size limits."""
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import Role, User
+from tests.conftest import PASSWORD, csrf_token_from, login
+
+
+def test_pages_carry_a_strict_content_security_policy(client):
+    response = client.get("/login")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_pages_have_no_inline_script(client, make_user, login_as):
+    login_as(make_user(role=Role.ADMIN))
+    for url in ("/login", "/", "/account/", "/admin/users", "/admin/audit", "/admin/users/new"):
+        html = client.get(url).get_data(as_text=True)
+        assert "<script>" not in html and "onclick=" not in html and "hx-on" not in html, url
+        for tag in html.split("<script")[1:]:
+            assert tag.lstrip().startswith("src="), url
+
+
+def test_session_cookie_flags(client, make_user):
+    response = login(client, make_user())
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_secure_cookie_and_hsts_in_production(app, monkeypatch, tmp_path):
+    from portal import create_app
+
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "production-secret")
+    prod = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert prod.config["SESSION_COOKIE_SECURE"] is True
+    response = prod.test_client().get("/login")
+    assert "Strict-Transport-Security" in response.headers
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path):
+    import pytest
+
+    from portal import create_app
+    from portal.config import ConfigError
+
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+
+
+def test_demo_secret_key_is_generated_once_and_kept(monkeypatch, tmp_path):
+    from portal import create_app
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("PORTAL_ENV", raising=False)
+    first = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
+    second = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
+    assert first == second and len(first) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_post_without_csrf_token_is_refused_and_changes_nothing(
+    app, client, make_user, csrf_enabled
+):
+    user = make_user()
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "jeton de sécurité manquant" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post(
+        "/login",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token_from(page)},
+    )
+    assert response.status_code == 302
+
+
+def test_csrf_protects_admin_actions(app, client, make_user, csrf_enabled):
+    admin = make_user(role=Role.ADMIN)
+    target = make_user(role=Role.OBSERVER)
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"email": admin.email, "password": PASSWORD, "csrf_token": token})
+    response = client.post(f"/admin/users/{target.id}/deactivate")
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(sa.select(User.active).where(User.id == target.id)) is True
+    # htmx sends the token in a header; that is accepted.
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    response = client.post(f"/admin/users/{target.id}/deactivate", headers={"X-CSRFToken": token})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(User.active).where(User.id == target.id)) is False
+
+
+def test_forbidden_and_missing_pages_render_in_the_layout(client, make_user, login_as):
+    login_as(make_user(role=Role.OBSERVER))
+    forbidden = client.get("/admin/users")
+    assert forbidden.status_code == 403
+    html = forbidden.get_data(as_text=True)
+    assert "Accès refusé" in html and "Portail SDTN" in html
+    missing = client.get("/no/such/page")
+    assert missing.status_code == 404
+    assert "Page introuvable" in missing.get_data(as_text=True)
+
+
+def test_too_large_request_is_refused_clearly(app, client):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    response = client.post("/login", data={"email": "x@example.org", "password": "p" * (limit + 1)})
+    assert response.status_code == 413
+    assert "dépasse la taille autorisée" in response.get_data(as_text=True)
+
+
+def test_unexpected_error_gives_a_500_page_and_no_traceback(app, monkeypatch, make_user):
+    from portal.views import home
+
+    client = app.test_client()
+    login(client, make_user())
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(home, "render_template", broken)
+    response = client.get("/")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "Erreur interne" in html and "boom" not in html and "Traceback" not in html
+
+
+def test_health_check(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}

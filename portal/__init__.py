@@ -5,9 +5,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, flash, has_request_context, redirect, request, session, url_for
+from flask import Flask, flash, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import authz
 from portal import config as settings
@@ -31,6 +32,10 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind a reverse proxy: take the client address and scheme from its headers.
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
@@ -105,7 +110,7 @@ def _init_session_idle_timeout(app: Flask) -> None:
             if lang:
                 session["lang"] = lang
             flash(_l("Votre session a expiré après une période d'inactivité."), "info")
-            return redirect(url_for("auth.login", next=request.full_path))
+            return authz.sign_in_first()
         session["seen"] = now
         session.permanent = True
         return None

@@ -7,8 +7,9 @@ and tests/test_authz_matrix.py fails on it.
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, abort, make_response, request, url_for
 from flask_login import current_user
 
 from portal.extensions import login_manager
@@ -122,6 +123,23 @@ def check(
         abort(404 if hide else 403)
 
 
+def sign_in_first():
+    """Send an anonymous visitor to the login page, then back to where they were going.
+
+    An htmx request gets an HX-Redirect for the whole page rather than a login form swapped
+    into a fragment.
+    """
+    if request.headers.get("HX-Request") == "true":
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        target = current.path + (f"?{current.query}" if current.query else "")
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = url_for(
+            "auth.login", next=target if target.startswith("/") else None
+        )
+        return response
+    return login_manager.unauthorized()
+
+
 def declared_permission(app: Flask, endpoint: str) -> str | None:
     if endpoint in PUBLIC_ENDPOINTS:
         return PUBLIC
@@ -141,7 +159,7 @@ def init_app(app: Flask) -> None:
         if permission == PUBLIC:
             return None
         if not current_user.is_authenticated:
-            return login_manager.unauthorized()
+            return sign_in_first()
         if permission == AUTHENTICATED:
             return None
         if not can(current_user, Permission(permission)):

@@ -77,6 +77,7 @@ def load(instance_path: str) -> dict:
         "LANGUAGES": LANGUAGES,
         "DISPLAY_TIMEZONE": "Africa/Casablanca",
         "PAGE_SIZE": _int("PAGE_SIZE", 25),
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "WTF_CSRF_TIME_LIMIT": None,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }

@@ -285,7 +285,7 @@ def test_audit_events_are_append_only(app, make_user):
     assert user.id
 
 
-def test_role_grant_unknown_password_unchanged(app, client, make_user, login_as):
+def test_saving_an_unchanged_form_keeps_password_and_roles(app, client, make_user, login_as):
     _admin(make_user, login_as)
     target = make_user(role=Role.OBSERVER)
     client.post(f"/admin/users/{target.id}", data=_edit_data(target, ["observer"]))

@@ -256,3 +256,12 @@ def test_password_change_refuses_bad_input_and_changes_nothing(app, client, make
         assert response.status_code == 422
         assert message in response.get_data(as_text=True)
     assert _user(app, user.id).password_hash == before
+
+
+def test_htmx_request_without_a_session_redirects_the_whole_page(client):
+    response = client.get(
+        "/admin/users?role=observer",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/admin/users"},
+    )
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/login?next=/admin/users"

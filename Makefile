@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format migrate translations bench clean
+.PHONY: run test lint format migrate translations translations-update bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d portal/translations
+
+# After changing interface strings: refresh the catalogues, then translate what is new.
+translations-update: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l --omit-header --sort-output -o messages.pot .
+	$(BIN)/pybabel update -i messages.pot -d portal/translations --ignore-obsolete
+	rm messages.pot
 
 run: $(VENV)/.installed translations
 	$(FLASK) db upgrade

@@ -18,6 +18,7 @@ from portal.models.users import Role, User
 
 class Permission(enum.StrEnum):
     USERS_MANAGE = "users.manage"
+    ORGANIZATIONS_MANAGE = "organizations.manage"
     AUDIT_VIEW = "audit.view"
 
 
@@ -26,7 +27,9 @@ PUBLIC = "public"  # anyone, signed in or not
 AUTHENTICATED = "authenticated"  # any signed-in, active account
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset({Permission.USERS_MANAGE, Permission.AUDIT_VIEW}),
+    Role.ADMIN: frozenset(
+        {Permission.USERS_MANAGE, Permission.ORGANIZATIONS_MANAGE, Permission.AUDIT_VIEW}
+    ),
     Role.CENTRAL_DECISION_MAKER: frozenset(),
     Role.LOCAL_DECISION_MAKER: frozenset(),
     Role.CONTRIBUTOR: frozenset(),

@@ -18,6 +18,8 @@ MAIN_NAV = (NavItem("home.index", _l("Accueil")),)
 
 ADMIN_NAV = (
     NavItem("admin.users", _l("Utilisateurs")),
+    NavItem("admin.organizations_list", _l("Organismes")),
+    NavItem("admin.cities", _l("Villes")),
     NavItem("admin.audit", _l("Journal d'audit")),
 )
 

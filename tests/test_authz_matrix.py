@@ -5,7 +5,7 @@ expected audience in EXPECTED below.
 """
 
 import pytest
-from flask import Flask
+from flask import Flask, url_for
 
 from portal import authz, create_app
 from portal.models import Role
@@ -30,18 +30,27 @@ EXPECTED: dict[str, object] = {
     "admin.user_deactivate": ADMIN_ONLY,
     "admin.user_activate": ADMIN_ONLY,
     "admin.audit": ADMIN_ONLY,
+    "admin.cities": ADMIN_ONLY,
+    "admin.city_edit": ADMIN_ONLY,
+    "admin.organizations_list": ADMIN_ONLY,
+    "admin.organization_edit": ADMIN_ONLY,
 }
 
 # Values for the URL arguments of each route; "target_user" is an account the test creates.
-SAMPLE_ARGS = {"filename": "css/portal.css", "user_id": "target_user"}
+SAMPLE_ARGS = {
+    "filename": "css/portal.css",
+    "user_id": "target_user",
+    "city_id": "target_city",
+    "organization_id": "target_organization",
+}
 
 AUDIENCES = [None, *Role]  # None: an anonymous visitor
 
 
-def _rule(app: Flask, endpoint: str):
+def _rules(app: Flask, endpoint: str):
     rules = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint]
-    assert len(rules) == 1, f"{endpoint} has {len(rules)} rules"
-    return rules[0]
+    assert rules, endpoint
+    return rules
 
 
 def test_every_route_declares_a_permission(app):
@@ -79,23 +88,25 @@ def test_every_role_has_a_row_in_the_permission_table():
 def test_route_answers_each_role_as_the_table_says(
     app, client, make_user, make_city, endpoint, role
 ):
-    rule = _rule(app, endpoint)
     target = make_user()
-    values = {
-        arg: (target.id if SAMPLE_ARGS[arg] == "target_user" else SAMPLE_ARGS[arg])
-        for arg in rule.arguments
+    targets = {
+        "target_user": target.id,
+        "target_city": make_city().id,
+        "target_organization": target.organization_id,
     }
-    with app.test_request_context():
-        from flask import url_for
-
-        url = url_for(endpoint, **values)
     if role is not None:
         city = make_city() if role in authz.CITY_REQUIRED_ROLES else None
         user = make_user(role=role, city=city)
         assert login(client, user).status_code == 302
+    for rule in _rules(app, endpoint):
+        values = {arg: targets.get(SAMPLE_ARGS[arg], SAMPLE_ARGS[arg]) for arg in rule.arguments}
+        with app.test_request_context():
+            url = url_for(endpoint, **values)
+        method = "GET" if "GET" in rule.methods else "POST"
+        _check(client.open(url, method=method), endpoint, role)
 
-    method = "GET" if "GET" in rule.methods else "POST"
-    response = client.open(url, method=method)
+
+def _check(response, endpoint, role):
     expected = EXPECTED[endpoint]
     went_to_login = response.status_code == 302 and response.headers["Location"].startswith(
         "/login"

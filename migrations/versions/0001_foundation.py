@@ -2,7 +2,7 @@
 
 Revision ID: 0001_foundation
 Revises:
-Create Date: 2026-11-25 20:29:18.974701
+Create Date: 2026-11-25 20:41:25.734280
 
 """
 
@@ -24,6 +24,7 @@ def upgrade():
         sa.Column("name", sa.String(length=120), nullable=False),
         sa.Column("slug", sa.String(length=60), nullable=False),
         sa.Column("region", sa.String(length=120), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cities")),
         sa.UniqueConstraint("name", name=op.f("uq_cities_name")),
         sa.UniqueConstraint("slug", name=op.f("uq_cities_slug")),
@@ -52,11 +53,13 @@ def upgrade():
         ),
         sa.Column("city_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["city_id"], ["cities.id"], name=op.f("fk_organizations_city_id_cities")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organizations")),
         sa.UniqueConstraint("name", name=op.f("uq_organizations_name")),
+        sa.UniqueConstraint("short_name", name=op.f("uq_organizations_short_name")),
     )
     with op.batch_alter_table("organizations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_organizations_city_id"), ["city_id"], unique=False)

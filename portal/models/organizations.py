@@ -17,8 +17,11 @@ class City(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
     slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
     region: Mapped[str] = mapped_column(sa.String(120))
+    version: Mapped[int] = mapped_column(default=1)
 
     organizations: Mapped[list["Organization"]] = relationship(back_populates="city")
+
+    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<City {self.slug}>"
@@ -40,13 +43,16 @@ class Organization(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
-    short_name: Mapped[str] = mapped_column(sa.String(40))
+    short_name: Mapped[str] = mapped_column(sa.String(40), unique=True)
     kind: Mapped[OrganizationKind] = mapped_column(str_enum(OrganizationKind))
     # National organisations (ministry, operators) have no city.
     city_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cities.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
 
     city: Mapped[City | None] = relationship(back_populates="organizations")
+
+    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<Organization {self.short_name}>"

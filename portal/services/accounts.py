@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.models.organizations import City, Organization
 from portal.models.users import Role, RoleAssignment, User, new_session_token
 from portal.services import audit
-from portal.services.errors import InvalidInput, NotAllowed, StaleObject
+from portal.services.errors import InvalidInput, NotAllowed, ensure_current
 
 MIN_PASSWORD_LENGTH = 12
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -290,13 +290,14 @@ def update_user(
     ip: str | None = None,
 ) -> None:
     """Apply an administrator's edit; a stale form (someone saved in between) changes nothing."""
-    if user.version != expected_version:
-        raise StaleObject(
-            _l(
-                "Ce compte a été modifié par quelqu'un d'autre entre-temps. "
-                "Rechargez la page pour voir ses nouvelles valeurs."
-            )
-        )
+    ensure_current(
+        user,
+        expected_version,
+        _l(
+            "Ce compte a été modifié par quelqu'un d'autre entre-temps. "
+            "Rechargez la page pour voir ses nouvelles valeurs."
+        ),
+    )
     email = normalise_email(email)
     _check_email_free(email, exclude_id=user.id)
     full_name = full_name.strip()

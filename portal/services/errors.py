@@ -20,3 +20,9 @@ class StaleObject(DomainError):
 
 class InvalidInput(DomainError):
     pass
+
+
+def ensure_current(obj, expected_version: int | None, message) -> None:
+    """Refuse an edit made on a form loaded before someone else's save."""
+    if expected_version is None or obj.version != expected_version:
+        raise StaleObject(message)

@@ -3,6 +3,12 @@
 from urllib.parse import urlsplit
 
 from flask import request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.extensions import db
+from portal.services.errors import DomainError, StaleObject
 
 
 def client_ip() -> str | None:
@@ -28,6 +34,30 @@ def page_number() -> int:
 
 def acting_user():
     """The signed-in user itself, not Flask-Login's proxy, for services and the session."""
-    from flask_login import current_user
-
     return current_user._get_current_object()
+
+
+def save(form, action) -> int | None:
+    """Run a service call and commit it once.
+
+    On success return None. When a rule refuses the change, roll back, put the message on
+    the form (on its field when the rule names one) and return the HTTP status to answer:
+    409 for a stale edit, 422 otherwise.
+    """
+    try:
+        action()
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        error = StaleObject(_l("Cette fiche a été modifiée par quelqu'un d'autre entre-temps."))
+    except DomainError as refused:
+        db.session.rollback()
+        error = refused
+    else:
+        return None
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+    return 409 if isinstance(error, StaleObject) else 422

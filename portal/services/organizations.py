@@ -1,0 +1,145 @@
+"""Cities and organisations, as the administrator maintains them."""
+
+import re
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from portal.extensions import db
+from portal.models.organizations import City, Organization, OrganizationKind
+from portal.models.users import User
+from portal.services import audit
+from portal.services.errors import InvalidInput, ensure_current
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+STALE = _l(
+    "Cette fiche a été modifiée par quelqu'un d'autre entre-temps. "
+    "Rechargez la page pour voir ses nouvelles valeurs."
+)
+
+
+def _required(value: str, field: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(_l("Ce champ est obligatoire."), field=field)
+    return value
+
+
+def _unique(model, column, value, field: str, message, exclude_id: int | None) -> None:
+    query = sa.select(model.id).where(sa.func.lower(column) == value.lower())
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise InvalidInput(message, field=field)
+
+
+def _plain(value):
+    return value.value if isinstance(value, OrganizationKind) else value
+
+
+def _changes(obj, values: dict) -> dict:
+    """Apply `values` to `obj`; return what changed, as the audit trail records it."""
+    changed = {}
+    for key, value in values.items():
+        before = getattr(obj, key)
+        if before != value:
+            changed[key] = {"before": _plain(before), "after": _plain(value)}
+            setattr(obj, key, value)
+    return changed
+
+
+# --- Cities -------------------------------------------------------------------------------
+
+
+def _city_values(name: str, slug: str, region: str, exclude_id: int | None) -> dict:
+    name = _required(name, "name")
+    slug = _required(slug, "slug").lower()
+    region = _required(region, "region")
+    if not SLUG_RE.match(slug):
+        raise InvalidInput(
+            _l("L'identifiant ne peut contenir que des lettres minuscules, chiffres et tirets."),
+            field="slug",
+        )
+    _unique(City, City.name, name, "name", _l("Une ville porte déjà ce nom."), exclude_id)
+    _unique(City, City.slug, slug, "slug", _l("Cet identifiant est déjà pris."), exclude_id)
+    return {"name": name, "slug": slug, "region": region}
+
+
+def create_city(actor: User, *, name: str, slug: str, region: str, ip=None) -> City:
+    city = City(**_city_values(name, slug, region, None))
+    db.session.add(city)
+    audit.record(actor, "city.created", obj=city, details={"name": city.name}, ip=ip)
+    return city
+
+
+def update_city(
+    actor: User, city: City, *, expected_version, name: str, slug: str, region: str, ip=None
+) -> None:
+    ensure_current(city, expected_version, STALE)
+    changed = _changes(city, _city_values(name, slug, region, city.id))
+    if changed:
+        audit.record(actor, "city.updated", obj=city, details=changed, ip=ip)
+
+
+# --- Organisations --------------------------------------------------------------------------
+
+
+def _organization_values(name, short_name, kind, city_id, exclude_id) -> dict:
+    name = _required(name, "name")
+    short_name = _required(short_name, "short_name")
+    try:
+        kind = OrganizationKind(kind)
+    except ValueError:
+        raise InvalidInput(_l("Type d'organisme inconnu."), field="kind") from None
+    if city_id is not None and db.session.get(City, city_id) is None:
+        raise InvalidInput(_l("Ville inconnue."), field="city_id")
+    _unique(
+        Organization,
+        Organization.name,
+        name,
+        "name",
+        _l("Un organisme porte déjà ce nom."),
+        exclude_id,
+    )
+    _unique(
+        Organization,
+        Organization.short_name,
+        short_name,
+        "short_name",
+        _l("Ce sigle est déjà utilisé par un autre organisme."),
+        exclude_id,
+    )
+    return {"name": name, "short_name": short_name, "kind": kind, "city_id": city_id}
+
+
+def create_organization(
+    actor: User, *, name: str, short_name: str, kind, city_id: int | None, ip=None
+) -> Organization:
+    organization = Organization(**_organization_values(name, short_name, kind, city_id, None))
+    db.session.add(organization)
+    audit.record(
+        actor,
+        "organization.created",
+        obj=organization,
+        details={"name": organization.name, "kind": organization.kind.value, "city_id": city_id},
+        ip=ip,
+    )
+    return organization
+
+
+def update_organization(
+    actor: User,
+    organization: Organization,
+    *,
+    expected_version,
+    name: str,
+    short_name: str,
+    kind,
+    city_id: int | None,
+    ip=None,
+) -> None:
+    ensure_current(organization, expected_version, STALE)
+    values = _organization_values(name, short_name, kind, city_id, organization.id)
+    changed = _changes(organization, values)
+    if changed:
+        audit.record(actor, "organization.updated", obj=organization, details=changed, ip=ip)

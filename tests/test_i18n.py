@@ -84,3 +84,14 @@ def test_messages_from_services_follow_the_language(client, make_user):
     html = response.get_data(as_text=True)
     assert "Adresse e-mail ou mot de passe incorrect." not in html
     assert "incorrect" in html.lower()
+
+
+def test_language_chosen_before_signing_in_becomes_the_accounts_choice(app, client, make_user):
+    user = make_user()
+    client.post("/account/language", data={"language": "en"})
+    login(client, user)
+    with app.app_context():
+        assert (
+            db.session.scalar(sa.select(User.preferred_language).where(User.id == user.id))
+            == "en"
+        )

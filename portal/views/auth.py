@@ -41,6 +41,10 @@ def login():
             db.session.commit()  # the failure count and its audit event must stand
             form.password.errors.append(error.message)
             return render_template("auth/login.html", form=form), 401
+        chosen = session.get("lang")
+        if chosen and chosen != user.preferred_language:
+            # A language picked on the login page is the person's latest choice.
+            accounts.set_preferred_language(user, chosen)
         db.session.commit()
         _restart_session()
         login_user(user)

@@ -94,3 +94,27 @@ def test_admin_filters_users_without_reloading_the_page(page, demo_data):
     expect(page.locator("#users-table")).to_contain_text("Khadija Ouazzani")
     # htmx swapped the table: the page itself was never reloaded.
     assert page.evaluate("window.__marker") == "same page"
+
+
+def test_language_switch_turns_the_interface_to_english_and_is_remembered(
+    page, browser, live_server, demo_data
+):
+    page.goto("/login")
+    page.get_by_label("Langue").select_option("en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("Email address").fill("central@sdtn.demo")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Hello, Youssef El Idrissi")).to_be_visible()
+    expect(page.get_by_role("heading", name="Pilot cities")).to_be_visible()
+
+    # Another browser signing in to the same account opens in English: the choice is stored.
+    other = browser.new_context(base_url=live_server, locale="fr-FR")
+    try:
+        second = other.new_page()
+        sign_in(second, "central@sdtn.demo")
+        expect(second.locator("html")).to_have_attribute("lang", "en")
+        expect(second.locator("button", has_text="Sign out")).to_have_count(1)
+    finally:
+        other.close()

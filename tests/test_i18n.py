@@ -92,6 +92,5 @@ def test_language_chosen_before_signing_in_becomes_the_accounts_choice(app, clie
     login(client, user)
     with app.app_context():
         assert (
-            db.session.scalar(sa.select(User.preferred_language).where(User.id == user.id))
-            == "en"
+            db.session.scalar(sa.select(User.preferred_language).where(User.id == user.id)) == "en"
         )

@@ -106,16 +106,9 @@ def authenticate(email: str, password: str, *, now: datetime, ip: str | None = N
     if not user.active:
         audit.record(user, "login.refused_inactive", obj=user, ip=ip, now=now)
         raise AccountInactive()
-    # Reset without bumping the row version: a sign-in is not an edit of the account.
-    db.session.execute(
-        sa.update(User)
-        .where(User.id == user.id)
-        .values(failed_login_count=0, locked_until=None, last_login_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(user)
+    _set_unversioned(user, failed_login_count=0, locked_until=None, last_login_at=now)
     if _hasher().check_needs_rehash(user.password_hash):
-        _set_password_hash(user, hash_password(password))
+        _set_unversioned(user, password_hash=hash_password(password))
     audit.record(user, "login.success", obj=user, ip=ip, now=now)
     return user
 
@@ -132,12 +125,7 @@ def _count_failure(user: User, *, now: datetime, ip: str | None) -> None:
     config = current_app.config
     if count >= config["LOGIN_MAX_FAILURES"]:
         until = now + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
-        db.session.execute(
-            sa.update(User)
-            .where(User.id == user.id)
-            .values(failed_login_count=0, locked_until=until)
-            .execution_options(synchronize_session=False)
-        )
+        _set_unversioned(user, failed_login_count=0, locked_until=until)
         audit.record(
             user,
             "login.locked",
@@ -149,11 +137,13 @@ def _count_failure(user: User, *, now: datetime, ip: str | None) -> None:
     db.session.expire(user)
 
 
-def _set_password_hash(user: User, password_hash: str) -> None:
+def _set_unversioned(user: User, **values) -> None:
+    """Write bookkeeping columns without bumping the row version: a sign-in or a language
+    switch is not an edit of the account and must never make an administrator's form stale."""
     db.session.execute(
         sa.update(User)
         .where(User.id == user.id)
-        .values(password_hash=password_hash)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     db.session.expire(user)
@@ -172,14 +162,7 @@ def change_own_password(user: User, current: str, new: str, *, ip: str | None = 
 def set_preferred_language(user: User, language: str) -> None:
     if language not in current_app.config["LANGUAGES"]:
         raise InvalidInput(_l("Langue non prise en charge."))
-    # Not a versioned edit: a language switch must never collide with an admin's change.
-    db.session.execute(
-        sa.update(User)
-        .where(User.id == user.id)
-        .values(preferred_language=language)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expire(user)
+    _set_unversioned(user, preferred_language=language)
 
 
 # --- Administration ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ from flask import Flask, flash, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from portal import authz
 from portal import config as settings
@@ -36,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
         # Behind a reverse proxy: take the client address and scheme from its headers.
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    app.url_map.converters["id"] = IdConverter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
@@ -54,6 +56,13 @@ def create_app(config: dict | None = None) -> Flask:
     templating.init_app(app)
     cli.init_app(app)
     return app
+
+
+class IdConverter(IntegerConverter):
+    """A database id in a URL: an id too large for the column is simply not found (404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, min=1, max=2**31 - 1)
 
 
 def _init_login(app: Flask) -> None:
@@ -102,8 +111,10 @@ def _init_session_idle_timeout(app: Flask) -> None:
             return None
         now = datetime.now(UTC).timestamp()
         seen = session.get("seen")
+        started = session.get("started", now)
         idle_limit = app.config["SESSION_IDLE_MINUTES"] * 60
-        if seen is not None and now - seen > idle_limit:
+        lifetime = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+        if (seen is not None and now - seen > idle_limit) or now - started > lifetime:
             logout_user()
             lang = session.get("lang")
             session.clear()

@@ -20,22 +20,47 @@ class Permission(enum.StrEnum):
     USERS_MANAGE = "users.manage"
     ORGANIZATIONS_MANAGE = "organizations.manage"
     AUDIT_VIEW = "audit.view"
+    PLANS_VIEW = "plans.view"
+    PLANS_MANAGE = "plans.manage"
+    MILESTONES_EDIT = "milestones.edit"
+    MILESTONES_APPROVE_LOCAL = "milestones.approve_local"
+    MILESTONES_APPROVE_CENTRAL = "milestones.approve_central"
+    MILESTONES_CANCEL = "milestones.cancel"
+    MILESTONES_COMMENT = "milestones.comment"
+    CHANGE_REQUESTS_DECIDE = "change_requests.decide"
 
 
 # Declarations that are not permissions of the table.
 PUBLIC = "public"  # anyone, signed in or not
 AUTHENTICATED = "authenticated"  # any signed-in, active account
 
+P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(
-        {Permission.USERS_MANAGE, Permission.ORGANIZATIONS_MANAGE, Permission.AUDIT_VIEW}
+    Role.ADMIN: frozenset({P.USERS_MANAGE, P.ORGANIZATIONS_MANAGE, P.AUDIT_VIEW, P.PLANS_VIEW}),
+    Role.CENTRAL_DECISION_MAKER: frozenset(
+        {
+            P.PLANS_VIEW,
+            P.MILESTONES_APPROVE_CENTRAL,
+            P.MILESTONES_CANCEL,
+            P.MILESTONES_COMMENT,
+            P.CHANGE_REQUESTS_DECIDE,
+        }
     ),
-    Role.CENTRAL_DECISION_MAKER: frozenset(),
-    Role.LOCAL_DECISION_MAKER: frozenset(),
-    Role.CONTRIBUTOR: frozenset(),
-    Role.SECRETARIAT: frozenset(),
-    Role.EVALUATOR: frozenset(),
-    Role.OBSERVER: frozenset(),
+    Role.LOCAL_DECISION_MAKER: frozenset(
+        {P.PLANS_VIEW, P.MILESTONES_APPROVE_LOCAL, P.MILESTONES_COMMENT}
+    ),
+    Role.CONTRIBUTOR: frozenset({P.PLANS_VIEW, P.MILESTONES_EDIT, P.MILESTONES_COMMENT}),
+    Role.SECRETARIAT: frozenset(
+        {
+            P.PLANS_VIEW,
+            P.PLANS_MANAGE,
+            P.MILESTONES_EDIT,
+            P.MILESTONES_CANCEL,
+            P.MILESTONES_COMMENT,
+        }
+    ),
+    Role.EVALUATOR: frozenset({P.PLANS_VIEW}),
+    Role.OBSERVER: frozenset({P.PLANS_VIEW}),
 }
 
 # Roles whose rights hold only within one city, and roles that act only for their organisation.
@@ -47,26 +72,41 @@ ORGANIZATION_BOUND_ROLES = frozenset({Role.CONTRIBUTOR})
 PUBLIC_ENDPOINTS = frozenset({"static"})
 
 
+class _Anywhere:
+    def __repr__(self) -> str:
+        return "ANYWHERE"
+
+
+# "Not asked": distinct from None, which is a national object that belongs to no city.
+ANYWHERE: object = _Anywhere()
+
+
 def can(
     user: User,
     permission: Permission,
     *,
-    city_id: int | None = None,
-    organization_id: int | None = None,
+    city_id: int | object | None = ANYWHERE,
+    organization_id: int | object | None = ANYWHERE,
 ) -> bool:
-    """Whether `user` holds `permission`, for that city and organisation when given.
+    """Whether `user` holds `permission` on an object of that city and organisation.
 
-    Without a city or organisation, the question is "anywhere": navigation asks it.
+    Left out, city and organisation mean "anywhere" (navigation asks that). A city-scoped
+    role acts only on objects of its city, never on national ones (city_id=None); an
+    organisation-bound role acts only on its own organisation's objects.
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     for assignment in user.role_assignments:
         if permission not in ROLE_PERMISSIONS[assignment.role]:
             continue
-        if city_id is not None and assignment.city_id not in (None, city_id):
+        if (
+            city_id is not ANYWHERE
+            and assignment.city_id is not None
+            and assignment.city_id != city_id
+        ):
             continue
         if (
-            organization_id is not None
+            organization_id is not ANYWHERE
             and assignment.role in ORGANIZATION_BOUND_ROLES
             and user.organization_id != organization_id
         ):
@@ -114,8 +154,8 @@ authenticated = require(AUTHENTICATED)
 def check(
     permission: Permission,
     *,
-    city_id: int | None = None,
-    organization_id: int | None = None,
+    city_id: int | object | None = ANYWHERE,
+    organization_id: int | object | None = ANYWHERE,
     hide: bool = False,
 ) -> None:
     """Abort unless the current user holds `permission` on that object.

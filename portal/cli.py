@@ -2,7 +2,7 @@
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from portal.extensions import db
@@ -26,6 +26,10 @@ def seed_reference():
 @click.option("--if-empty", is_flag=True, help="Do nothing when accounts already exist.")
 def seed_demo(if_empty: bool):
     """Reference data and one demo account per role (idempotent)."""
+    if current_app.config["PORTAL_ENV"] == "production":
+        raise click.ClickException(
+            "demo accounts have a published password: not loaded when PORTAL_ENV=production"
+        )
     if if_empty and not seeding.is_empty():
         click.echo("demo data: the database already has accounts, nothing loaded")
         return

@@ -29,14 +29,16 @@ def _secret_key(instance_path: Path, production: bool) -> str:
     if key:
         return key
     if production:
-        raise ConfigError("SECRET_KEY must be set when PORTAL_ENV=production")
+        raise ConfigError("SECRET_KEY must be set when PORTAL_ENV is not development")
     # The demo keeps one key across restarts so sessions survive a reload.
     key_file = instance_path / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
     key = secrets.token_hex(32)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    # Created private from the start, never readable by others even for a moment.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
     return key
 
 
@@ -53,7 +55,8 @@ def load(instance_path: str) -> dict:
     path = Path(instance_path)
     path.mkdir(parents=True, exist_ok=True)
     env = os.environ.get("PORTAL_ENV", "development").strip().lower()
-    production = env == "production"
+    # Anything but local development (production, staging...) gets secure settings.
+    production = env != "development"
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{path / 'portal.sqlite3'}"
     return {
         "PORTAL_ENV": env,
@@ -69,7 +72,8 @@ def load(instance_path: str) -> dict:
         # out; the idle limit itself is enforced on the server (portal/__init__.py).
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int("SESSION_MAX_HOURS", 12)),
         "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
-        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024),
+        # Above the upload limit, so that a too-large file gets the upload's own message.
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024),
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCKOUT_MINUTES": _int("LOGIN_LOCKOUT_MINUTES", 15),
         "BABEL_DEFAULT_LOCALE": "fr",
@@ -78,6 +82,10 @@ def load(instance_path: str) -> dict:
         "DISPLAY_TIMEZONE": "Africa/Casablanca",
         "PAGE_SIZE": _int("PAGE_SIZE", 25),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        "HORIZON_SHORT_MONTHS": _int("HORIZON_SHORT_MONTHS", 12),
+        "HORIZON_MEDIUM_MONTHS": _int("HORIZON_MEDIUM_MONTHS", 36),
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(path / "uploads"),
+        "UPLOAD_MAX_BYTES": _int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024),
         "WTF_CSRF_TIME_LIMIT": None,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }

@@ -18,7 +18,11 @@ def localdatetime(value: datetime | None, format: str = "medium") -> str:
 
 def render_page(template: str, fragment: str, **context):
     """One URL, two renderings: the full page, or only its fragment for htmx."""
-    is_htmx = request.headers.get("HX-Request") == "true"
+    # A history restore (back button) needs the whole page, though htmx marks it as its own.
+    is_htmx = (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
     response = make_response(render_template(fragment if is_htmx else template, **context))
     response.vary.add("HX-Request")
     return response

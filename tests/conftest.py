@@ -212,3 +212,105 @@ def csrf_token_from(html: str) -> str:
 
 
 ALL_ROLES = list(Role)
+
+
+@pytest.fixture
+def make_domain(app):
+    def make(**kw):
+        from portal.models import Domain
+
+        n = next(_counter)
+        with _session(app) as objects:
+            domain = Domain(
+                code=kw.pop("code", f"domain-{n}"), name=kw.pop("name", f"Domaine {n}"), **kw
+            )
+            _db.session.add(domain)
+            objects.append(domain)
+        return domain
+
+    return make
+
+
+@pytest.fixture
+def make_plan(app, make_city):
+    def make(**kw):
+        from datetime import date
+
+        from portal.models import Plan
+
+        city = kw.pop("city", None) or make_city()
+        with _session(app) as objects:
+            plan = Plan(
+                city_id=city.id,
+                title=kw.pop("title", f"SDTN {city.name}"),
+                start_date=kw.pop("start_date", date(2026, 1, 1)),
+                **kw,
+            )
+            _db.session.add(plan)
+            objects.append(plan)
+        return plan
+
+    return make
+
+
+@pytest.fixture
+def make_action(app, make_plan, make_domain, make_org):
+    def make(**kw):
+        from datetime import date
+        from decimal import Decimal
+
+        from portal.models import Action, Horizon
+
+        n = next(_counter)
+        plan = kw.pop("plan", None) or make_plan()
+        domain = kw.pop("domain", None) or make_domain()
+        lead = kw.pop("lead_organization", None) or make_org(city_id=plan.city_id)
+        with _session(app) as objects:
+            action = Action(
+                plan_id=plan.id,
+                code=kw.pop("code", f"A{n:03d}"),
+                title=kw.pop("title", f"Action {n}"),
+                domain_id=domain.id,
+                horizon=kw.pop("horizon", Horizon.SHORT),
+                lead_organization_id=lead.id,
+                budget=kw.pop("budget", Decimal("1000000.00")),
+                planned_start=kw.pop("planned_start", date(2026, 1, 1)),
+                planned_end=kw.pop("planned_end", date(2026, 12, 31)),
+                **kw,
+            )
+            _db.session.add(action)
+            objects.append(action)
+        return action
+
+    return make
+
+
+@pytest.fixture
+def make_milestone(app, make_action, make_org):
+    """make_milestone(action=..., responsible_organization=..., status=..., due_date=...)."""
+
+    def make(**kw):
+        from datetime import date
+
+        from portal.models import Milestone, MilestoneStatus, Plan
+
+        n = next(_counter)
+        action = kw.pop("action", None) or make_action()
+        responsible = kw.pop("responsible_organization", None)
+        with _session(app) as objects:
+            city_id = _db.session.get(Plan, action.plan_id).city_id
+            responsible_id = action.lead_organization_id if responsible is None else responsible.id
+            milestone = Milestone(
+                city_id=city_id,
+                action_id=action.id,
+                title=kw.pop("title", f"Jalon {n}"),
+                responsible_organization_id=responsible_id,
+                due_date=kw.pop("due_date", date(2026, 6, 30)),
+                status=kw.pop("status", MilestoneStatus.PLANNED),
+                **kw,
+            )
+            _db.session.add(milestone)
+            objects.append(milestone)
+        return milestone
+
+    return make

@@ -288,7 +288,8 @@ def test_audit_events_are_append_only(app, make_user):
 def test_saving_an_unchanged_form_keeps_password_and_roles(app, client, make_user, login_as):
     _admin(make_user, login_as)
     target = make_user(role=Role.OBSERVER)
-    client.post(f"/admin/users/{target.id}", data=_edit_data(target, ["observer"]))
+    response = client.post(f"/admin/users/{target.id}", data=_edit_data(target, ["observer"]))
+    assert response.status_code == 302
     assert login(app.test_client(), target, PASSWORD).status_code == 302
     with app.app_context():
         count = db.session.scalar(

@@ -265,3 +265,65 @@ def test_htmx_request_without_a_session_redirects_the_whole_page(client):
     )
     assert response.status_code == 401
     assert response.headers["HX-Redirect"] == "/login?next=/admin/users"
+
+
+def test_a_copy_of_the_cookie_stops_working_after_logout(app, client, make_user, login_as):
+    login_as(make_user())
+    stolen = client.get_cookie("sdtn_session").value
+    client.post("/logout")
+    replay = app.test_client()
+    replay.set_cookie("sdtn_session", stolen)
+    response = replay.get("/account/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_parallel_wrong_passwords_try_no_more_than_the_limit(app, make_user):
+    from concurrent.futures import ThreadPoolExecutor
+
+    user = make_user()
+
+    def attempt(_):
+        return (
+            app.test_client()
+            .post("/login", data={"email": user.email, "password": "wrong-password-123"})
+            .status_code
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(attempt, range(16)))
+    assert set(statuses) == {401}
+    actions = _actions(app, user.id)
+    assert actions.count("login.failure") == app.config["LOGIN_MAX_FAILURES"]
+    assert actions.count("login.locked") == 1
+    assert actions.count("login.refused_locked") == 16 - app.config["LOGIN_MAX_FAILURES"]
+    assert login(app.test_client(), user).status_code == 401
+
+
+def test_failed_attempts_are_not_put_on_the_targeted_persons_account(app, client, make_user):
+    user = make_user()
+    login(client, user, "wrong-password-123")
+    with app.app_context():
+        from portal.extensions import db
+
+        event = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "login.failure")
+        ).one()
+        assert event.actor_id is None
+        assert event.object_id == user.id and event.actor_label == user.email
+
+
+def test_session_has_an_absolute_lifetime(app, client, make_user, login_as):
+    user = make_user()
+    start = datetime.now(UTC)
+    step = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"] - 1)
+    with time_machine.travel(start, tick=False):
+        login_as(user)
+    moment = start
+    lifetime = app.config["PERMANENT_SESSION_LIFETIME"]
+    while moment + step < start + lifetime:
+        moment += step
+        with time_machine.travel(moment, tick=False):
+            assert client.get("/").status_code == 200
+    with time_machine.travel(start + lifetime + timedelta(minutes=1), tick=False):
+        assert client.get("/").status_code == 302

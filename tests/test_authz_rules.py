@@ -68,3 +68,12 @@ def test_an_inactive_account_holds_no_permission(ctx, make_user):
 def test_passwords_are_hashed_with_argon2id(ctx, make_user):
     user = make_user()
     assert user.password_hash.startswith("$argon2id$")
+
+
+def test_a_city_scoped_role_never_acts_on_a_national_object(
+    ctx, scoped_table, make_user, make_city
+):
+    user = make_user(role=Role.LOCAL_DECISION_MAKER, city=make_city())
+    assert not authz.can(user, Permission.AUDIT_VIEW, city_id=None)
+    central = make_user(role=Role.ADMIN)
+    assert authz.can(central, Permission.AUDIT_VIEW, city_id=None)

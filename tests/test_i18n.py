@@ -94,3 +94,16 @@ def test_language_chosen_before_signing_in_becomes_the_accounts_choice(app, clie
         assert (
             db.session.scalar(sa.select(User.preferred_language).where(User.id == user.id)) == "en"
         )
+
+
+def test_the_previous_persons_language_is_not_written_into_the_next_account(app, client, make_user):
+    first, second = make_user(), make_user()
+    login(client, first)
+    client.post("/account/language", data={"language": "en"})
+    client.post("/logout")
+    login(client, second)
+    with app.app_context():
+        assert (
+            db.session.scalar(sa.select(User.preferred_language).where(User.id == second.id))
+            == "fr"
+        )

@@ -142,3 +142,43 @@ def test_health_check(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
+
+
+def test_absurd_numbers_in_urls_answer_404_or_an_empty_page_never_500(client, make_user, login_as):
+    login_as(make_user(role=Role.ADMIN))
+    huge = "9" * 25
+    for url in (
+        f"/admin/users?page={huge}",
+        f"/admin/audit?page={huge}",
+        f"/admin/organizations?page={huge}",
+        "/admin/audit?date_to=9999-12-31&date_from=0001-01-01",
+    ):
+        assert client.get(url).status_code == 200, url
+    for url in (f"/admin/users/{huge}", f"/admin/cities/{huge}", "/admin/users/0"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_back_button_restore_gets_the_whole_page(client, make_user, login_as):
+    login_as(make_user(role=Role.ADMIN))
+    response = client.get(
+        "/admin/users", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    assert "<html" in response.get_data(as_text=True)
+
+
+def test_demo_accounts_are_never_loaded_in_production(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PORTAL_ENV", "production")
+    result = app.test_cli_runner().invoke(args=["seed", "demo"])
+    assert result.exit_code != 0
+    assert "PORTAL_ENV=production" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_staging_is_treated_as_production(monkeypatch, tmp_path):
+    from portal import create_app
+
+    monkeypatch.setenv("PORTAL_ENV", "staging")
+    monkeypatch.setenv("SECRET_KEY", "staging-secret")
+    staging = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert staging.config["SESSION_COOKIE_SECURE"] is True

@@ -1,15 +1,37 @@
 """Every model, imported so that Alembic and the app see the whole schema."""
 
 from portal.models.audit import AuditEvent
+from portal.models.files import StoredFile
+from portal.models.milestones import (
+    ChangeRequest,
+    ChangeRequestStatus,
+    EventKind,
+    Milestone,
+    MilestoneEvent,
+    MilestoneStatus,
+)
 from portal.models.organizations import City, Organization, OrganizationKind
+from portal.models.plans import Action, Domain, Horizon, Plan, PlanStatus
 from portal.models.users import Role, RoleAssignment, User
 
 __all__ = [
+    "Action",
     "AuditEvent",
+    "ChangeRequest",
+    "ChangeRequestStatus",
     "City",
+    "Domain",
+    "EventKind",
+    "Horizon",
+    "Milestone",
+    "MilestoneEvent",
+    "MilestoneStatus",
     "Organization",
     "OrganizationKind",
+    "Plan",
+    "PlanStatus",
     "Role",
     "RoleAssignment",
+    "StoredFile",
     "User",
 ]

@@ -1,5 +1,6 @@
 """Accounts: sign-in with lockout, passwords, and the administration of users and roles."""
 
+import contextlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -91,17 +92,48 @@ def _minutes_left(until: datetime, now: datetime) -> int:
 
 
 def authenticate(email: str, password: str, *, now: datetime, ip: str | None = None) -> User:
-    """Return the user whose credentials these are, or raise; failures are counted in the
-    database so that the lockout holds across server processes. The caller commits either way."""
+    """Return the user whose credentials these are, or raise.
+
+    Each attempt is counted in the database *before* the password is checked, in one atomic
+    UPDATE that also refuses a locked account: however many requests arrive at once, in one
+    process or several, no more than LOGIN_MAX_FAILURES passwords are tried. Failed attempts
+    are audited without an actor: whoever typed them is not known. The caller commits
+    either way.
+    """
     email = normalise_email(email)
+    config = current_app.config
     user = db.session.scalar(sa.select(User).where(User.email == email))
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        audit.record(user, "login.refused_locked", obj=user, ip=ip, now=now)
-        raise AccountLocked(_minutes_left(user.locked_until, now))
-    if user is None or not verify_password(user, password):
-        audit.record(user, "login.failure", obj=user, actor_label=email, ip=ip, now=now)
-        if user is not None:
-            _count_failure(user, now=now, ip=ip)
+    if user is None:
+        _burn_password_check(password)  # an unknown address answers as slowly as a known one
+        audit.record(None, "login.failure", actor_label=email, ip=ip, now=now)
+        raise InvalidCredentials()
+    attempt = db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id)
+        .where(sa.or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_login_count=User.failed_login_count + 1)
+        .returning(User.failed_login_count)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    db.session.expire(user)
+    if attempt is None or attempt > config["LOGIN_MAX_FAILURES"]:
+        audit.record(None, "login.refused_locked", obj=user, actor_label=email, ip=ip, now=now)
+        until = user.locked_until or now + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+        raise AccountLocked(_minutes_left(until, now))
+    if not verify_password(user, password):
+        audit.record(None, "login.failure", obj=user, actor_label=email, ip=ip, now=now)
+        if attempt >= config["LOGIN_MAX_FAILURES"]:
+            until = now + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+            _set_unversioned(user, failed_login_count=0, locked_until=until)
+            audit.record(
+                None,
+                "login.locked",
+                obj=user,
+                actor_label=email,
+                details={"failures": attempt, "locked_until": until.isoformat()},
+                ip=ip,
+                now=now,
+            )
         raise InvalidCredentials()
     if not user.active:
         audit.record(user, "login.refused_inactive", obj=user, ip=ip, now=now)
@@ -113,28 +145,16 @@ def authenticate(email: str, password: str, *, now: datetime, ip: str | None = N
     return user
 
 
-def _count_failure(user: User, *, now: datetime, ip: str | None) -> None:
-    # One atomic UPDATE: two processes failing at once both count.
-    count = db.session.execute(
-        sa.update(User)
-        .where(User.id == user.id)
-        .values(failed_login_count=User.failed_login_count + 1)
-        .returning(User.failed_login_count)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    config = current_app.config
-    if count >= config["LOGIN_MAX_FAILURES"]:
-        until = now + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
-        _set_unversioned(user, failed_login_count=0, locked_until=until)
-        audit.record(
-            user,
-            "login.locked",
-            obj=user,
-            details={"failures": count, "locked_until": until.isoformat()},
-            ip=ip,
-            now=now,
-        )
-    db.session.expire(user)
+_dummy_hashes: dict[str, str] = {}
+
+
+def _burn_password_check(password: str) -> None:
+    hasher = _hasher()
+    key = repr(sorted((current_app.config.get("ARGON2_PARAMETERS") or {}).items()))
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = hasher.hash("not-a-real-password")
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        hasher.verify(_dummy_hashes[key], password)
 
 
 def _set_unversioned(user: User, **values) -> None:
@@ -147,6 +167,10 @@ def _set_unversioned(user: User, **values) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.expire(user)
+
+
+def end_sessions(user: User) -> None:
+    _set_unversioned(user, session_token=new_session_token())
 
 
 def change_own_password(user: User, current: str, new: str, *, ip: str | None = None) -> None:

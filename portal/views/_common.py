@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.extensions import db
@@ -27,9 +28,12 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+MAX_PAGE = 100_000
+
+
 def page_number() -> int:
     page = request.args.get("page", type=int) or 1
-    return max(page, 1)
+    return min(max(page, 1), MAX_PAGE)
 
 
 def acting_user():
@@ -50,6 +54,12 @@ def save(form, action) -> int | None:
     except StaleDataError:
         db.session.rollback()
         error = StaleObject(_l("Cette fiche a été modifiée par quelqu'un d'autre entre-temps."))
+    except IntegrityError:
+        # Two people saved the same unique value at once; the rule checks ran before both.
+        db.session.rollback()
+        error = StaleObject(
+            _l("Quelqu'un vient d'enregistrer la même valeur. Vérifiez et réessayez.")
+        )
     except DomainError as refused:
         db.session.rollback()
         error = refused

@@ -59,7 +59,9 @@ def set_language():
     if language not in current_app.config["LANGUAGES"]:
         abort(400)
     session["lang"] = language
-    if current_user.is_authenticated:
+    if not current_user.is_authenticated:
+        session["lang_chosen_signed_out"] = True
+    else:
         accounts.set_preferred_language(acting_user(), language)
         db.session.commit()
     back = safe_next(request.form.get("next")) or url_for("home.index")

@@ -1,6 +1,6 @@
 """Administration: accounts, cities, organisations, and the audit trail."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -71,9 +71,12 @@ def users():
     )
     if filters.validate():
         if filters.q.data:
-            pattern = f"%{filters.q.data.strip().lower()}%"
+            text = filters.q.data.strip().lower()
             query = query.where(
-                sa.or_(User.email.like(pattern), sa.func.lower(User.full_name).like(pattern))
+                sa.or_(
+                    User.email.contains(text, autoescape=True),
+                    sa.func.lower(User.full_name).contains(text, autoescape=True),
+                )
             )
         if filters.role.data or filters.city.data:
             assignment = sa.select(RoleAssignment.id).where(RoleAssignment.user_id == User.id)
@@ -129,7 +132,7 @@ def user_new():
     return render_template("admin/user_form.html", form=form, user=None), status
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 @require(Permission.USERS_MANAGE)
 def user_edit(user_id: int):
     user = db.get_or_404(User, user_id)
@@ -183,13 +186,13 @@ def _set_active(user_id: int, active: bool):
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
-@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+@bp.route("/users/<id:user_id>/deactivate", methods=["POST"])
 @require(Permission.USERS_MANAGE)
 def user_deactivate(user_id: int):
     return _set_active(user_id, False)
 
 
-@bp.route("/users/<int:user_id>/activate", methods=["POST"])
+@bp.route("/users/<id:user_id>/activate", methods=["POST"])
 @require(Permission.USERS_MANAGE)
 def user_activate(user_id: int):
     return _set_active(user_id, True)
@@ -210,7 +213,7 @@ def cities():
 
 
 @bp.route("/cities/new", methods=["GET", "POST"])
-@bp.route("/cities/<int:city_id>", methods=["GET", "POST"])
+@bp.route("/cities/<id:city_id>", methods=["GET", "POST"])
 @require(Permission.ORGANIZATIONS_MANAGE)
 def city_edit(city_id: int | None = None):
     city = db.get_or_404(City, city_id) if city_id is not None else None
@@ -253,11 +256,11 @@ def organizations_list():
     query = sa.select(Organization).options(selectinload(Organization.city))
     if filters.validate():
         if filters.q.data:
-            pattern = f"%{filters.q.data.strip().lower()}%"
+            text = filters.q.data.strip().lower()
             query = query.where(
                 sa.or_(
-                    sa.func.lower(Organization.name).like(pattern),
-                    sa.func.lower(Organization.short_name).like(pattern),
+                    sa.func.lower(Organization.name).contains(text, autoescape=True),
+                    sa.func.lower(Organization.short_name).contains(text, autoescape=True),
                 )
             )
         if filters.kind.data:
@@ -287,7 +290,7 @@ def organizations_list():
 
 
 @bp.route("/organizations/new", methods=["GET", "POST"])
-@bp.route("/organizations/<int:organization_id>", methods=["GET", "POST"])
+@bp.route("/organizations/<id:organization_id>", methods=["GET", "POST"])
 @require(Permission.ORGANIZATIONS_MANAGE)
 def organization_edit(organization_id: int | None = None):
     organization = (
@@ -342,7 +345,10 @@ def organization_edit(organization_id: int | None = None):
 def _day_start_utc(day) -> datetime:
     # The audit filter's dates are days in the portal's display timezone.
     local = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    return datetime.combine(day, time.min, tzinfo=local).astimezone(UTC)
+    try:
+        return datetime.combine(day, time.min, tzinfo=local).astimezone(UTC)
+    except OverflowError:  # year 1 or 9999: no event lies beyond
+        return datetime.min.replace(tzinfo=UTC)
 
 
 @bp.route("/audit")
@@ -352,16 +358,18 @@ def audit():
     query = sa.select(AuditEvent).options(selectinload(AuditEvent.actor))
     if filters.validate():
         if filters.action.data:
-            query = query.where(AuditEvent.action.like(f"{filters.action.data.strip()}%"))
+            query = query.where(
+                AuditEvent.action.startswith(filters.action.data.strip(), autoescape=True)
+            )
         if filters.actor.data:
             query = query.where(
-                AuditEvent.actor_label.like(f"%{filters.actor.data.strip().lower()}%")
+                AuditEvent.actor_label.contains(filters.actor.data.strip().lower(), autoescape=True)
             )
         if filters.object_type.data:
             query = query.where(AuditEvent.object_type == filters.object_type.data.strip())
         if filters.date_from.data:
             query = query.where(AuditEvent.occurred_at >= _day_start_utc(filters.date_from.data))
-        if filters.date_to.data:
+        if filters.date_to.data and filters.date_to.data < date.max:
             end = _day_start_utc(filters.date_to.data + timedelta(days=1))
             query = query.where(AuditEvent.occurred_at < end)
     else:

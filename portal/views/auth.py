@@ -16,7 +16,8 @@ bp = Blueprint("auth", __name__)
 
 
 def _restart_session() -> None:
-    # A fresh session at each sign-in and sign-out; only the language choice survives.
+    # A fresh session at each sign-in and sign-out; only the language shown survives, and it
+    # is no longer "chosen before signing in" (the next person on this browser did not).
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -42,13 +43,13 @@ def login():
             form.password.errors.append(error.message)
             return render_template("auth/login.html", form=form), 401
         chosen = session.get("lang")
-        if chosen and chosen != user.preferred_language:
+        if session.get("lang_chosen_signed_out") and chosen != user.preferred_language:
             # A language picked on the login page is the person's latest choice.
             accounts.set_preferred_language(user, chosen)
         db.session.commit()
         _restart_session()
         login_user(user)
-        session["seen"] = now.timestamp()
+        session["seen"] = session["started"] = now.timestamp()
         flash(_("Bienvenue, %(name)s.", name=user.full_name), "success")
         return redirect(safe_next(form.next.data) or url_for("home.index"))
     status = 422 if form.is_submitted() else 200
@@ -58,7 +59,11 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @authenticated
 def logout():
-    audit.record(acting_user(), "logout", obj=acting_user(), ip=client_ip())
+    user = acting_user()
+    audit.record(user, "logout", obj=user, ip=client_ip())
+    # Sessions live in the signed cookie: a copy taken before signing out must stop working,
+    # so the account's session token changes (this signs out its other sessions too).
+    accounts.end_sessions(user)
     db.session.commit()
     logout_user()
     _restart_session()

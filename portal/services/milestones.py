@@ -1,0 +1,580 @@
+"""Milestones: editing, dependencies, the two-level approval workflow and re-planning.
+
+Every change of status goes through `apply_transition`, whatever the route it comes from, so
+that a forbidden transition is refused with the same clear message everywhere.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from portal import authz
+from portal.authz import Permission
+from portal.extensions import db
+from portal.models.milestones import (
+    DELIVERY_STATUSES,
+    OPEN_STATUSES,
+    ChangeRequest,
+    ChangeRequestStatus,
+    EventKind,
+    Milestone,
+    MilestoneEvent,
+    MilestoneStatus,
+    milestone_dependencies,
+)
+from portal.models.organizations import Organization
+from portal.models.plans import Action, PlanStatus
+from portal.models.types import utcnow
+from portal.models.users import User
+from portal.services import audit
+from portal.services.errors import DomainError, InvalidInput, NotAllowed, ensure_current
+
+S = MilestoneStatus
+
+STALE = _l(
+    "Ce jalon a été modifié par quelqu'un d'autre entre-temps. "
+    "Vos saisies sont conservées ci-dessous ; les valeurs actuelles sont indiquées."
+)
+
+
+class TransitionNotAllowed(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: frozenset[MilestoneStatus]
+    target: MilestoneStatus
+    permission: Permission
+    needs_comment: bool
+    label: object
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(
+        "start",
+        frozenset({S.PLANNED}),
+        S.IN_PROGRESS,
+        Permission.MILESTONES_EDIT,
+        False,
+        _l("Démarrer"),
+    ),
+    Transition(
+        "submit",
+        frozenset({S.IN_PROGRESS}),
+        S.SUBMITTED,
+        Permission.MILESTONES_EDIT,
+        True,
+        _l("Soumettre pour approbation"),
+    ),
+    Transition(
+        "approve_local",
+        frozenset({S.SUBMITTED}),
+        S.APPROVED_LOCALLY,
+        Permission.MILESTONES_APPROVE_LOCAL,
+        False,
+        _l("Approuver (niveau local)"),
+    ),
+    Transition(
+        "return_local",
+        frozenset({S.SUBMITTED}),
+        S.RETURNED,
+        Permission.MILESTONES_APPROVE_LOCAL,
+        True,
+        _l("Renvoyer"),
+    ),
+    Transition(
+        "approve_central",
+        frozenset({S.APPROVED_LOCALLY}),
+        S.APPROVED,
+        Permission.MILESTONES_APPROVE_CENTRAL,
+        False,
+        _l("Approuver (niveau central)"),
+    ),
+    Transition(
+        "return_central",
+        frozenset({S.APPROVED_LOCALLY}),
+        S.RETURNED,
+        Permission.MILESTONES_APPROVE_CENTRAL,
+        True,
+        _l("Renvoyer"),
+    ),
+    Transition(
+        "restart",
+        frozenset({S.RETURNED}),
+        S.IN_PROGRESS,
+        Permission.MILESTONES_EDIT,
+        False,
+        _l("Reprendre"),
+    ),
+    Transition(
+        "cancel",
+        OPEN_STATUSES,
+        S.CANCELLED,
+        Permission.MILESTONES_CANCEL,
+        True,
+        _l("Annuler le jalon"),
+    ),
+)
+BY_NAME = {t.name: t for t in TRANSITIONS}
+
+
+def may(user: User, permission: Permission, milestone: Milestone) -> bool:
+    """The object-level check: the milestone's city, and its responsible organisation for
+    contributors."""
+    return authz.can(
+        user,
+        permission,
+        city_id=milestone.city_id,
+        organization_id=milestone.responsible_organization_id,
+    )
+
+
+def available_transitions(user: User, milestone: Milestone) -> list[Transition]:
+    return [
+        t
+        for t in TRANSITIONS
+        if milestone.status in t.sources and may(user, t.permission, milestone)
+    ]
+
+
+def _record(milestone, actor, kind, *, now=None, comment="", before=None, after=None, **details):
+    event = MilestoneEvent(
+        milestone_id=milestone.id,
+        actor=actor,
+        occurred_at=now or utcnow(),
+        kind=kind,
+        from_status=before,
+        to_status=after,
+        comment=comment,
+        details=details,
+    )
+    db.session.add(event)
+    return event
+
+
+def apply_transition(
+    actor: User,
+    milestone: Milestone,
+    name: str,
+    *,
+    comment: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> None:
+    transition = BY_NAME.get(name)
+    if transition is None:
+        raise TransitionNotAllowed(_l("Cette action n'existe pas."))
+    if expected_version is not None:
+        ensure_current(milestone, expected_version, STALE)
+    if milestone.status not in transition.sources:
+        raise TransitionNotAllowed(
+            _l(
+                "« %(action)s » n'est pas possible : le jalon est « %(status)s ».",
+                action=transition.label,
+                status=STATUS_LABELS[milestone.status],
+            )
+        )
+    if not may(actor, transition.permission, milestone):
+        raise NotAllowed(_l("Vous n'avez pas le droit de faire cette action sur ce jalon."))
+    comment = (comment or "").strip()
+    if transition.needs_comment and not comment:
+        message = (
+            _l("Décrivez ce qui a été livré avant de soumettre.")
+            if name == "submit"
+            else _l("Indiquez le motif.")
+        )
+        raise InvalidInput(message, field="comment")
+    if name == "submit":
+        milestone.completion_note = comment
+    before = milestone.status
+    milestone.status = transition.target
+    _record(
+        milestone,
+        actor,
+        EventKind.TRANSITION,
+        now=now,
+        comment=comment,
+        before=before,
+        after=transition.target,
+        transition=name,
+    )
+    audit.record(
+        actor,
+        f"milestone.{name}",
+        obj=milestone,
+        details={"from": before.value, "to": transition.target.value},
+        now=now,
+    )
+
+
+# --- Creating and editing ---------------------------------------------------------------------
+
+
+def _text(value, field, required=True, limit=None) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput(_l("Ce champ est obligatoire."), field=field)
+    if limit and len(value) > limit:
+        raise InvalidInput(_l("Texte trop long."), field=field)
+    return value
+
+
+def _check_organization(organization_id: int) -> None:
+    if db.session.get(Organization, organization_id) is None:
+        raise InvalidInput(_l("Organisme inconnu."), field="responsible_organization_id")
+
+
+def set_predecessors(milestone: Milestone, predecessor_ids: Iterable[int]) -> None:
+    """Finish-to-start dependencies within the same city; a cycle is refused."""
+    wanted = set(predecessor_ids)
+    if milestone.id is not None and milestone.id in wanted:
+        raise InvalidInput(_l("Un jalon ne peut pas dépendre de lui-même."), field="predecessors")
+    predecessors = (
+        db.session.scalars(sa.select(Milestone).where(Milestone.id.in_(wanted))).all()
+        if wanted
+        else []
+    )
+    if len(predecessors) != len(wanted):
+        raise InvalidInput(_l("Jalon inconnu parmi les dépendances."), field="predecessors")
+    if any(p.city_id != milestone.city_id for p in predecessors):
+        raise InvalidInput(
+            _l("Un jalon ne peut dépendre que de jalons de la même ville."), field="predecessors"
+        )
+    if milestone.id is not None and wanted:
+        cycle = _path_exists(from_ids=wanted, to_id=milestone.id)
+        if cycle:
+            raise InvalidInput(
+                _l(
+                    "Cette dépendance créerait un cycle : « %(title)s » dépend déjà, "
+                    "directement ou non, de ce jalon.",
+                    title=cycle,
+                ),
+                field="predecessors",
+            )
+    milestone.predecessors = list(predecessors)
+
+
+def _path_exists(*, from_ids: set[int], to_id: int) -> str | None:
+    """Whether `to_id` is reachable going up the predecessors of `from_ids`; returns the
+    title of the candidate predecessor through which the cycle passes."""
+    edges = db.session.execute(
+        sa.select(milestone_dependencies.c.successor_id, milestone_dependencies.c.predecessor_id)
+    ).all()
+    parents: dict[int, list[int]] = {}
+    for successor, predecessor in edges:
+        parents.setdefault(successor, []).append(predecessor)
+    for start in from_ids:
+        seen, stack = set(), [start]
+        while stack:
+            current = stack.pop()
+            if current == to_id:
+                return db.session.get(Milestone, start).title
+            if current in seen:
+                continue
+            seen.add(current)
+            stack.extend(parents.get(current, ()))
+    return None
+
+
+def create_milestone(
+    actor: User,
+    action: Action,
+    *,
+    title: str,
+    description: str = "",
+    deliverable: str = "",
+    responsible_organization_id: int,
+    due_date: date,
+    planned_start: date | None = None,
+    predecessor_ids: Iterable[int] = (),
+    now: datetime | None = None,
+) -> Milestone:
+    if not authz.can(actor, Permission.PLANS_MANAGE):
+        raise NotAllowed(_l("Seul le secrétariat ajoute des jalons au plan."))
+    _check_organization(responsible_organization_id)
+    if planned_start is not None and planned_start > due_date:
+        raise InvalidInput(_l("Le début prévu doit précéder l'échéance."), field="planned_start")
+    adopted = action.plan.status is PlanStatus.ADOPTED
+    milestone = Milestone(
+        city_id=action.plan.city_id,
+        action=action,
+        title=_text(title, "title", limit=200),
+        description=_text(description, "description", required=False),
+        deliverable=_text(deliverable, "deliverable", required=False, limit=300),
+        responsible_organization_id=responsible_organization_id,
+        due_date=due_date,
+        planned_start=planned_start,
+        baseline_due_date=due_date if adopted else None,
+    )
+    db.session.add(milestone)
+    set_predecessors(milestone, predecessor_ids)
+    db.session.flush()
+    _record(milestone, actor, EventKind.CREATED, now=now)
+    audit.record(actor, "milestone.created", obj=milestone, details={"title": milestone.title})
+    return milestone
+
+
+def update_milestone(
+    actor: User,
+    milestone: Milestone,
+    *,
+    expected_version: int | None,
+    title: str,
+    description: str,
+    deliverable: str,
+    responsible_organization_id: int,
+    due_date: date,
+    planned_start: date | None,
+    predecessor_ids: Iterable[int],
+    change_reason: str = "",
+    now: datetime | None = None,
+) -> ChangeRequest | None:
+    """Edit a milestone. On an adopted plan a new due date is not applied: it becomes a
+    change request for the ministry (returned), with the reason required."""
+    ensure_current(milestone, expected_version, STALE)
+    if not may(actor, Permission.MILESTONES_EDIT, milestone):
+        raise NotAllowed(_l("Vous n'avez pas le droit de modifier ce jalon."))
+    if milestone.status not in OPEN_STATUSES:
+        raise NotAllowed(_l("Un jalon approuvé ou annulé ne se modifie plus."))
+    if responsible_organization_id != milestone.responsible_organization_id:
+        _check_organization(responsible_organization_id)
+        if not authz.can(actor, Permission.PLANS_MANAGE):
+            raise NotAllowed(
+                _l("Seul le secrétariat change l'organisme responsable d'un jalon."),
+                field="responsible_organization_id",
+            )
+    if planned_start is not None and planned_start > due_date:
+        raise InvalidInput(_l("Le début prévu doit précéder l'échéance."), field="planned_start")
+    values = {
+        "title": _text(title, "title", limit=200),
+        "description": _text(description, "description", required=False),
+        "deliverable": _text(deliverable, "deliverable", required=False, limit=300),
+        "responsible_organization_id": responsible_organization_id,
+        "planned_start": planned_start,
+    }
+    request = None
+    replanned = due_date != milestone.due_date
+    if replanned and milestone.baseline_due_date is not None:
+        request = _request_change(actor, milestone, due_date, change_reason, now=now)
+    elif replanned:
+        values["due_date"] = due_date
+    changed = {}
+    for key, value in values.items():
+        before = getattr(milestone, key)
+        if before != value:
+            changed[key] = {"before": _plain(before), "after": _plain(value)}
+            setattr(milestone, key, value)
+    before_deps = sorted(p.id for p in milestone.predecessors)
+    set_predecessors(milestone, predecessor_ids)
+    after_deps = sorted(p.id for p in milestone.predecessors)
+    if before_deps != after_deps:
+        changed["predecessors"] = {"before": before_deps, "after": after_deps}
+    if changed:
+        _record(milestone, actor, EventKind.UPDATED, now=now, changes=changed)
+        audit.record(actor, "milestone.updated", obj=milestone, details=changed)
+    return request
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _request_change(actor, milestone, proposed: date, reason: str, *, now=None) -> ChangeRequest:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(
+            _l("Le plan est adopté : indiquez le motif du changement d'échéance."),
+            field="change_reason",
+        )
+    pending = db.session.scalar(
+        sa.select(ChangeRequest.id).where(
+            ChangeRequest.milestone_id == milestone.id,
+            ChangeRequest.status == ChangeRequestStatus.PENDING,
+        )
+    )
+    if pending is not None:
+        raise InvalidInput(
+            _l("Une demande de changement d'échéance attend déjà la décision du ministère."),
+            field="due_date",
+        )
+    request = ChangeRequest(
+        milestone=milestone,
+        requested_by=actor,
+        requested_at=now or utcnow(),
+        current_due_date=milestone.due_date,
+        proposed_due_date=proposed,
+        reason=reason,
+    )
+    db.session.add(request)
+    _record(
+        milestone,
+        actor,
+        EventKind.CHANGE_REQUESTED,
+        now=now,
+        comment=reason,
+        proposed=proposed.isoformat(),
+        current=milestone.due_date.isoformat(),
+    )
+    audit.record(
+        actor,
+        "milestone.change_requested",
+        obj=milestone,
+        details={"from": milestone.due_date.isoformat(), "to": proposed.isoformat()},
+    )
+    return request
+
+
+def decide_change_request(
+    actor: User,
+    request: ChangeRequest,
+    *,
+    accept: bool,
+    comment: str = "",
+    now: datetime | None = None,
+) -> None:
+    if not authz.can(actor, Permission.CHANGE_REQUESTS_DECIDE, city_id=request.milestone.city_id):
+        raise NotAllowed(_l("Seul un décideur central statue sur un changement d'échéance."))
+    if request.status is not ChangeRequestStatus.PENDING:
+        raise TransitionNotAllowed(_l("Cette demande a déjà été tranchée."))
+    comment = (comment or "").strip()
+    if not accept and not comment:
+        raise InvalidInput(_l("Indiquez le motif du refus."), field="comment")
+    now = now or utcnow()
+    milestone = request.milestone
+    request.status = ChangeRequestStatus.ACCEPTED if accept else ChangeRequestStatus.REFUSED
+    request.decided_by = actor
+    request.decided_at = now
+    request.decision_comment = comment
+    if accept:
+        milestone.due_date = request.proposed_due_date
+    _record(
+        milestone,
+        actor,
+        EventKind.CHANGE_ACCEPTED if accept else EventKind.CHANGE_REFUSED,
+        now=now,
+        comment=comment,
+        proposed=request.proposed_due_date.isoformat(),
+    )
+    audit.record(
+        actor,
+        "change_request.accepted" if accept else "change_request.refused",
+        obj=request,
+        details={"milestone_id": milestone.id, "to": request.proposed_due_date.isoformat()},
+    )
+
+
+def add_comment(actor: User, milestone: Milestone, text: str, *, now=None) -> MilestoneEvent:
+    if not authz.can(actor, Permission.MILESTONES_COMMENT, city_id=milestone.city_id):
+        raise NotAllowed(_l("Vous n'avez pas le droit de commenter ce jalon."))
+    text = _text(text, "comment", limit=5000)
+    return _record(milestone, actor, EventKind.COMMENT, now=now, comment=text)
+
+
+# --- What waits for whom ----------------------------------------------------------------------
+
+
+def awaiting_decision_filter(user: User):
+    """SQL condition: milestones waiting for this person's approval."""
+    conditions = []
+    local = authz.city_scope(user, Permission.MILESTONES_APPROVE_LOCAL)
+    if local.all_cities:
+        conditions.append(Milestone.status == S.SUBMITTED)
+    elif local.city_ids:
+        conditions.append(
+            sa.and_(Milestone.status == S.SUBMITTED, Milestone.city_id.in_(local.city_ids))
+        )
+    central = authz.city_scope(user, Permission.MILESTONES_APPROVE_CENTRAL)
+    if central.all_cities:
+        conditions.append(Milestone.status == S.APPROVED_LOCALLY)
+    elif central.city_ids:
+        conditions.append(
+            sa.and_(Milestone.status == S.APPROVED_LOCALLY, Milestone.city_id.in_(central.city_ids))
+        )
+    return sa.or_(*conditions) if conditions else sa.false()
+
+
+def pending_change_requests_filter(user: User):
+    scope = authz.city_scope(user, Permission.CHANGE_REQUESTS_DECIDE)
+    pending = ChangeRequest.status == ChangeRequestStatus.PENDING
+    if scope.all_cities:
+        return pending
+    if scope.city_ids:
+        return sa.and_(pending, Milestone.city_id.in_(scope.city_ids))
+    return sa.false()
+
+
+STATUS_LABELS = {
+    S.PLANNED: _l("Prévu"),
+    S.IN_PROGRESS: _l("En cours"),
+    S.SUBMITTED: _l("Soumis"),
+    S.APPROVED_LOCALLY: _l("Approuvé localement"),
+    S.APPROVED: _l("Approuvé"),
+    S.RETURNED: _l("Renvoyé"),
+    S.CANCELLED: _l("Annulé"),
+}
+
+
+# --- Lists --------------------------------------------------------------------------------
+
+
+@dataclass
+class Criteria:
+    """What a milestone list is filtered and sorted by (parsed from the query string)."""
+
+    city_id: int | None = None
+    domain_id: int | None = None
+    horizon: str | None = None
+    status: str | None = None
+    organization_id: int | None = None
+    late: bool = False
+    due_within: int | None = None
+    awaiting_me: bool = False
+    q: str = ""
+    sort: str = "due"
+
+
+SORTS = {
+    "due": (Milestone.due_date, Milestone.id),
+    "-due": (Milestone.due_date.desc(), Milestone.id.desc()),
+    "title": (Milestone.title, Milestone.id),
+    "status": (Milestone.status, Milestone.due_date, Milestone.id),
+    "city": (Milestone.city_id, Milestone.due_date, Milestone.id),
+}
+
+
+def filtered_query(criteria: Criteria, user: User, today: date):
+    query = sa.select(Milestone).join(Milestone.action)
+    if criteria.city_id:
+        query = query.where(Milestone.city_id == criteria.city_id)
+    if criteria.domain_id:
+        query = query.where(Action.domain_id == criteria.domain_id)
+    if criteria.horizon:
+        query = query.where(Action.horizon == criteria.horizon)
+    if criteria.status:
+        query = query.where(Milestone.status == MilestoneStatus(criteria.status))
+    if criteria.organization_id:
+        query = query.where(Milestone.responsible_organization_id == criteria.organization_id)
+    if criteria.late:
+        query = query.where(late_condition(today))
+    if criteria.due_within is not None:
+        query = query.where(
+            Milestone.status.in_(OPEN_STATUSES),
+            Milestone.due_date >= today,
+            Milestone.due_date <= today + timedelta(days=criteria.due_within),
+        )
+    if criteria.awaiting_me:
+        query = query.where(awaiting_decision_filter(user))
+    if criteria.q:
+        query = query.where(
+            sa.func.lower(Milestone.title).contains(criteria.q.lower(), autoescape=True)
+        )
+    return query.order_by(*SORTS.get(criteria.sort, SORTS["due"]))
+
+
+def late_condition(today: date):
+    return sa.and_(Milestone.status.in_(DELIVERY_STATUSES), Milestone.due_date < today)

@@ -1,9 +1,10 @@
-"""Benchmarks: page timings and SQL query counts at two data sizes.
+"""Benchmarks: page timings and SQL query counts at 1x and 10x data.
 
     make bench                       # SQLite in a temporary folder
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench make bench
 
-A page whose query count grows with the data is an N+1 to fix; the timings are medians.
+Two checks per page: the number of SQL queries is the same at both sizes (no N+1), and the
+median time at 10x stays within 1.5x of the time at 1x. The exit code is 1 when one fails.
 """
 
 import os
@@ -12,28 +13,59 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
+from datetime import date, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from portal import create_app
 from portal.extensions import db
-from portal.models import AuditEvent, Organization, Role, RoleAssignment, User
+from portal.models import (
+    Action,
+    AuditEvent,
+    City,
+    Domain,
+    Horizon,
+    Milestone,
+    MilestoneStatus,
+    Organization,
+    Plan,
+    Role,
+    RoleAssignment,
+    User,
+)
 from portal.models.types import utcnow
 from portal.services import accounts, seeding
 
-SIZES = (100, 5000)
-PAGES = (
-    "/",
-    "/admin/users",
-    "/admin/users?page=5",
-    "/admin/users?role=observer",
-    "/admin/users?q=personne%2042",
-    "/admin/audit",
-    "/admin/audit?action=login",
-)
 RUNS = 15
 PASSWORD = "bench-password-123"
+ACTIONS_PER_CITY = 40
+# Per size: accounts, and milestones per action (3 cities x 40 actions x n).
+SIZES = {"1x": (500, 10), "10x": (5000, 100)}
+TIME_RATIO_LIMIT = 1.5
+TODAY = date(2026, 11, 25)
+
+
+# A substring search reads every name: its time grows with the accounts by nature; only its
+# query count is held constant.
+COUNT_ONLY = {"users search"}
+
+
+def pages(ids: dict) -> list[tuple[str, str]]:
+    return [
+        ("home", "/"),
+        ("users list", "/admin/users"),
+        ("users search", "/admin/users?q=personne%2042"),
+        ("audit log", "/admin/audit?action=login"),
+        ("programme", "/programme"),
+        ("city plan", "/cities/marrakech"),
+        ("milestones, filtered", f"/milestones?city={ids['city']}&status=in_progress&sort=-due"),
+        ("milestones, late", "/milestones?late=y"),
+        ("milestone page", f"/milestones/{ids['milestone']}"),
+        ("timeline", "/cities/marrakech/timeline"),
+        ("decisions queue", "/decisions"),
+    ]
 
 
 @contextmanager
@@ -50,8 +82,8 @@ def counting_queries(engine):
         sa.event.remove(engine, "before_cursor_execute", before)
 
 
-def build(app, size: int) -> None:
-    with app.app_context():
+def build(app, users: int, per_action: int) -> dict:
+    with app.test_request_context():
         engine = db.engine
         if engine.dialect.name == "postgresql":
             with engine.begin() as conn:
@@ -60,10 +92,17 @@ def build(app, size: int) -> None:
         upgrade()
         seeding.load_demo()
         db.session.commit()
-        org_ids = list(db.session.scalars(sa.select(Organization.id)))
-        password_hash = accounts.hash_password(PASSWORD)
-        now = utcnow()
-        users = [
+        _people(users)
+        return _programme(per_action)
+
+
+def _people(size: int) -> None:
+    org_ids = list(db.session.scalars(sa.select(Organization.id)))
+    password_hash = accounts.hash_password(PASSWORD)
+    now = utcnow()
+    db.session.execute(
+        sa.insert(User),
+        [
             {
                 "email": f"personne{i}@bench.example",
                 "full_name": f"Personne {i}",
@@ -77,65 +116,137 @@ def build(app, size: int) -> None:
                 "version": 1,
             }
             for i in range(size)
-        ]
-        db.session.execute(sa.insert(User), users)
-        ids = db.session.scalars(sa.select(User.id).where(User.email.like("%@bench.example"))).all()
-        roles = list(Role)
+        ],
+    )
+    ids = db.session.scalars(sa.select(User.id).where(User.email.like("%@bench.example"))).all()
+    roles = [r for r in Role if r is not Role.LOCAL_DECISION_MAKER]
+    db.session.execute(
+        sa.insert(RoleAssignment),
+        [{"user_id": uid, "role": roles[uid % len(roles)], "city_id": None} for uid in ids],
+    )
+    db.session.execute(
+        sa.insert(AuditEvent),
+        [
+            {
+                "occurred_at": now,
+                "actor_id": uid,
+                "actor_label": f"personne{uid}@bench.example",
+                "action": "login.success" if uid % 3 else "user.updated",
+                "object_type": "users",
+                "object_id": uid,
+                "details": {},
+            }
+            for uid in ids
+            for _ in range(3)
+        ],
+    )
+    db.session.commit()
+
+
+def _programme(per_action: int) -> dict:
+    domains = [Domain(code=f"bench-{i}", name=f"Domaine {i}", position=i) for i in range(8)]
+    db.session.add_all(domains)
+    db.session.flush()
+    statuses = list(MilestoneStatus)
+    horizons = list(Horizon)
+    ids = {}
+    for city in db.session.scalars(sa.select(City).order_by(City.id)):
+        lead = db.session.scalars(sa.select(Organization).where(Organization.city_id == city.id))
+        lead_id = lead.first().id
+        plan = Plan(city_id=city.id, title=f"SDTN {city.name}", start_date=date(2026, 1, 1))
+        db.session.add(plan)
+        db.session.flush()
         db.session.execute(
-            sa.insert(RoleAssignment),
-            [
-                {"user_id": uid, "role": roles[uid % len(roles)], "city_id": None}
-                for uid in ids
-                if roles[uid % len(roles)] is not Role.LOCAL_DECISION_MAKER
-            ],
-        )
-        db.session.execute(
-            sa.insert(AuditEvent),
+            sa.insert(Action),
             [
                 {
-                    "occurred_at": now,
-                    "actor_id": uid,
-                    "actor_label": f"personne{uid}@bench.example",
-                    "action": "login.success" if uid % 3 else "user.updated",
-                    "object_type": "users",
-                    "object_id": uid,
-                    "details": {},
+                    "plan_id": plan.id,
+                    "code": f"A{i:03d}",
+                    "title": f"Action {i}",
+                    "description": "",
+                    "domain_id": domains[i % len(domains)].id,
+                    "horizon": horizons[i % len(horizons)],
+                    "lead_organization_id": lead_id,
+                    "budget": Decimal("1000000.00"),
+                    "planned_start": date(2026, 1, 1),
+                    "planned_end": date(2027, 12, 31),
+                    "version": 1,
                 }
-                for uid in ids
-                for _ in range(3)
+                for i in range(ACTIONS_PER_CITY)
             ],
         )
-        db.session.commit()
+        horizon_of = dict(
+            db.session.execute(
+                sa.select(Action.id, Action.horizon).where(Action.plan_id == plan.id)
+            ).all()
+        )
+        action_ids = list(horizon_of)
+        now = utcnow()
+        rows = []
+        for a, action_id in enumerate(action_ids):
+            for m in range(per_action):
+                due = TODAY + timedelta(days=(a * 7 + m * 3) % 700 - 200)
+                rows.append(
+                    {
+                        "city_id": city.id,
+                        "action_id": action_id,
+                        "horizon": horizon_of[action_id],
+                        "title": f"Jalon {a}-{m}",
+                        "description": "",
+                        "deliverable": "",
+                        "responsible_organization_id": lead_id,
+                        "planned_start": due - timedelta(days=30),
+                        "due_date": due,
+                        "baseline_due_date": due - timedelta(days=(m % 3) * 10),
+                        "status": statuses[(a + m) % len(statuses)],
+                        "completion_note": "",
+                        "created_at": now,
+                        "updated_at": now,
+                        "version": 1,
+                    }
+                )
+        db.session.execute(sa.insert(Milestone), rows)
+        ids.setdefault("city", city.id)
+    ids["milestone"] = db.session.scalar(sa.select(sa.func.min(Milestone.id)))
+    db.session.commit()
+    ids["milestones"] = db.session.scalar(sa.select(sa.func.count()).select_from(Milestone))
+    return ids
 
 
-def measure(app) -> list[tuple[str, int, float]]:
+def measure(app, ids: dict) -> dict[str, tuple[int, float]]:
     client = app.test_client()
     response = client.post(
-        "/login", data={"email": "admin@sdtn.demo", "password": "sdtn-demo-2026"}
+        "/login", data={"email": "central@sdtn.demo", "password": "sdtn-demo-2026"}
     )
-    assert response.status_code == 302, "demo admin could not sign in"
-    rows = []
+    assert response.status_code == 302, "demo account could not sign in"
+    admin = app.test_client()
+    admin.post("/login", data={"email": "admin@sdtn.demo", "password": "sdtn-demo-2026"})
     with app.app_context():
         engine = db.engine
-    for url in PAGES:
-        client.get(url)  # warm caches and compiled statements
+    results = {}
+    for name, url in pages(ids):
+        who = admin if url.startswith("/admin") else client
+        who.get(url)  # warm caches and compiled statements
         with counting_queries(engine) as count:
-            assert client.get(url).status_code == 200, url
+            response = who.get(url)
+            assert response.status_code == 200, (url, response.status_code)
             queries = count[0]
         timings = []
         for _ in range(RUNS):
             start = time.perf_counter()
-            client.get(url)
+            who.get(url)
             timings.append((time.perf_counter() - start) * 1000)
-        rows.append((url, queries, statistics.median(timings)))
-    return rows
+        results[name] = (queries, statistics.median(timings))
+    return results
 
 
 def main() -> int:
-    results: dict[int, list] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for size in SIZES:
-            url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench-{size}.sqlite3"
+    import time_machine
+
+    results, counts = {}, {}
+    with tempfile.TemporaryDirectory() as tmp, time_machine.travel(TODAY, tick=True):
+        for label, (users, per_action) in SIZES.items():
+            url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench-{label}.sqlite3"
             app = create_app(
                 {
                     "INSTANCE_PATH": tmp,
@@ -144,22 +255,29 @@ def main() -> int:
                     "WTF_CSRF_ENABLED": False,
                 }
             )
-            build(app, size)
-            results[size] = measure(app)
+            ids = build(app, users, per_action)
+            counts[label] = ids["milestones"]
+            results[label] = measure(app, ids)
             with app.app_context():
                 db.engine.dispose()
-    print(f"{'page':<32}" + "".join(f"{f'{s} users: queries, ms':>26}" for s in SIZES))
-    regressions = []
-    for i, url in enumerate(PAGES):
-        cells = [results[s][i] for s in SIZES]
-        print(f"{url:<32}" + "".join(f"{q:>14} {ms:>10.1f}" for _, q, ms in cells))
-        if len({q for _, q, _ in cells}) > 1:
-            regressions.append(url)
-    if regressions:
-        print("query count grows with the data on:", ", ".join(regressions))
-        return 1
-    print("query counts are the same at every size")
-    return 0
+    print(
+        f"milestones: {counts['1x']} (1x) and {counts['10x']} (10x); "
+        f"accounts: {SIZES['1x'][0]} and {SIZES['10x'][0]}"
+    )
+    print(f"{'page':<24}{'queries 1x':>12}{'10x':>6}{'ms 1x':>10}{'ms 10x':>10}{'ratio':>8}")
+    failures = []
+    for name, _url in pages({"city": 0, "milestone": 0}):
+        (q1, t1), (q10, t10) = results["1x"][name], results["10x"][name]
+        ratio = t10 / t1
+        print(f"{name:<24}{q1:>12}{q10:>6}{t1:>10.1f}{t10:>10.1f}{ratio:>8.2f}")
+        if q1 != q10:
+            failures.append(f"{name}: {q1} queries at 1x, {q10} at 10x")
+        if ratio > TIME_RATIO_LIMIT and name not in COUNT_ONLY:
+            failures.append(f"{name}: {ratio:.2f}x slower at 10x")
+    for failure in failures:
+        print("FAIL", failure)
+    print("ok" if not failures else f"{len(failures)} failure(s)")
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

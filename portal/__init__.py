@@ -47,9 +47,10 @@ def create_app(config: dict | None = None) -> Flask:
     authz.init_app(app)
 
     from portal import cli, errors, security, templating
-    from portal.views import account, admin, auth, home
+    from portal.views import account, admin, auth, calendars, home, milestones, plans
 
-    for blueprint in (auth.bp, account.bp, home.bp, admin.bp):
+    blueprints = (auth.bp, account.bp, home.bp, admin.bp, plans.bp, milestones.bp, calendars.bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     errors.init_app(app)
     security.init_app(app)

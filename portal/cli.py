@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from portal import clock
 from portal.extensions import db
 from portal.models.organizations import Organization
 from portal.services import accounts, seeding
@@ -33,7 +34,7 @@ def seed_demo(if_empty: bool):
     if if_empty and not seeding.is_empty():
         click.echo("demo data: the database already has accounts, nothing loaded")
         return
-    added = seeding.load_demo()
+    added = seeding.load_demo(today=clock.today())
     db.session.commit()
     click.echo(f"demo data: {added}")
 

@@ -6,17 +6,34 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from portal import authz
+from portal.authz import Permission
 
 
 @dataclass(frozen=True)
 class NavItem:
     endpoint: str
     label: object
+    # Shown only to holders of one of these, beyond the route's own permission.
+    any_of: tuple[Permission, ...] = ()
 
 
-MAIN_NAV = (NavItem("home.index", _l("Accueil")),)
+MAIN_NAV = (
+    NavItem("home.index", _l("Accueil")),
+    NavItem("plans.programme", _l("Programme")),
+    NavItem("milestones.list", _l("Jalons")),
+    NavItem(
+        "milestones.queue",
+        _l("Mes décisions"),
+        any_of=(
+            Permission.MILESTONES_APPROVE_LOCAL,
+            Permission.MILESTONES_APPROVE_CENTRAL,
+            Permission.CHANGE_REQUESTS_DECIDE,
+        ),
+    ),
+)
 
 ADMIN_NAV = (
+    NavItem("plans.domains", _l("Domaines")),
     NavItem("admin.users", _l("Utilisateurs")),
     NavItem("admin.organizations_list", _l("Organismes")),
     NavItem("admin.cities", _l("Villes")),
@@ -38,4 +55,9 @@ def reachable(user, endpoint: str) -> bool:
 
 
 def visible(user, items) -> list[NavItem]:
-    return [item for item in items if reachable(user, item.endpoint)]
+    return [
+        item
+        for item in items
+        if reachable(user, item.endpoint)
+        and (not item.any_of or any(authz.can(user, p) for p in item.any_of))
+    ]

@@ -1,12 +1,14 @@
 """What every template can use: permission checks, navigation, labels, local times."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask, make_response, render_template, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 from portal import authz, labels, navigation
+from portal.forms.milestones import HORIZON_LABELS
+from portal.services.milestones import STATUS_LABELS
 
 
 def localdatetime(value: datetime | None, format: str = "medium") -> str:
@@ -14,6 +16,15 @@ def localdatetime(value: datetime | None, format: str = "medium") -> str:
     if value is None:
         return ""
     return format_datetime(value, format)
+
+
+def localdate(value: date | None, format: str = "medium") -> str:
+    return "" if value is None else format_date(value, format)
+
+
+def money(value) -> str:
+    # Amounts are Decimal; shown with the locale's grouping, never through float.
+    return "" if value is None else format_decimal(value, format="#,##0.00")
 
 
 def render_page(template: str, fragment: str, **context):
@@ -30,6 +41,8 @@ def render_page(template: str, fragment: str, **context):
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localdatetime"] = localdatetime
+    app.jinja_env.filters["localdate"] = localdate
+    app.jinja_env.filters["money"] = money
     app.jinja_env.globals.update(
         can=authz.can,
         Permission=authz.Permission,
@@ -37,6 +50,8 @@ def init_app(app: Flask) -> None:
         ROLE_DESCRIPTIONS=labels.ROLE_DESCRIPTIONS,
         ORGANIZATION_KIND_LABELS=labels.ORGANIZATION_KIND_LABELS,
         LANGUAGE_NAMES=labels.LANGUAGE_NAMES,
+        STATUS_LABELS=STATUS_LABELS,
+        HORIZON_LABELS=HORIZON_LABELS,
     )
 
     @app.context_processor

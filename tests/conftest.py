@@ -292,7 +292,7 @@ def make_milestone(app, make_action, make_org):
     def make(**kw):
         from datetime import date
 
-        from portal.models import Milestone, MilestoneStatus, Plan
+        from portal.models import Action, Milestone, MilestoneStatus, Plan
 
         n = next(_counter)
         action = kw.pop("action", None) or make_action()
@@ -303,6 +303,7 @@ def make_milestone(app, make_action, make_org):
             milestone = Milestone(
                 city_id=city_id,
                 action_id=action.id,
+                horizon=_db.session.get(Action, action.id).horizon,
                 title=kw.pop("title", f"Jalon {n}"),
                 responsible_organization_id=responsible_id,
                 due_date=kw.pop("due_date", date(2026, 6, 30)),

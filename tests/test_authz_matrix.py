@@ -4,7 +4,10 @@ A new route fails here until it declares a permission (portal/authz.py) and is g
 expected audience in EXPECTED below.
 """
 
+from datetime import date
+
 import pytest
+import sqlalchemy as sa
 from flask import Flask, url_for
 
 from portal import authz, create_app
@@ -14,6 +17,8 @@ from tests.conftest import login
 PUBLIC = "public"
 SIGNED_IN = "signed-in"
 ADMIN_ONLY = frozenset({Role.ADMIN})
+EVERY_ROLE = frozenset(Role)
+SECRETARIAT = frozenset({Role.SECRETARIAT})
 
 EXPECTED: dict[str, object] = {
     "static": PUBLIC,
@@ -34,6 +39,35 @@ EXPECTED: dict[str, object] = {
     "admin.city_edit": ADMIN_ONLY,
     "admin.organizations_list": ADMIN_ONLY,
     "admin.organization_edit": ADMIN_ONLY,
+    "plans.programme": EVERY_ROLE,
+    "plans.city": EVERY_ROLE,
+    "plans.timeline": EVERY_ROLE,
+    "plans.edit_plan": SECRETARIAT,
+    "plans.adopt": SECRETARIAT,
+    "plans.create_action": SECRETARIAT,
+    "plans.edit_action": SECRETARIAT,
+    "plans.domains": SECRETARIAT,
+    "milestones.list": EVERY_ROLE,
+    "milestones.export": EVERY_ROLE,
+    "milestones.queue": EVERY_ROLE,
+    "milestones.detail": EVERY_ROLE,
+    "milestones.transition": EVERY_ROLE,
+    "milestones.evidence": EVERY_ROLE,
+    "milestones.comment": frozenset(
+        {
+            Role.CENTRAL_DECISION_MAKER,
+            Role.LOCAL_DECISION_MAKER,
+            Role.CONTRIBUTOR,
+            Role.SECRETARIAT,
+        }
+    ),
+    "milestones.create": SECRETARIAT,
+    "milestones.edit": frozenset({Role.CONTRIBUTOR, Role.SECRETARIAT}),
+    "milestones.decide": frozenset({Role.CENTRAL_DECISION_MAKER}),
+    "calendars.settings": SIGNED_IN,
+    "calendars.reset_token": SIGNED_IN,
+    "calendars.user_feed": PUBLIC,
+    "calendars.city_feed": PUBLIC,
 }
 
 # Values for the URL arguments of each route; "target_user" is an account the test creates.
@@ -42,6 +76,13 @@ SAMPLE_ARGS = {
     "user_id": "target_user",
     "city_id": "target_city",
     "organization_id": "target_organization",
+    "slug": "target_city_slug",
+    "action_id": "target_action",
+    "milestone_id": "target_milestone",
+    "request_id": "target_change_request",
+    "domain_id": "target_domain",
+    "fmt": "csv",
+    "token": "unknown-token",
 }
 
 AUDIENCES = [None, *Role]  # None: an anonymous visitor
@@ -86,18 +127,41 @@ def test_every_role_has_a_row_in_the_permission_table():
 @pytest.mark.parametrize("endpoint", sorted(EXPECTED))
 @pytest.mark.parametrize("role", AUDIENCES, ids=lambda r: r.value if r else "anonymous")
 def test_route_answers_each_role_as_the_table_says(
-    app, client, make_user, make_city, endpoint, role
+    app,
+    client,
+    make_user,
+    make_city,
+    make_org,
+    make_plan,
+    make_action,
+    make_milestone,
+    endpoint,
+    role,
 ):
+    # The objects belong to the person's own city and organisation, so that what is checked
+    # here is the route's permission; tests/test_milestones_views.py checks the objects'.
+    city = make_city()
+    organization = make_org(city=city)
+    if role is not None:
+        user = make_user(
+            role=role,
+            city=city if role in authz.CITY_REQUIRED_ROLES else None,
+            organization=organization,
+        )
+        assert login(client, user).status_code == 302
     target = make_user()
+    action = make_action(plan=make_plan(city=city), lead_organization=organization)
+    milestone = make_milestone(action=action, baseline_due_date=date(2026, 6, 30))
     targets = {
         "target_user": target.id,
-        "target_city": make_city().id,
+        "target_city": city.id,
+        "target_city_slug": city.slug,
         "target_organization": target.organization_id,
+        "target_action": action.id,
+        "target_milestone": milestone.id,
+        "target_change_request": _change_request(app, milestone.id),
+        "target_domain": action.domain_id,
     }
-    if role is not None:
-        city = make_city() if role in authz.CITY_REQUIRED_ROLES else None
-        user = make_user(role=role, city=city)
-        assert login(client, user).status_code == 302
     for rule in _rules(app, endpoint):
         values = {arg: targets.get(SAMPLE_ARGS[arg], SAMPLE_ARGS[arg]) for arg in rule.arguments}
         with app.test_request_context():
@@ -127,6 +191,24 @@ def _check(response, endpoint, role):
             assert not went_to_login, f"{endpoint} sent {role} to the login page"
     else:
         assert response.status_code == 403, f"{endpoint} let {role} in ({response.status_code})"
+
+
+def _change_request(app, milestone_id: int) -> int:
+    from portal.extensions import db
+    from portal.models import ChangeRequest, User
+
+    with app.app_context():
+        requester = db.session.scalars(sa.select(User)).first()
+        request = ChangeRequest(
+            milestone_id=milestone_id,
+            requested_by=requester,
+            current_due_date=date(2026, 6, 30),
+            proposed_due_date=date(2026, 8, 31),
+            reason="Test",
+        )
+        db.session.add(request)
+        db.session.commit()
+        return request.id
 
 
 def test_a_route_without_a_declaration_is_refused(app):

@@ -2,7 +2,7 @@
 
 Revision ID: 0002_plans_milestones
 Revises: 0001_foundation
-Create Date: 2026-11-25 20:51:01.641059
+Create Date: 2026-11-25 21:08:00.695502
 
 """
 
@@ -106,6 +106,11 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("city_id", sa.Integer(), nullable=False),
         sa.Column("action_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "horizon",
+            sa.Enum("short", "medium", "long", name="horizon", native_enum=False, length=32),
+            nullable=False,
+        ),
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("deliverable", sa.String(length=300), nullable=False),
@@ -154,6 +159,9 @@ def upgrade():
     )
     with op.batch_alter_table("milestones", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_milestones_action_id"), ["action_id"], unique=False)
+        batch_op.create_index(
+            "ix_milestones_city_horizon_status", ["city_id", "horizon", "status"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_milestones_city_id"), ["city_id"], unique=False)
         batch_op.create_index(
             "ix_milestones_city_status_due", ["city_id", "status", "due_date"], unique=False
@@ -164,7 +172,11 @@ def upgrade():
             ["responsible_organization_id"],
             unique=False,
         )
-        batch_op.create_index(batch_op.f("ix_milestones_status"), ["status"], unique=False)
+        batch_op.create_index(
+            "ix_milestones_status_due_city",
+            ["status", "due_date", "city_id", "horizon"],
+            unique=False,
+        )
 
     op.create_table(
         "change_requests",
@@ -335,11 +347,12 @@ def downgrade():
 
     op.drop_table("change_requests")
     with op.batch_alter_table("milestones", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_milestones_status"))
+        batch_op.drop_index("ix_milestones_status_due_city")
         batch_op.drop_index(batch_op.f("ix_milestones_responsible_organization_id"))
         batch_op.drop_index(batch_op.f("ix_milestones_due_date"))
         batch_op.drop_index("ix_milestones_city_status_due")
         batch_op.drop_index(batch_op.f("ix_milestones_city_id"))
+        batch_op.drop_index("ix_milestones_city_horizon_status")
         batch_op.drop_index(batch_op.f("ix_milestones_action_id"))
 
     op.drop_table("milestones")

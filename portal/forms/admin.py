@@ -6,21 +6,15 @@ from wtforms import (
     HiddenField,
     PasswordField,
     SelectField,
-    SelectMultipleField,
     StringField,
-    widgets,
 )
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from portal.forms.fields import CheckboxListField
 from portal.labels import LANGUAGE_NAMES, ORGANIZATION_KIND_LABELS, ROLE_LABELS
 from portal.models.users import Role
 from portal.services.accounts import RoleGrant
-
-
-class CheckboxListField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 def grant_choices(cities) -> list[Choice]:

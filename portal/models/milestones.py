@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.extensions import db
 from portal.models.files import StoredFile
 from portal.models.organizations import City, Organization
-from portal.models.plans import Action
+from portal.models.plans import Action, Horizon
 from portal.models.types import UTCDateTime, str_enum, utcnow
 from portal.models.users import User
 
@@ -63,6 +63,8 @@ class Milestone(db.Model):
     # Copied from the action's plan so that lists filter and check access without joins.
     city_id: Mapped[int] = mapped_column(sa.ForeignKey("cities.id"), index=True)
     action_id: Mapped[int] = mapped_column(sa.ForeignKey("actions.id"), index=True)
+    # The action's horizon, copied so that the programme's counts read one index.
+    horizon: Mapped[Horizon] = mapped_column(str_enum(Horizon))
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     deliverable: Mapped[str] = mapped_column(sa.String(300), default="")
@@ -74,7 +76,7 @@ class Milestone(db.Model):
     # Set when the plan is adopted (or the milestone added to an adopted plan); never moves.
     baseline_due_date: Mapped[date | None]
     status: Mapped[MilestoneStatus] = mapped_column(
-        str_enum(MilestoneStatus), default=MilestoneStatus.PLANNED, index=True
+        str_enum(MilestoneStatus), default=MilestoneStatus.PLANNED
     )
     completion_note: Mapped[str] = mapped_column(sa.Text, default="")
     evidence_file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_files.id"))
@@ -101,7 +103,12 @@ class Milestone(db.Model):
         order_by=lambda: Milestone.due_date,
     )
 
-    __table_args__ = (sa.Index("ix_milestones_city_status_due", "city_id", "status", "due_date"),)
+    __table_args__ = (
+        sa.Index("ix_milestones_city_status_due", "city_id", "status", "due_date"),
+        sa.Index("ix_milestones_city_horizon_status", "city_id", "horizon", "status"),
+        # Covers the late and due-soon counts: a range of due dates within each status.
+        sa.Index("ix_milestones_status_due_city", "status", "due_date", "city_id", "horizon"),
+    )
     __mapper_args__ = {"version_id_col": version}
 
     def is_late(self, today: date) -> bool:

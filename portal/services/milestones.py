@@ -303,6 +303,7 @@ def create_milestone(
     milestone = Milestone(
         city_id=action.plan.city_id,
         action=action,
+        horizon=action.horizon,
         title=_text(title, "title", limit=200),
         description=_text(description, "description", required=False),
         deliverable=_text(deliverable, "deliverable", required=False, limit=300),
@@ -554,7 +555,7 @@ def filtered_query(criteria: Criteria, user: User, today: date):
     if criteria.domain_id:
         query = query.where(Action.domain_id == criteria.domain_id)
     if criteria.horizon:
-        query = query.where(Action.horizon == criteria.horizon)
+        query = query.where(Milestone.horizon == criteria.horizon)
     if criteria.status:
         query = query.where(Milestone.status == MilestoneStatus(criteria.status))
     if criteria.organization_id:
@@ -578,3 +579,19 @@ def filtered_query(criteria: Criteria, user: User, today: date):
 
 def late_condition(today: date):
     return sa.and_(Milestone.status.in_(DELIVERY_STATUSES), Milestone.due_date < today)
+
+
+def to_act_on_filter(user: User):
+    """SQL condition: milestones this person must act on, to deliver or to decide."""
+    conditions = [awaiting_decision_filter(user)]
+    delivering = Milestone.status.in_(DELIVERY_STATUSES)
+    for assignment in user.role_assignments:
+        if Permission.MILESTONES_EDIT not in authz.ROLE_PERMISSIONS[assignment.role]:
+            continue
+        if assignment.role in authz.ORGANIZATION_BOUND_ROLES:
+            conditions.append(
+                sa.and_(delivering, Milestone.responsible_organization_id == user.organization_id)
+            )
+        else:
+            conditions.append(delivering)
+    return sa.or_(*conditions)

@@ -115,6 +115,7 @@ def update_plan(actor: User, plan: Plan, *, expected_version, title: str, start_
         plan.start_date = start_date
         for action in plan.actions:
             action.horizon = horizon_for(start_date, action.planned_end)
+            _copy_horizon(action)
     if changed:
         audit.record(actor, "plan.updated", obj=plan, details=changed)
 
@@ -185,8 +186,19 @@ def update_action(actor: User, action: Action, *, expected_version, **values) ->
         if before != value:
             changed[key] = {"before": _plain(before), "after": _plain(value)}
             setattr(action, key, value)
+    if "horizon" in changed:
+        _copy_horizon(action)
     if changed:
         audit.record(actor, "action.updated", obj=action, details=changed)
+
+
+def _copy_horizon(action: Action) -> None:
+    db.session.execute(
+        sa.update(Milestone)
+        .where(Milestone.action_id == action.id)
+        .values(horizon=action.horizon)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def _plain(value):

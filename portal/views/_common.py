@@ -41,6 +41,14 @@ def acting_user():
     return current_user._get_current_object()
 
 
+def form_version(form) -> int | None:
+    """The row version the form was loaded with; None (hence stale) when missing or garbled."""
+    try:
+        return int(form.version.data)
+    except (TypeError, ValueError):
+        return None
+
+
 def save(form, action) -> int | None:
     """Run a service call and commit it once.
 

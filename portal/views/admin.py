@@ -25,7 +25,7 @@ from portal.models.users import Role, RoleAssignment, User
 from portal.services import accounts, organizations
 from portal.services.errors import DomainError
 from portal.templating import render_page
-from portal.views._common import acting_user, client_ip, page_number, save
+from portal.views._common import acting_user, client_ip, form_version, page_number, save
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -36,13 +36,6 @@ def _cities():
 
 def _organizations():
     return db.session.scalars(sa.select(Organization).order_by(Organization.name)).all()
-
-
-def _version(form) -> int | None:
-    try:
-        return int(form.version.data)
-    except (TypeError, ValueError):
-        return None
 
 
 def _paginate(query):
@@ -148,7 +141,7 @@ def user_edit(user_id: int):
             lambda: accounts.update_user(
                 acting_user(),
                 user,
-                expected_version=_version(form),
+                expected_version=form_version(form),
                 email=form.email.data,
                 full_name=form.full_name.data,
                 organization_id=form.organization_id.data,
@@ -234,7 +227,11 @@ def city_edit(city_id: int | None = None):
             status = save(
                 form,
                 lambda: organizations.update_city(
-                    acting_user(), city, expected_version=_version(form), **values, ip=client_ip()
+                    acting_user(),
+                    city,
+                    expected_version=form_version(form),
+                    **values,
+                    ip=client_ip(),
                 ),
             )
             saved = city
@@ -324,7 +321,7 @@ def organization_edit(organization_id: int | None = None):
                 lambda: organizations.update_organization(
                     acting_user(),
                     organization,
-                    expected_version=_version(form),
+                    expected_version=form_version(form),
                     **values,
                     ip=client_ip(),
                 ),

@@ -86,9 +86,10 @@ def page(browser, live_server):
 
 @pytest.fixture
 def demo_data(app):
+    from portal import clock
     from portal.extensions import db
     from portal.services import seeding
 
-    with app.app_context():
-        seeding.load_demo()
+    with app.test_request_context():
+        seeding.load_demo(today=clock.today())
         db.session.commit()

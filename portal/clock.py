@@ -1,0 +1,11 @@
+"""The portal's notion of "today": the date in Morocco, read once per request by views and
+passed to the rules (which never read the clock themselves)."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+
+def today() -> date:
+    return datetime.now(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()

@@ -1,0 +1,121 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice as Choice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from portal.forms.fields import CheckboxListField
+from portal.models.milestones import MilestoneStatus
+from portal.models.plans import Horizon
+from portal.services.milestones import SORTS, STATUS_LABELS, Criteria
+
+HORIZON_LABELS = {
+    Horizon.SHORT: _l("Court terme"),
+    Horizon.MEDIUM: _l("Moyen terme"),
+    Horizon.LONG: _l("Long terme"),
+}
+
+SORT_LABELS = {
+    "due": _l("Échéance (la plus proche)"),
+    "-due": _l("Échéance (la plus lointaine)"),
+    "title": _l("Titre"),
+    "status": _l("État"),
+    "city": _l("Ville"),
+}
+
+
+class MilestoneFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Recherche"), validators=[Optional(), Length(max=100)])
+    city = SelectField(_l("Ville"), validators=[Optional()])
+    domain = SelectField(_l("Domaine"), validators=[Optional()])
+    horizon = SelectField(_l("Horizon"), validators=[Optional()])
+    status = SelectField(_l("État"), validators=[Optional()])
+    organization = SelectField(_l("Organisme responsable"), validators=[Optional()])
+    late = BooleanField(_l("En retard"))
+    due_within = IntegerField(
+        _l("Échéance dans les N jours"), validators=[Optional(), NumberRange(min=0, max=3650)]
+    )
+    awaiting = BooleanField(_l("En attente de ma décision"))
+    sort = SelectField(_l("Tri"), validators=[Optional()])
+
+    def set_choices(self, cities, domains, organizations) -> None:
+        everyone = [Choice("", str(_l("Tous")))]
+        self.city.choices = everyone + [Choice(str(c.id), c.name) for c in cities]
+        self.domain.choices = everyone + [Choice(str(d.id), d.name) for d in domains]
+        self.horizon.choices = everyone + [Choice(h.value, str(HORIZON_LABELS[h])) for h in Horizon]
+        self.status.choices = everyone + [
+            Choice(s.value, str(STATUS_LABELS[s])) for s in MilestoneStatus
+        ]
+        self.organization.choices = everyone + [
+            Choice(str(o.id), o.short_name) for o in organizations
+        ]
+        self.sort.choices = [Choice(key, str(SORT_LABELS[key])) for key in SORTS]
+
+    def criteria(self) -> Criteria:
+        def as_int(value):
+            return int(value) if value else None
+
+        return Criteria(
+            city_id=as_int(self.city.data),
+            domain_id=as_int(self.domain.data),
+            horizon=self.horizon.data or None,
+            status=self.status.data or None,
+            organization_id=as_int(self.organization.data),
+            late=bool(self.late.data),
+            due_within=self.due_within.data,
+            awaiting_me=bool(self.awaiting.data),
+            q=(self.q.data or "").strip(),
+            sort=self.sort.data or "due",
+        )
+
+
+class MilestoneForm(FlaskForm):
+    title = StringField(_l("Titre"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    deliverable = StringField(_l("Livrable attendu"), validators=[Optional(), Length(max=300)])
+    responsible_organization_id = SelectField(
+        _l("Organisme responsable"), coerce=int, validators=[DataRequired()]
+    )
+    planned_start = DateField(_l("Début prévu"), validators=[Optional()])
+    due_date = DateField(_l("Échéance"), validators=[DataRequired()])
+    predecessors = CheckboxListField(_l("Dépend de (fin → début)"), coerce=int)
+    change_reason = TextAreaField(
+        _l("Motif du changement d'échéance"), validators=[Optional(), Length(max=2000)]
+    )
+    version = HiddenField()
+
+    def set_choices(self, organizations, candidates) -> None:
+        self.responsible_organization_id.choices = [
+            Choice(o.id, f"{o.short_name} — {o.name}") for o in organizations
+        ]
+        self.predecessors.choices = [
+            Choice(m.id, f"{m.title} ({m.due_date.isoformat()})") for m in candidates
+        ]
+
+
+class TransitionForm(FlaskForm):
+    transition = HiddenField(validators=[DataRequired()])
+    comment = TextAreaField(_l("Commentaire"), validators=[Optional(), Length(max=5000)])
+    evidence = FileField(_l("Justificatif (facultatif)"))
+    version = HiddenField()
+
+
+class CommentForm(FlaskForm):
+    comment = TextAreaField(_l("Commentaire"), validators=[DataRequired(), Length(max=5000)])
+
+
+class ChangeDecisionForm(FlaskForm):
+    decision = HiddenField(validators=[DataRequired()])
+    comment = TextAreaField(_l("Commentaire"), validators=[Optional(), Length(max=2000)])

@@ -1,0 +1,38 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice as Choice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class PlanForm(FlaskForm):
+    title = StringField(_l("Titre"), validators=[DataRequired(), Length(max=200)])
+    start_date = DateField(_l("Début du plan"), validators=[DataRequired()])
+    version = HiddenField()
+
+
+class ActionForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)])
+    title = StringField(_l("Intitulé"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    domain_id = SelectField(_l("Domaine"), coerce=int, validators=[DataRequired()])
+    lead_organization_id = SelectField(
+        _l("Organisme pilote"), coerce=int, validators=[DataRequired()]
+    )
+    budget = StringField(_l("Budget (MAD)"), validators=[DataRequired(), Length(max=30)])
+    planned_start = DateField(_l("Début prévu"), validators=[DataRequired()])
+    planned_end = DateField(_l("Fin prévue"), validators=[DataRequired()])
+    version = HiddenField()
+
+    def set_choices(self, domains, organizations) -> None:
+        self.domain_id.choices = [Choice(d.id, d.name) for d in domains]
+        self.lead_organization_id.choices = [
+            Choice(o.id, f"{o.short_name} — {o.name}") for o in organizations
+        ]
+
+
+class DomainForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=120)])
+    position = IntegerField(_l("Ordre"), default=0, validators=[Optional(), NumberRange(0, 999)])
+    version = HiddenField()

@@ -1,0 +1,97 @@
+"""Evidence files: the type is read from the content, never trusted from the name."""
+
+import hashlib
+import secrets
+import zipfile
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from portal.extensions import db
+from portal.models.files import StoredFile
+from portal.models.users import User
+from portal.services.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class FileKind:
+    content_type: str
+    extension: str
+
+
+PDF = FileKind("application/pdf", "pdf")
+PNG = FileKind("image/png", "png")
+JPEG = FileKind("image/jpeg", "jpg")
+XLSX = FileKind("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
+DOCX = FileKind("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx")
+EVIDENCE_KINDS = (PDF, PNG, JPEG, XLSX, DOCX)
+
+
+def sniff(data: bytes) -> FileKind | None:
+    if data.startswith(b"%PDF-"):
+        return PDF
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(BytesIO(data)) as archive:
+                names = set(archive.namelist())
+        except zipfile.BadZipFile:
+            return None
+        if "[Content_Types].xml" in names:
+            if "xl/workbook.xml" in names:
+                return XLSX
+            if "word/document.xml" in names:
+                return DOCX
+    return None
+
+
+def upload_folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def store(actor: User, upload, kinds=EVIDENCE_KINDS) -> StoredFile:
+    """Check and keep an uploaded file (a Werkzeug FileStorage); raise with a clear message
+    and store nothing when it is empty, too large, or of a type not accepted."""
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    data = upload.stream.read(limit + 1)
+    if not data:
+        raise InvalidInput(_l("Le fichier est vide."), field="evidence")
+    if len(data) > limit:
+        raise InvalidInput(
+            _l(
+                "Le fichier dépasse la taille autorisée (%(mb)d Mo).",
+                mb=limit // (1024 * 1024),
+            ),
+            field="evidence",
+        )
+    kind = sniff(data)
+    if kind not in kinds:
+        raise InvalidInput(
+            _l("Type de fichier non accepté : PDF, PNG, JPEG, XLSX ou DOCX uniquement."),
+            field="evidence",
+        )
+    storage_name = f"{secrets.token_hex(16)}.{kind.extension}"
+    (upload_folder() / storage_name).write_bytes(data)
+    original = Path(upload.filename or f"fichier.{kind.extension}").name[:255]
+    stored = StoredFile(
+        storage_name=storage_name,
+        original_name=original,
+        content_type=kind.content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=actor,
+    )
+    db.session.add(stored)
+    return stored
+
+
+def path_of(stored: StoredFile) -> Path:
+    return upload_folder() / stored.storage_name

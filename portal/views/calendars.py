@@ -1,0 +1,107 @@
+"""Calendar feeds: a secret, revocable address per person, for Outlook or Google Calendar."""
+
+import secrets
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+
+from portal.authz import authenticated, public
+from portal.extensions import db
+from portal.models.milestones import Milestone, MilestoneStatus
+from portal.models.organizations import City
+from portal.models.types import utcnow
+from portal.models.users import User
+from portal.services import audit, calendars
+from portal.services import milestones as rules
+from portal.views._common import acting_user, client_ip
+
+bp = Blueprint("calendars", __name__)
+
+FEED_LIMIT = 2000
+
+
+@bp.route("/account/calendar")
+@authenticated
+def settings():
+    cities = db.session.scalars(sa.select(City).order_by(City.name)).all()
+    return render_template("calendars/settings.html", cities=cities)
+
+
+@bp.route("/account/calendar/token", methods=["POST"])
+@authenticated
+def reset_token():
+    user = acting_user()
+    had_one = user.calendar_token is not None
+    user.calendar_token = secrets.token_urlsafe(32)
+    audit.record(
+        user,
+        "calendar.token_reset" if had_one else "calendar.token_created",
+        obj=user,
+        ip=client_ip(),
+    )
+    db.session.commit()
+    if had_one:
+        flash(_("Nouvelle adresse créée : l'ancienne ne fonctionne plus."), "success")
+    else:
+        flash(_("Votre adresse d'abonnement a été créée."), "success")
+    return redirect(url_for("calendars.settings"))
+
+
+def _feed_owner(token: str) -> User:
+    user = db.session.scalar(sa.select(User).where(User.calendar_token == token))
+    if user is None or not user.active:
+        abort(404)
+    return user
+
+
+def _events(milestones) -> list[calendars.CalendarEvent]:
+    return [
+        calendars.CalendarEvent(
+            uid=f"milestone-{m.id}@sdtn-portal",
+            day=m.due_date,
+            summary=f"[{m.city.name}] {m.title}",
+            description=str(rules.STATUS_LABELS[m.status]),
+            url=url_for("milestones.detail", milestone_id=m.id, _external=True),
+            last_modified=m.updated_at,
+            categories=(m.city.name,),
+        )
+        for m in milestones
+    ]
+
+
+def _ics(name: str, milestones):
+    body = calendars.build_calendar(name, _events(milestones), now=utcnow())
+    response = make_response(body)
+    response.content_type = "text/calendar; charset=utf-8"
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+def _milestones(condition):
+    return db.session.scalars(
+        sa.select(Milestone)
+        .where(condition)
+        .options(joinedload(Milestone.city))
+        .order_by(Milestone.due_date, Milestone.id)
+        .limit(FEED_LIMIT)
+    ).all()
+
+
+@bp.route("/calendar/<token>.ics")
+@public  # the secret in the address is the credential
+def user_feed(token: str):
+    user = _feed_owner(token)
+    return _ics(_("Portail SDTN — mes jalons"), _milestones(rules.to_act_on_filter(user)))
+
+
+@bp.route("/calendar/<token>/<slug>.ics")
+@public  # the secret in the address is the credential
+def city_feed(token: str, slug: str):
+    _feed_owner(token)
+    city = db.session.scalar(sa.select(City).where(City.slug == slug))
+    if city is None:
+        abort(404)
+    condition = sa.and_(Milestone.city_id == city.id, Milestone.status != MilestoneStatus.CANCELLED)
+    return _ics(_("Portail SDTN — %(city)s", city=city.name), _milestones(condition))

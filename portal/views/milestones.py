@@ -1,0 +1,432 @@
+"""Milestones: lists, exports, the milestone page, its workflow, and decision queues."""
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal import clock
+from portal.authz import Permission, require
+from portal.errors import render_error
+from portal.extensions import db
+from portal.forms.milestones import (
+    HORIZON_LABELS,
+    ChangeDecisionForm,
+    CommentForm,
+    MilestoneFilterForm,
+    MilestoneForm,
+    TransitionForm,
+)
+from portal.models.milestones import (
+    ChangeRequest,
+    ChangeRequestStatus,
+    Milestone,
+    MilestoneEvent,
+)
+from portal.models.organizations import City, Organization
+from portal.models.plans import Action, Domain
+from portal.services import exports, files
+from portal.services import milestones as service
+from portal.services.errors import DomainError, NotAllowed, StaleObject
+from portal.templating import render_page
+from portal.views._common import acting_user, form_version, page_number, save
+
+bp = Blueprint("milestones", __name__)
+
+
+def get_milestone_or_404(milestone_id: int) -> Milestone:
+    milestone = db.session.scalar(
+        sa.select(Milestone)
+        .where(Milestone.id == milestone_id)
+        .options(
+            joinedload(Milestone.city),
+            joinedload(Milestone.action).joinedload(Action.domain),
+            joinedload(Milestone.action).joinedload(Action.plan),
+            joinedload(Milestone.responsible_organization),
+            joinedload(Milestone.evidence_file),
+            selectinload(Milestone.predecessors),
+            selectinload(Milestone.successors),
+        )
+    )
+    if milestone is None:
+        abort(404)
+    return milestone
+
+
+def _filters() -> MilestoneFilterForm:
+    form = MilestoneFilterForm(request.args)
+    form.set_choices(
+        db.session.scalars(sa.select(City).order_by(City.name)).all(),
+        db.session.scalars(sa.select(Domain).order_by(Domain.position, Domain.name)).all(),
+        db.session.scalars(sa.select(Organization).order_by(Organization.short_name)).all(),
+    )
+    return form
+
+
+def _list_query(form: MilestoneFilterForm, today):
+    if not form.validate():
+        return sa.select(Milestone).where(sa.false())
+    return service.filtered_query(form.criteria(), acting_user(), today).options(
+        joinedload(Milestone.city),
+        joinedload(Milestone.responsible_organization),
+        joinedload(Milestone.action).joinedload(Action.domain),
+    )
+
+
+@bp.route("/milestones")
+@require(Permission.PLANS_VIEW)
+def list():
+    today = clock.today()
+    filters = _filters()
+    pagination = db.paginate(
+        _list_query(filters, today),
+        page=page_number(),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    export_args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_page(
+        "milestones/list.html",
+        "milestones/_table.html",
+        filters=filters,
+        pagination=pagination,
+        today=today,
+        export_args=export_args,
+    )
+
+
+EXPORT_HEADERS = (
+    _l("N°"),
+    _l("Ville"),
+    _l("Action"),
+    _l("Domaine"),
+    _l("Horizon"),
+    _l("Jalon"),
+    _l("Organisme responsable"),
+    _l("État"),
+    _l("Échéance"),
+    _l("Date de référence"),
+    _l("Glissement (jours)"),
+    _l("En retard"),
+)
+
+
+@bp.route("/milestones/export.<any(csv, xlsx):fmt>")
+@require(Permission.PLANS_VIEW)
+def export(fmt: str):
+    today = clock.today()
+    milestones = db.session.scalars(_list_query(_filters(), today)).all()
+    rows = [
+        (
+            m.id,
+            m.city.name,
+            m.action.code,
+            m.action.domain.name,
+            str(HORIZON_LABELS[m.action.horizon]),
+            m.title,
+            m.responsible_organization.short_name,
+            str(service.STATUS_LABELS[m.status]),
+            m.due_date,
+            m.baseline_due_date,
+            m.slip_days,
+            m.is_late(today),
+        )
+        for m in milestones
+    ]
+    name = f"jalons-{today.isoformat()}.{fmt}"
+    headers = [str(h) for h in EXPORT_HEADERS]
+    if fmt == "csv":
+        body, mimetype = exports.to_csv(headers, rows), "text/csv; charset=utf-8"
+    else:
+        body = exports.to_xlsx(headers, rows, sheet_title=_("Jalons"))
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = make_response(body)
+    response.content_type = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.route("/decisions")
+@require(Permission.PLANS_VIEW)
+def queue():
+    user = acting_user()
+    waiting = db.session.scalars(
+        sa.select(Milestone)
+        .where(service.awaiting_decision_filter(user))
+        .options(
+            joinedload(Milestone.city),
+            joinedload(Milestone.responsible_organization),
+            joinedload(Milestone.action),
+        )
+        .order_by(Milestone.due_date, Milestone.id)
+        .limit(200)
+    ).all()
+    requests = db.session.scalars(
+        sa.select(ChangeRequest)
+        .join(ChangeRequest.milestone)
+        .where(service.pending_change_requests_filter(user))
+        .options(
+            joinedload(ChangeRequest.milestone).joinedload(Milestone.city),
+            joinedload(ChangeRequest.requested_by),
+        )
+        .order_by(ChangeRequest.requested_at)
+        .limit(200)
+    ).all()
+    return render_template(
+        "milestones/queue.html", waiting=waiting, requests=requests, today=clock.today()
+    )
+
+
+def _detail(milestone: Milestone, *, transition_form=None, comment_form=None, status=200):
+    user = acting_user()
+    events = db.session.scalars(
+        sa.select(MilestoneEvent)
+        .where(MilestoneEvent.milestone_id == milestone.id)
+        .options(joinedload(MilestoneEvent.actor))
+        .order_by(MilestoneEvent.occurred_at, MilestoneEvent.id)
+    ).all()
+    requests = db.session.scalars(
+        sa.select(ChangeRequest)
+        .where(ChangeRequest.milestone_id == milestone.id)
+        .options(joinedload(ChangeRequest.requested_by), joinedload(ChangeRequest.decided_by))
+        .order_by(ChangeRequest.requested_at.desc())
+    ).all()
+    html = render_template(
+        "milestones/detail.html",
+        milestone=milestone,
+        events=events,
+        requests=requests,
+        transitions=service.available_transitions(user, milestone),
+        transition_form=transition_form or TransitionForm(),
+        comment_form=comment_form or CommentForm(),
+        decision_form=ChangeDecisionForm(),
+        can_edit=service.may(user, Permission.MILESTONES_EDIT, milestone)
+        and milestone.status in service.OPEN_STATUSES,
+        can_comment=service.may(user, Permission.MILESTONES_COMMENT, milestone),
+        can_decide=service.may(user, Permission.CHANGE_REQUESTS_DECIDE, milestone),
+        today=clock.today(),
+    )
+    return html, status
+
+
+@bp.route("/milestones/<id:milestone_id>")
+@require(Permission.PLANS_VIEW)
+def detail(milestone_id: int):
+    return _detail(get_milestone_or_404(milestone_id))
+
+
+@bp.route("/milestones/<id:milestone_id>/transition", methods=["POST"])
+@require(Permission.PLANS_VIEW)
+def transition(milestone_id: int):
+    milestone = get_milestone_or_404(milestone_id)
+    form = TransitionForm()
+    if not form.validate_on_submit():
+        return _detail(milestone, transition_form=form, status=422)
+    name = form.transition.data
+    try:
+        user = acting_user()
+        service.apply_transition(
+            user,
+            milestone,
+            name,
+            comment=form.comment.data or "",
+            expected_version=form_version(form),
+        )
+        # The file is written only once the transition is allowed, so a refusal leaves
+        # nothing behind.
+        if form.evidence.data and name == "submit":
+            milestone.evidence_file = files.store(user, form.evidence.data)
+        db.session.commit()
+    except NotAllowed as refused:
+        db.session.rollback()
+        return render_error(403, refused.message)
+    except DomainError as refused:
+        db.session.rollback()
+        milestone = get_milestone_or_404(milestone_id)
+        field = form.evidence if refused.field == "evidence" else form.comment
+        field.errors = [*field.errors, refused.message]
+        return _detail(
+            milestone, transition_form=form, status=409 if isinstance(refused, StaleObject) else 422
+        )
+    flash(
+        _(
+            "Le jalon est maintenant « %(status)s ».",
+            status=service.STATUS_LABELS[milestone.status],
+        ),
+        "success",
+    )
+    return redirect(url_for("milestones.detail", milestone_id=milestone.id))
+
+
+@bp.route("/milestones/<id:milestone_id>/comments", methods=["POST"])
+@require(Permission.MILESTONES_COMMENT)
+def comment(milestone_id: int):
+    milestone = get_milestone_or_404(milestone_id)
+    if not service.may(acting_user(), Permission.MILESTONES_COMMENT, milestone):
+        abort(403)
+    form = CommentForm()
+    status = 422
+    if form.validate_on_submit():
+        status = save(
+            form, lambda: service.add_comment(acting_user(), milestone, form.comment.data)
+        )
+        if status is None:
+            return redirect(url_for("milestones.detail", milestone_id=milestone.id) + "#history")
+    return _detail(milestone, comment_form=form, status=status)
+
+
+@bp.route("/milestones/<id:milestone_id>/evidence")
+@require(Permission.PLANS_VIEW)
+def evidence(milestone_id: int):
+    milestone = get_milestone_or_404(milestone_id)
+    if milestone.evidence_file is None:
+        abort(404)
+    stored = milestone.evidence_file
+    return send_file(
+        files.path_of(stored),
+        mimetype=stored.content_type,
+        as_attachment=True,
+        download_name=stored.original_name,
+    )
+
+
+def _edit_form_choices(form: MilestoneForm, milestone_city_id: int, exclude_id=None):
+    candidates = sa.select(Milestone).where(Milestone.city_id == milestone_city_id)
+    if exclude_id is not None:
+        candidates = candidates.where(Milestone.id != exclude_id)
+    form.set_choices(
+        db.session.scalars(sa.select(Organization).order_by(Organization.short_name)).all(),
+        db.session.scalars(candidates.order_by(Milestone.due_date).limit(500)).all(),
+    )
+
+
+@bp.route("/actions/<id:action_id>/milestones/new", methods=["GET", "POST"])
+@require(Permission.PLANS_MANAGE)
+def create(action_id: int):
+    action = db.get_or_404(Action, action_id)
+    form = MilestoneForm()
+    _edit_form_choices(form, action.plan.city_id)
+    if not form.is_submitted():
+        form.responsible_organization_id.data = action.lead_organization_id
+    status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        created = []
+        status = save(
+            form,
+            lambda: created.append(
+                service.create_milestone(
+                    acting_user(),
+                    action,
+                    title=form.title.data,
+                    description=form.description.data,
+                    deliverable=form.deliverable.data,
+                    responsible_organization_id=form.responsible_organization_id.data,
+                    due_date=form.due_date.data,
+                    planned_start=form.planned_start.data,
+                    predecessor_ids=form.predecessors.data or [],
+                )
+            ),
+        )
+        if status is None:
+            flash(_("Le jalon a été ajouté au plan."), "success")
+            return redirect(url_for("milestones.detail", milestone_id=created[0].id))
+    return render_template(
+        "milestones/form.html", form=form, action=action, milestone=None, fresh=None
+    ), status
+
+
+@bp.route("/milestones/<id:milestone_id>/edit", methods=["GET", "POST"])
+@require(Permission.MILESTONES_EDIT)
+def edit(milestone_id: int):
+    milestone = get_milestone_or_404(milestone_id)
+    user = acting_user()
+    if not service.may(user, Permission.MILESTONES_EDIT, milestone):
+        abort(403)
+    form = MilestoneForm(obj=milestone if request.method == "GET" else None)
+    _edit_form_choices(form, milestone.city_id, exclude_id=milestone.id)
+    if request.method == "GET":
+        form.predecessors.data = [p.id for p in milestone.predecessors]
+    status = 422 if form.is_submitted() else 200
+    fresh = None
+    if form.validate_on_submit():
+        outcome = []
+        status = save(
+            form,
+            lambda: outcome.append(
+                service.update_milestone(
+                    user,
+                    milestone,
+                    expected_version=form_version(form),
+                    title=form.title.data,
+                    description=form.description.data,
+                    deliverable=form.deliverable.data,
+                    responsible_organization_id=form.responsible_organization_id.data,
+                    due_date=form.due_date.data,
+                    planned_start=form.planned_start.data,
+                    predecessor_ids=form.predecessors.data or [],
+                    change_reason=form.change_reason.data or "",
+                )
+            ),
+        )
+        if status is None:
+            if outcome[0] is not None:
+                flash(
+                    _(
+                        "Modifications enregistrées. La nouvelle échéance est soumise "
+                        "à la décision du ministère."
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("Modifications enregistrées."), "success")
+            return redirect(url_for("milestones.detail", milestone_id=milestone.id))
+        if status == 409:
+            # Keep what the person typed; show the current values and accept a deliberate
+            # second save over them.
+            milestone = get_milestone_or_404(milestone_id)
+            fresh = milestone
+            form.version.data = str(milestone.version)
+    return render_template(
+        "milestones/form.html", form=form, action=milestone.action, milestone=milestone, fresh=fresh
+    ), status
+
+
+@bp.route("/change-requests/<id:request_id>/decide", methods=["POST"])
+@require(Permission.CHANGE_REQUESTS_DECIDE)
+def decide(request_id: int):
+    change = db.get_or_404(ChangeRequest, request_id)
+    form = ChangeDecisionForm()
+    if not form.validate_on_submit() or form.decision.data not in ("accept", "refuse"):
+        abort(400)
+    try:
+        service.decide_change_request(
+            acting_user(),
+            change,
+            accept=form.decision.data == "accept",
+            comment=form.comment.data or "",
+        )
+        db.session.commit()
+    except NotAllowed as refused:
+        db.session.rollback()
+        return render_error(403, refused.message)
+    except DomainError as refused:
+        db.session.rollback()
+        flash(refused.message, "error")
+    else:
+        if change.status is ChangeRequestStatus.ACCEPTED:
+            flash(_("Nouvelle échéance acceptée."), "success")
+        else:
+            flash(_("Demande de changement refusée."), "success")
+    return redirect(url_for("milestones.detail", milestone_id=change.milestone_id))

@@ -47,9 +47,29 @@ def create_app(config: dict | None = None) -> Flask:
     authz.init_app(app)
 
     from portal import cli, errors, security, templating
-    from portal.views import account, admin, auth, calendars, home, milestones, plans
+    from portal.views import (
+        account,
+        audit,
+        auth,
+        calendars,
+        home,
+        milestones,
+        organizations,
+        plans,
+        users,
+    )
 
-    blueprints = (auth.bp, account.bp, home.bp, admin.bp, plans.bp, milestones.bp, calendars.bp)
+    blueprints = (
+        auth.bp,
+        account.bp,
+        home.bp,
+        users.bp,
+        organizations.bp,
+        audit.bp,
+        plans.bp,
+        milestones.bp,
+        calendars.bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     errors.init_app(app)

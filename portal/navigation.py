@@ -34,10 +34,10 @@ MAIN_NAV = (
 
 ADMIN_NAV = (
     NavItem("plans.domains", _l("Domaines")),
-    NavItem("admin.users", _l("Utilisateurs")),
-    NavItem("admin.organizations_list", _l("Organismes")),
-    NavItem("admin.cities", _l("Villes")),
-    NavItem("admin.audit", _l("Journal d'audit")),
+    NavItem("users.list", _l("Utilisateurs")),
+    NavItem("organizations.list", _l("Organismes")),
+    NavItem("organizations.cities", _l("Villes")),
+    NavItem("audit.list", _l("Journal d'audit")),
 )
 
 

@@ -18,6 +18,14 @@ STALE = _l(
 )
 
 
+def all_cities() -> list[City]:
+    return db.session.scalars(sa.select(City).order_by(City.name)).all()
+
+
+def all_organizations() -> list[Organization]:
+    return db.session.scalars(sa.select(Organization).order_by(Organization.name)).all()
+
+
 def _required(value: str, field: str) -> str:
     value = (value or "").strip()
     if not value:

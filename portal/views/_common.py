@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +34,12 @@ MAX_PAGE = 100_000
 def page_number() -> int:
     page = request.args.get("page", type=int) or 1
     return min(max(page, 1), MAX_PAGE)
+
+
+def paginate(query):
+    return db.paginate(
+        query, page=page_number(), per_page=current_app.config["PAGE_SIZE"], error_out=False
+    )
 
 
 def acting_user():

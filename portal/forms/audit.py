@@ -1,0 +1,17 @@
+"""The audit trail's search form."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, StringField
+from wtforms.validators import Length, Optional
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    action = StringField(_l("Action"), validators=[Optional(), Length(max=64)])
+    actor = StringField(_l("Auteur"), validators=[Optional(), Length(max=254)])
+    object_type = StringField(_l("Type d'objet"), validators=[Optional(), Length(max=40)])
+    date_from = DateField(_l("Du"), validators=[Optional()])
+    date_to = DateField(_l("Au"), validators=[Optional()])

@@ -1,0 +1,60 @@
+"""Forms of the cities and organisations administration."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice as Choice
+from wtforms.validators import DataRequired, Length, Optional
+
+from portal.labels import ORGANIZATION_KIND_LABELS
+
+
+class CityForm(FlaskForm):
+    name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=120)])
+    slug = StringField(
+        _l("Identifiant (dans les adresses)"), validators=[DataRequired(), Length(max=60)]
+    )
+    region = StringField(_l("Région"), validators=[DataRequired(), Length(max=120)])
+    version = HiddenField()
+
+
+NATIONAL = 0  # the "no city" choice of an organisation
+
+
+class OrganizationForm(FlaskForm):
+    name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=200)])
+    short_name = StringField(_l("Sigle"), validators=[DataRequired(), Length(max=40)])
+    kind = SelectField(_l("Type"), validators=[DataRequired()])
+    city_id = SelectField(_l("Ville"), coerce=int)
+    version = HiddenField()
+
+    def set_choices(self, cities) -> None:
+        self.kind.choices = [
+            Choice(kind.value, str(label)) for kind, label in ORGANIZATION_KIND_LABELS.items()
+        ]
+        self.city_id.choices = [Choice(NATIONAL, str(_l("Organisme national")))] + [
+            Choice(c.id, c.name) for c in cities
+        ]
+
+    def city(self) -> int | None:
+        return self.city_id.data or None
+
+
+class OrganizationFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Recherche"), validators=[Optional(), Length(max=100)])
+    kind = SelectField(_l("Type"), validators=[Optional()])
+    city = SelectField(_l("Ville"), validators=[Optional()])
+
+    def set_choices(self, cities) -> None:
+        everyone = [Choice("", str(_l("Tous")))]
+        self.kind.choices = everyone + [
+            Choice(kind.value, str(label)) for kind, label in ORGANIZATION_KIND_LABELS.items()
+        ]
+        self.city.choices = (
+            everyone
+            + [Choice("national", str(_l("Organismes nationaux")))]
+            + [Choice(str(c.id), c.name) for c in cities]
+        )

@@ -1,0 +1,162 @@
+"""Administration of accounts: who they are, their organisation and roles, and their state."""
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from portal.authz import Permission, require
+from portal.extensions import db
+from portal.forms.users import UserFilterForm, UserForm, grant_value
+from portal.models.users import Role, RoleAssignment, User
+from portal.services import accounts
+from portal.services.errors import DomainError
+from portal.services.organizations import all_cities, all_organizations
+from portal.templating import render_page
+from portal.views._common import acting_user, client_ip, form_version, paginate, save
+
+bp = Blueprint("users", __name__, url_prefix="/admin/users")
+
+
+def _user_form(**kwargs) -> UserForm:
+    form = UserForm(**kwargs)
+    form.set_choices(all_organizations(), all_cities(), current_app.config["LANGUAGES"])
+    return form
+
+
+@bp.route("")
+@require(Permission.USERS_MANAGE)
+def list():
+    filters = UserFilterForm(request.args)
+    filters.set_choices(all_organizations(), all_cities())
+    query = sa.select(User).options(
+        selectinload(User.organization),
+        selectinload(User.role_assignments).selectinload(RoleAssignment.city),
+    )
+    if filters.validate():
+        if filters.q.data:
+            text = filters.q.data.strip().lower()
+            query = query.where(
+                sa.or_(
+                    User.email.contains(text, autoescape=True),
+                    sa.func.lower(User.full_name).contains(text, autoescape=True),
+                )
+            )
+        if filters.role.data or filters.city.data:
+            assignment = sa.select(RoleAssignment.id).where(RoleAssignment.user_id == User.id)
+            if filters.role.data:
+                assignment = assignment.where(RoleAssignment.role == Role(filters.role.data))
+            if filters.city.data:
+                assignment = assignment.where(RoleAssignment.city_id == int(filters.city.data))
+            query = query.where(assignment.exists())
+        if filters.organization.data:
+            query = query.where(User.organization_id == int(filters.organization.data))
+        if filters.status.data:
+            query = query.where(User.active.is_(filters.status.data == "active"))
+    else:
+        query = query.where(sa.false())
+    pagination = paginate(query.order_by(User.full_name, User.id))
+    return render_page(
+        "users/list.html", "users/_table.html", filters=filters, pagination=pagination
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require(Permission.USERS_MANAGE)
+def create():
+    form = _user_form()
+    status = 200
+    if form.validate_on_submit():
+        if not form.password.data:
+            form.password.errors.append(_("Choisissez un mot de passe initial."))
+            status = 422
+        else:
+            created = []
+            status = save(
+                form,
+                lambda: created.append(
+                    accounts.create_user(
+                        acting_user(),
+                        email=form.email.data,
+                        full_name=form.full_name.data,
+                        organization_id=form.organization_id.data,
+                        password=form.password.data,
+                        grants=form.grants(),
+                        preferred_language=form.preferred_language.data,
+                        ip=client_ip(),
+                    )
+                ),
+            )
+            if status is None:
+                user = created[0]
+                flash(_("Le compte de %(name)s a été créé.", name=user.full_name), "success")
+                return redirect(url_for("users.edit", user_id=user.id))
+    elif form.is_submitted():
+        status = 422
+    return render_template("users/form.html", form=form, user=None), status
+
+
+@bp.route("/<id:user_id>", methods=["GET", "POST"])
+@require(Permission.USERS_MANAGE)
+def edit(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if request.method == "GET":
+        form = _user_form(obj=user)
+        form.roles.data = [grant_value(g) for g in accounts.current_grants(user)]
+        return render_template("users/form.html", form=form, user=user)
+    form = _user_form()
+    status = 422
+    if form.validate_on_submit():
+        status = save(
+            form,
+            lambda: accounts.update_user(
+                acting_user(),
+                user,
+                expected_version=form_version(form),
+                email=form.email.data,
+                full_name=form.full_name.data,
+                organization_id=form.organization_id.data,
+                preferred_language=form.preferred_language.data,
+                grants=form.grants(),
+                new_password=form.password.data or None,
+                ip=client_ip(),
+            ),
+        )
+        if status is None:
+            flash(_("Le compte de %(name)s a été enregistré.", name=user.full_name), "success")
+            return redirect(url_for("users.edit", user_id=user.id))
+    return render_template("users/form.html", form=form, user=user), status
+
+
+def _set_active(user_id: int, active: bool):
+    user = db.get_or_404(User, user_id)
+    try:
+        accounts.set_active(acting_user(), user, active, ip=client_ip())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        if active:
+            flash(_("Le compte de %(name)s est réactivé.", name=user.full_name), "success")
+        else:
+            flash(
+                _(
+                    "Le compte de %(name)s est désactivé ; ses sessions ouvertes sont fermées.",
+                    name=user.full_name,
+                ),
+                "success",
+            )
+    return redirect(url_for("users.edit", user_id=user.id))
+
+
+@bp.route("/<id:user_id>/deactivate", methods=["POST"])
+@require(Permission.USERS_MANAGE)
+def deactivate(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.route("/<id:user_id>/activate", methods=["POST"])
+@require(Permission.USERS_MANAGE)
+def activate(user_id: int):
+    return _set_active(user_id, True)

@@ -107,3 +107,11 @@ def test_the_previous_persons_language_is_not_written_into_the_next_account(app,
             db.session.scalar(sa.select(User.preferred_language).where(User.id == second.id))
             == "fr"
         )
+
+
+def test_french_counts_zero_in_the_singular(client, make_user, login_as):
+    from portal.models import Role
+
+    login_as(make_user(role=Role.OBSERVER))
+    html = client.get("/milestones").get_data(as_text=True)
+    assert 'class="result-count">0 jalon</p>' in html

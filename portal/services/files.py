@@ -51,6 +51,12 @@ def sniff(data: bytes) -> FileKind | None:
     return None
 
 
+def human_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return str(_l("%(n)s Mo", n=f"{size / (1024 * 1024):.1f}".removesuffix(".0")))
+    return str(_l("%(n)s ko", n=max(1, size // 1024)))
+
+
 def upload_folder() -> Path:
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
@@ -67,8 +73,8 @@ def store(actor: User, upload, kinds=EVIDENCE_KINDS) -> StoredFile:
     if len(data) > limit:
         raise InvalidInput(
             _l(
-                "Le fichier dépasse la taille autorisée (%(mb)d Mo).",
-                mb=limit // (1024 * 1024),
+                "Le fichier dépasse la taille autorisée (%(size)s).",
+                size=human_size(limit),
             ),
             field="evidence",
         )

@@ -169,6 +169,9 @@ def apply_transition(
     transition = BY_NAME.get(name)
     if transition is None:
         raise TransitionNotAllowed(_l("Cette action n'existe pas."))
+    # Who may, first: a person without the right learns nothing about the milestone's state.
+    if not may(actor, transition.permission, milestone):
+        raise NotAllowed(_l("Vous n'avez pas le droit de faire cette action sur ce jalon."))
     if expected_version is not None:
         ensure_current(milestone, expected_version, STALE)
     if milestone.status not in transition.sources:
@@ -179,8 +182,6 @@ def apply_transition(
                 status=STATUS_LABELS[milestone.status],
             )
         )
-    if not may(actor, transition.permission, milestone):
-        raise NotAllowed(_l("Vous n'avez pas le droit de faire cette action sur ce jalon."))
     comment = (comment or "").strip()
     if transition.needs_comment and not comment:
         message = (

@@ -242,7 +242,8 @@ def transition(milestone_id: int):
             milestone,
             name,
             comment=form.comment.data or "",
-            expected_version=form_version(form),
+            # A missing or garbled version can only be stale (versions start at 1).
+            expected_version=form_version(form) or 0,
         )
         # The file is written only once the transition is allowed, so a refusal leaves
         # nothing behind.

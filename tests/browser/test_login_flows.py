@@ -15,17 +15,21 @@ def sign_in(page, email, password=DEMO_PASSWORD):
     page.get_by_role("button", name="Se connecter").click()
 
 
-# What each demo account must see on its home page, and whether it has the admin menu.
+# What each demo account must see: its role on the home page, the title over its cities,
+# the main navigation, and the entries of its administration menu.
+PLAN_NAV = ["Accueil", "Programme", "Jalons"]
+DECIDER_NAV = [*PLAN_NAV, "Mes décisions"]
+ADMIN_MENU = ["Utilisateurs", "Organismes", "Villes", "Journal d'audit"]
 EXPECTED_HOME = {
-    "admin@sdtn.demo": ("Administrateur", "Les villes pilotes", True),
-    "central@sdtn.demo": ("Décideur central", "Les villes pilotes", False),
-    "local.marrakech@sdtn.demo": ("Décideur local — Marrakech", "Votre ville", False),
-    "local.fes@sdtn.demo": ("Décideur local — Fès", "Votre ville", False),
-    "local.agadir@sdtn.demo": ("Décideur local — Agadir", "Votre ville", False),
-    "contributeur@sdtn.demo": ("Contributeur", "Votre ville", False),
-    "secretariat@sdtn.demo": ("Secrétariat", "Les villes pilotes", False),
-    "evaluateur@sdtn.demo": ("Évaluateur", "Les villes pilotes", False),
-    "observateur@sdtn.demo": ("Observateur", "Les villes pilotes", False),
+    "admin@sdtn.demo": ("Administrateur", "Les villes pilotes", PLAN_NAV, ADMIN_MENU),
+    "central@sdtn.demo": ("Décideur central", "Les villes pilotes", DECIDER_NAV, []),
+    "local.marrakech@sdtn.demo": ("Décideur local — Marrakech", "Votre ville", DECIDER_NAV, []),
+    "local.fes@sdtn.demo": ("Décideur local — Fès", "Votre ville", DECIDER_NAV, []),
+    "local.agadir@sdtn.demo": ("Décideur local — Agadir", "Votre ville", DECIDER_NAV, []),
+    "contributeur@sdtn.demo": ("Contributeur", "Votre ville", PLAN_NAV, []),
+    "secretariat@sdtn.demo": ("Secrétariat", "Les villes pilotes", PLAN_NAV, ["Domaines"]),
+    "evaluateur@sdtn.demo": ("Évaluateur", "Les villes pilotes", PLAN_NAV, []),
+    "observateur@sdtn.demo": ("Observateur", "Les villes pilotes", PLAN_NAV, []),
 }
 
 CITY_OF = {
@@ -42,7 +46,7 @@ def test_every_demo_account_is_covered():
 
 @pytest.mark.parametrize("email", sorted(EXPECTED_HOME))
 def test_demo_account_signs_in_and_sees_its_navigation(page, demo_data, email):
-    role_label, cities_title, has_admin = EXPECTED_HOME[email]
+    role_label, cities_title, main_nav, admin_menu_items = EXPECTED_HOME[email]
     sign_in(page, email)
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.locator("html")).to_have_attribute("lang", "fr")
@@ -57,19 +61,21 @@ def test_demo_account_signs_in_and_sees_its_navigation(page, demo_data, email):
         expect(cards).to_have_count(3)
 
     nav = page.get_by_role("navigation", name="Navigation principale")
-    expect(nav.get_by_role("link", name="Accueil")).to_be_visible()
-    admin_menu = nav.locator("summary", has_text="Administration")
-    if has_admin:
-        admin_menu.click()
-        nav.get_by_role("link", name="Utilisateurs").click()
-        expect(page.get_by_role("heading", name="Utilisateurs")).to_be_visible()
+    expect(nav.locator(".main-nav > li > a")).to_have_text(main_nav)
+    admin_menu = nav.locator("details", has=page.locator("summary", has_text="Administration"))
+    if admin_menu_items:
+        admin_menu.locator("summary").click()
+        expect(admin_menu.locator("li a")).to_have_text(admin_menu_items)
+        admin_menu.get_by_role("link", name=admin_menu_items[0]).click()
+        expect(page.get_by_role("heading", name=admin_menu_items[0], exact=False)).to_be_visible()
     else:
         expect(admin_menu).to_have_count(0)
+    if "Utilisateurs" not in admin_menu_items:
         page.goto("/admin/users")
         expect(page.get_by_role("heading", name=re.compile("Accès refusé"))).to_be_visible()
 
     page.goto("/")
-    nav.locator("summary", has_text=re.compile(r"\S")).last.click()
+    page.locator(".account-menu summary").click()
     page.get_by_role("button", name="Se déconnecter").click()
     expect(page).to_have_url(re.compile(r"/login$"))
     expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()

@@ -26,6 +26,7 @@ translations: $(VENV)/.installed
 translations-update: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l --omit-header --sort-output -o messages.pot .
 	$(BIN)/pybabel update -i messages.pot -d portal/translations --ignore-obsolete
+	$(BIN)/python tools/fr_plurals.py
 	rm messages.pot
 
 run: $(VENV)/.installed translations

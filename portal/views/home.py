@@ -5,9 +5,11 @@ from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from portal.authz import CITY_SCOPED_ROLES, authenticated, public
+from portal.authz import CITY_SCOPED_ROLES, Permission, authenticated, can, public
 from portal.extensions import db
+from portal.models.milestones import Milestone
 from portal.models.organizations import City, Organization
+from portal.services import milestones as milestone_rules
 from portal.models.users import Role, RoleAssignment
 
 bp = Blueprint("home", __name__)
@@ -44,8 +46,19 @@ def index():
         .options(selectinload(RoleAssignment.city))
         .order_by(RoleAssignment.id)
     ).all()
+    awaiting = None
+    if any(
+        can(user, p)
+        for p in (Permission.MILESTONES_APPROVE_LOCAL, Permission.MILESTONES_APPROVE_CENTRAL)
+    ):
+        awaiting = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Milestone)
+            .where(milestone_rules.awaiting_decision_filter(user))
+        )
     return render_template(
         "home/index.html",
+        awaiting=awaiting,
         cities=cities,
         national_organizations=national,
         assignments=assignments,

@@ -9,8 +9,8 @@ from portal.authz import CITY_SCOPED_ROLES, Permission, authenticated, can, publ
 from portal.extensions import db
 from portal.models.milestones import Milestone
 from portal.models.organizations import City, Organization
-from portal.services import milestones as milestone_rules
 from portal.models.users import Role, RoleAssignment
+from portal.services import milestones as milestone_rules
 
 bp = Blueprint("home", __name__)
 

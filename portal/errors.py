@@ -52,5 +52,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error):
         db.session.rollback()
-        app.logger.exception("unhandled error on %s", request.path)
+        # The route, not the path: calendar addresses carry a secret.
+        app.logger.exception("unhandled error on %s %s", request.method, request.endpoint)
         return render_error(500)

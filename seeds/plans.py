@@ -103,7 +103,7 @@ STATE_PATTERNS = [
     ["approved", "returned", "planned", "planned"],
     ["submitted", "in_progress", "planned", "planned"],
     ["approved", "approved", "in_progress", "cancelled"],
-    ["in_progress", "in_progress", "planned", "planned"],
+    ["approved", "in_progress", "planned", "planned"],
 ]
 
 CITY_PLANS = {

@@ -64,8 +64,8 @@ EXPECTED: dict[str, object] = {
     "milestones.create": SECRETARIAT,
     "milestones.edit": frozenset({Role.CONTRIBUTOR, Role.SECRETARIAT}),
     "milestones.decide": frozenset({Role.CENTRAL_DECISION_MAKER}),
-    "calendars.settings": SIGNED_IN,
-    "calendars.reset_token": SIGNED_IN,
+    "calendars.settings": EVERY_ROLE,
+    "calendars.reset_token": EVERY_ROLE,
     "calendars.user_feed": PUBLIC,
     "calendars.city_feed": PUBLIC,
 }

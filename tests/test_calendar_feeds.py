@@ -2,11 +2,20 @@
 
 from datetime import UTC, date, datetime
 
+import pytest
 import sqlalchemy as sa
+import time_machine
 
 from portal.extensions import db
 from portal.models import MilestoneStatus, Role, User
 from portal.services.calendars import CalendarEvent, build_calendar
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    # Feeds leave out what is long past: the tests' dates are read from this day.
+    with time_machine.travel(datetime(2026, 6, 1, 10, 0, tzinfo=UTC), tick=False):
+        yield
 
 
 def unfold(body: bytes) -> list[str]:
@@ -85,6 +94,7 @@ def test_city_feed_and_revocation(
     action = make_action(plan=make_plan(city=city))
     kept = make_milestone(action=action)
     make_milestone(action=action, status=MilestoneStatus.CANCELLED)
+    make_milestone(action=action, title="Long passé", due_date=date(2025, 1, 15))
     user = make_user(role=Role.OBSERVER)
     login_as(user)
     token = _token(app, client, user)

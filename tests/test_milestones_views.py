@@ -1190,3 +1190,162 @@ def test_a_central_decision_maker_queue_lists_every_approved_locally(app, make_u
     response = client_for(app, central).get("/decisions")
     waiting = section(response.text, 'id="waiting"', "</table>")
     assert set(listed_titles(waiting)) == titles_of(catalogue, "fes_local", "agadir_local")
+
+
+# --- Review fixes: what must not be lost or allowed -------------------------------------------
+
+
+def test_the_stale_page_shows_every_field_saved_in_between(app, site, make_milestone):
+    milestone = make_milestone(action=site.action, title="Titre", due_date=days(90))
+    first = client_for(app, site.people.contributor)
+    second = client_for(app, site.people.colleague)
+    saved = first.post(
+        f"/milestones/{milestone.id}/edit",
+        data=edit_data(milestone, description="Description de Karima", planned_start=days(10)),
+    )
+    assert saved.status_code == 302
+    stale = second.post(f"/milestones/{milestone.id}/edit", data=edit_data(milestone))
+    fresh = section(page(stale), 'id="fresh-values"', "</article>")
+    assert "Description de Karima" in fresh
+    assert "Commune de Fès" in fresh
+
+
+def test_dependencies_beyond_the_listed_candidates_survive_an_edit(
+    app, site, make_milestone, monkeypatch
+):
+    from portal.views import milestones as views
+
+    monkeypatch.setattr(views, "CANDIDATES_SHOWN", 2)
+    early = make_milestone(action=site.action, title="Très ancien", due_date=days(-300))
+    for n in range(4):
+        make_milestone(action=site.action, title=f"Autre {n}", due_date=days(-200 + n))
+    later = make_milestone(action=site.action, title="Suivant", due_date=days(60))
+    link_dependency(app, early.id, later.id)
+    browser = client_for(app, site.people.contributor)
+    form = browser.get(f"/milestones/{later.id}/edit").text
+    assert f'value="{early.id}"' in form
+    response = browser.post(
+        f"/milestones/{later.id}/edit",
+        data=edit_data(later, title="Suivant, renommé", predecessors=[early.id]),
+    )
+    assert response.status_code == 302
+    assert state(app, later.id).predecessor_ids == [early.id]
+
+
+def test_a_transition_without_a_version_is_treated_as_stale(app, site, make_milestone):
+    milestone = make_milestone(action=site.action)
+    browser = client_for(app, site.people.contributor)
+    response = browser.post(f"/milestones/{milestone.id}/transition", data={"transition": "start"})
+    assert response.status_code == 409
+    assert state(app, milestone.id).status is S.PLANNED
+
+
+def test_a_submitted_milestone_cannot_be_edited(app, site, make_milestone):
+    milestone = make_milestone(action=site.action, status=S.SUBMITTED, title="En revue")
+    browser = client_for(app, site.people.contributor)
+    response = browser.post(
+        f"/milestones/{milestone.id}/edit", data=edit_data(milestone, title="Changé en douce")
+    )
+    assert response.status_code == 422
+    assert "ne se modifie plus" in page(response)
+    assert state(app, milestone.id).title == "En revue"
+    assert "Modifier</a>" not in browser.get(f"/milestones/{milestone.id}").text
+
+
+def test_a_milestone_starts_only_once_its_predecessors_are_delivered(app, site, make_milestone):
+    first = make_milestone(action=site.action, title="Étude préalable", status=S.IN_PROGRESS)
+    second = make_milestone(action=site.action, title="Travaux", due_date=days(120))
+    link_dependency(app, first.id, second.id)
+    browser = client_for(app, site.people.contributor)
+    refused = transition(browser, state_of(app, second.id), "start")
+    assert refused.status_code == 422
+    assert "attend la livraison de : Étude préalable" in page(refused)
+    transition(browser, state_of(app, first.id), "submit", comment=SUBMIT_NOTE)
+    assert transition(browser, state_of(app, second.id), "start").status_code == 302
+    assert state(app, second.id).status is S.IN_PROGRESS
+
+
+def state_of(app, milestone_id):
+    """Enough of a milestone for the transition helper: its id and current version."""
+    stored = state(app, milestone_id)
+    return SimpleNamespace(id=milestone_id, version=stored.version)
+
+
+def test_a_change_request_cannot_move_a_cancelled_milestone(app, site, baselined):
+    browser = client_for(app, site.people.contributor)
+    browser.post(
+        f"/milestones/{baselined.id}/edit",
+        data=edit_data(baselined, due_date=days(150), change_reason="Retard"),
+    )
+    central = client_for(app, site.people.central)
+    transition(central, state_of(app, baselined.id), "cancel", comment="Abandonné")
+    with app.app_context():
+        request_id = db.session.scalar(sa.select(ChangeRequest.id))
+    response = central.post(
+        f"/change-requests/{request_id}/decide", data={"decision": "accept"}, follow_redirects=True
+    )
+    assert "son échéance ne change plus" in page(response)
+    assert state(app, baselined.id).due_date == baselined.due_date
+    assert "Retard" not in central.get("/decisions").text
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("due_date", "9999-12-31"), ("planned_start", "1900-01-01")],
+)
+def test_dates_outside_the_programme_range_are_refused(app, site, make_milestone, field, value):
+    milestone = make_milestone(action=site.action, due_date=days(30))
+    browser = client_for(app, site.people.contributor)
+    response = browser.post(
+        f"/milestones/{milestone.id}/edit", data=edit_data(milestone, **{field: value})
+    )
+    assert response.status_code == 422
+    assert "Date hors de la plage admise" in page(response)
+    assert state(app, milestone.id).due_date == days(30)
+
+
+def test_a_huge_budget_is_refused_without_an_error_page(app, site):
+    browser = client_for(app, site.people.secretariat)
+    response = browser.post(
+        "/cities/fes/actions/new",
+        data={
+            "code": "EA99",
+            "title": "Budget démesuré",
+            "domain_id": site.domain.id,
+            "lead_organization_id": site.commune.id,
+            "budget": "1e30",
+            "planned_start": days(0).isoformat(),
+            "planned_end": days(100).isoformat(),
+        },
+    )
+    assert response.status_code == 422
+    assert "Montant trop élevé." in page(response)
+    assert count(app, Action) == 1
+
+
+def test_a_calendar_address_stops_when_its_owner_loses_their_roles(app, site):
+    from portal.models import RoleAssignment, User
+
+    browser = client_for(app, site.people.observer)
+    browser.post("/account/calendar/token")
+    with app.app_context():
+        token = db.session.scalar(
+            sa.select(User.calendar_token).where(User.id == site.people.observer.id)
+        )
+    assert app.test_client().get(f"/calendar/{token}/fes.ics").status_code == 200
+    with app.app_context():
+        db.session.execute(
+            sa.delete(RoleAssignment).where(RoleAssignment.user_id == site.people.observer.id)
+        )
+        db.session.commit()
+    assert app.test_client().get(f"/calendar/{token}/fes.ics").status_code == 404
+
+
+def test_the_queue_pages_through_many_waiting_milestones(app, site, make_milestone):
+    for n in range(30):
+        make_milestone(action=site.action, title=f"Soumis {n:02d}", status=S.SUBMITTED)
+    browser = client_for(app, site.people.local)
+    first = page(browser.get("/decisions"))
+    assert "(30)" in first and "Page 1 sur 2" in first
+    second = page(browser.get("/decisions?page=2"))
+    assert len(listed_titles(section(second, 'id="waiting"', "</table>"))) == 5

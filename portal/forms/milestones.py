@@ -90,7 +90,10 @@ class MilestoneForm(FlaskForm):
     )
     planned_start = DateField(_l("Début prévu"), validators=[Optional()])
     due_date = DateField(_l("Échéance"), validators=[DataRequired()])
-    predecessors = CheckboxListField(_l("Dépend de (fin → début)"), coerce=int)
+    # The list shows a bounded set of candidates; the service validates any id sent.
+    predecessors = CheckboxListField(
+        _l("Dépend de (fin → début)"), coerce=int, validate_choice=False
+    )
     change_reason = TextAreaField(
         _l("Motif du changement d'échéance"), validators=[Optional(), Length(max=2000)]
     )

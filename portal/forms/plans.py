@@ -8,6 +8,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 class PlanForm(FlaskForm):
     title = StringField(_l("Titre"), validators=[DataRequired(), Length(max=200)])
     start_date = DateField(_l("Début du plan"), validators=[DataRequired()])
+    edition = IntegerField(
+        _l("Version du plan"), default=1, validators=[DataRequired(), NumberRange(1, 99)]
+    )
     version = HiddenField()
 
 

@@ -2,6 +2,7 @@
 
 import contextlib
 import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -167,6 +168,17 @@ def _set_unversioned(user: User, **values) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.expire(user)
+
+
+def new_calendar_token(user: User, *, ip: str | None = None) -> bool:
+    """Give the person a new secret calendar address (the old one stops working); returns
+    whether there was one before."""
+    had_one = user.calendar_token is not None
+    _set_unversioned(user, calendar_token=secrets.token_urlsafe(32))
+    audit.record(
+        user, "calendar.token_reset" if had_one else "calendar.token_created", obj=user, ip=ip
+    )
+    return had_one
 
 
 def end_sessions(user: User) -> None:

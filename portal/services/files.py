@@ -99,5 +99,10 @@ def store(actor: User, upload, kinds=EVIDENCE_KINDS) -> StoredFile:
     return stored
 
 
+def discard(stored: StoredFile) -> None:
+    """Remove a file whose row was rolled back, so that nothing is left behind."""
+    path_of(stored).unlink(missing_ok=True)
+
+
 def path_of(stored: StoredFile) -> Path:
     return upload_folder() / stored.storage_name

@@ -30,6 +30,7 @@ from portal.models.plans import Action, PlanStatus
 from portal.models.types import utcnow
 from portal.models.users import User
 from portal.services import audit
+from portal.services.dates import check_day
 from portal.services.errors import DomainError, InvalidInput, NotAllowed, ensure_current
 
 S = MilestoneStatus
@@ -165,6 +166,7 @@ def apply_transition(
     comment: str = "",
     expected_version: int | None = None,
     now: datetime | None = None,
+    evidence_name: str | None = None,
 ) -> None:
     transition = BY_NAME.get(name)
     if transition is None:
@@ -190,6 +192,15 @@ def apply_transition(
             else _l("Indiquez le motif.")
         )
         raise InvalidInput(message, field="comment")
+    if name == "start":
+        waiting = [p.title for p in milestone.predecessors if p.status in DELIVERY_STATUSES]
+        if waiting:
+            raise TransitionNotAllowed(
+                _l(
+                    "Ce jalon attend la livraison de : %(titles)s (fin → début).",
+                    titles=" ; ".join(waiting),
+                )
+            )
     if name == "submit":
         milestone.completion_note = comment
     before = milestone.status
@@ -203,6 +214,7 @@ def apply_transition(
         before=before,
         after=transition.target,
         transition=name,
+        **({"evidence": evidence_name} if evidence_name else {}),
     )
     audit.record(
         actor,
@@ -298,6 +310,8 @@ def create_milestone(
     if not authz.can(actor, Permission.PLANS_MANAGE):
         raise NotAllowed(_l("Seul le secrétariat ajoute des jalons au plan."))
     _check_organization(responsible_organization_id)
+    check_day(due_date, "due_date")
+    check_day(planned_start, "planned_start")
     if planned_start is not None and planned_start > due_date:
         raise InvalidInput(_l("Le début prévu doit précéder l'échéance."), field="planned_start")
     adopted = action.plan.status is PlanStatus.ADOPTED
@@ -341,8 +355,11 @@ def update_milestone(
     ensure_current(milestone, expected_version, STALE)
     if not may(actor, Permission.MILESTONES_EDIT, milestone):
         raise NotAllowed(_l("Vous n'avez pas le droit de modifier ce jalon."))
-    if milestone.status not in OPEN_STATUSES:
-        raise NotAllowed(_l("Un jalon approuvé ou annulé ne se modifie plus."))
+    if milestone.status not in DELIVERY_STATUSES:
+        # What the decision-makers approve must not change under their eyes.
+        raise NotAllowed(
+            _l("Un jalon soumis, approuvé ou annulé ne se modifie plus (renvoyez-le d'abord).")
+        )
     if responsible_organization_id != milestone.responsible_organization_id:
         _check_organization(responsible_organization_id)
         if not authz.can(actor, Permission.PLANS_MANAGE):
@@ -350,6 +367,8 @@ def update_milestone(
                 _l("Seul le secrétariat change l'organisme responsable d'un jalon."),
                 field="responsible_organization_id",
             )
+    check_day(due_date, "due_date")
+    check_day(planned_start, "planned_start")
     if planned_start is not None and planned_start > due_date:
         raise InvalidInput(_l("Le début prévu doit précéder l'échéance."), field="planned_start")
     values = {
@@ -443,6 +462,10 @@ def decide_change_request(
         raise NotAllowed(_l("Seul un décideur central statue sur un changement d'échéance."))
     if request.status is not ChangeRequestStatus.PENDING:
         raise TransitionNotAllowed(_l("Cette demande a déjà été tranchée."))
+    if request.milestone.status not in DELIVERY_STATUSES:
+        raise TransitionNotAllowed(
+            _l("Ce jalon a été livré, approuvé ou annulé : son échéance ne change plus.")
+        )
     comment = (comment or "").strip()
     if not accept and not comment:
         raise InvalidInput(_l("Indiquez le motif du refus."), field="comment")
@@ -502,7 +525,10 @@ def awaiting_decision_filter(user: User):
 
 def pending_change_requests_filter(user: User):
     scope = authz.city_scope(user, Permission.CHANGE_REQUESTS_DECIDE)
-    pending = ChangeRequest.status == ChangeRequestStatus.PENDING
+    pending = sa.and_(
+        ChangeRequest.status == ChangeRequestStatus.PENDING,
+        Milestone.status.in_(DELIVERY_STATUSES),
+    )
     if scope.all_cities:
         return pending
     if scope.city_ids:

@@ -13,6 +13,7 @@ from portal.models.organizations import City, Organization
 from portal.models.plans import Action, Domain, Horizon, Plan, PlanStatus
 from portal.models.users import User
 from portal.services import audit
+from portal.services.dates import check_day
 from portal.services.errors import InvalidInput, NotAllowed, ensure_current
 
 STALE = _l(
@@ -59,10 +60,10 @@ def parse_amount(value, field: str = "budget") -> Decimal:
         raise InvalidInput(_l("Montant invalide."), field=field) from None
     if not amount.is_finite() or amount < 0:
         raise InvalidInput(_l("Le montant doit être positif ou nul."), field=field)
+    if amount >= Decimal("1e12"):  # before rounding: a huge exponent cannot be quantized
+        raise InvalidInput(_l("Montant trop élevé."), field=field)
     if amount != amount.quantize(Decimal("0.01")):
         raise InvalidInput(_l("Le montant a au plus deux décimales."), field=field)
-    if amount >= Decimal("1e12"):
-        raise InvalidInput(_l("Montant trop élevé."), field=field)
     return amount.quantize(Decimal("0.01"))
 
 
@@ -97,19 +98,26 @@ def create_plan(actor: User, *, city_id: int, title: str, start_date: date) -> P
         raise InvalidInput(_l("Ville inconnue."), field="city_id")
     if db.session.scalar(sa.select(Plan.id).where(Plan.city_id == city_id)) is not None:
         raise InvalidInput(_l("Cette ville a déjà un plan."), field="city_id")
+    check_day(start_date, "start_date")
     plan = Plan(city_id=city_id, title=_text(title, "title"), start_date=start_date)
     db.session.add(plan)
     audit.record(actor, "plan.created", obj=plan, details={"city_id": city_id})
     return plan
 
 
-def update_plan(actor: User, plan: Plan, *, expected_version, title: str, start_date: date):
+def update_plan(
+    actor: User, plan: Plan, *, expected_version, title: str, start_date: date, edition: int
+):
     ensure_current(plan, expected_version, STALE)
     title = _text(title, "title")
+    check_day(start_date, "start_date")
     changed = {}
     if plan.title != title:
         changed["title"] = {"before": plan.title, "after": title}
         plan.title = title
+    if plan.edition != edition:
+        changed["edition"] = {"before": plan.edition, "after": edition}
+        plan.edition = edition
     if plan.start_date != start_date:
         changed["start_date"] = {"before": str(plan.start_date), "after": str(start_date)}
         plan.start_date = start_date
@@ -154,7 +162,8 @@ def _action_values(plan: Plan, values: dict, exclude_id: int | None) -> dict:
         raise InvalidInput(_l("Domaine inconnu."), field="domain_id")
     if db.session.get(Organization, values["lead_organization_id"]) is None:
         raise InvalidInput(_l("Organisme inconnu."), field="lead_organization_id")
-    start, end = values["planned_start"], values["planned_end"]
+    start = check_day(values["planned_start"], "planned_start")
+    end = check_day(values["planned_end"], "planned_end")
     if end < start:
         raise InvalidInput(_l("La fin prévue doit suivre le début prévu."), field="planned_end")
     return {

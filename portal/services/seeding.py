@@ -1,22 +1,16 @@
 """Loading reference and demo data; each loader is idempotent (it adds what is missing)."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models.milestones import (
-    ChangeRequest,
-    EventKind,
-    Milestone,
-    MilestoneEvent,
-    MilestoneStatus,
-)
+from portal.models.milestones import Milestone, MilestoneStatus
 from portal.models.organizations import City, Organization, OrganizationKind
 from portal.models.plans import Action, Domain, Plan
 from portal.models.users import Role, RoleAssignment, User
-from portal.services import accounts, plans
+from portal.services import accounts, milestones, plans
 
 
 def load_reference() -> dict[str, int]:
@@ -71,6 +65,25 @@ def load_demo(today: date | None = None) -> dict[str, int]:
     return added
 
 
+# The workflow steps that lead to each state, run through the real rules so that the demo's
+# history and audit trail are those people would have left.
+PATH_TO = {
+    MilestoneStatus.PLANNED: [],
+    MilestoneStatus.IN_PROGRESS: ["start"],
+    MilestoneStatus.SUBMITTED: ["start", "submit"],
+    MilestoneStatus.APPROVED_LOCALLY: ["start", "submit", "approve_local"],
+    MilestoneStatus.APPROVED: ["start", "submit", "approve_local", "approve_central"],
+    MilestoneStatus.RETURNED: ["start", "submit", "return_local"],
+    MilestoneStatus.CANCELLED: ["cancel"],
+}
+COMMENTS = {
+    "submit": "Livrable déposé sur l'espace partagé du programme.",
+    "return_local": "Il manque les annexes techniques ; merci de compléter.",
+    "cancel": "Action redéfinie lors du comité de pilotage.",
+    "approve_central": "Validé par le ministère.",
+}
+
+
 def load_plans(today: date) -> dict[str, int]:
     """Believable plans for the pilot cities: actions over every domain and horizon, with
     milestones in every state of the approval workflow (some late). Idempotent per city."""
@@ -87,9 +100,9 @@ def load_plans(today: date) -> dict[str, int]:
     organizations = {o.short_name: o for o in db.session.scalars(sa.select(Organization))}
     by_city_kind = {(o.city_id, o.kind): o for o in organizations.values() if o.city_id}
     existing_plans = {p.city_id for p in db.session.scalars(sa.select(Plan))}
-    secretariat = db.session.scalar(
-        sa.select(User).join(User.role_assignments).where(RoleAssignment.role == Role.SECRETARIAT)
-    )
+    people = _people_by_role()
+    if Role.SECRETARIAT not in people:
+        return added
     for city_index, (slug, (title, status, prefix)) in enumerate(data.CITY_PLANS.items()):
         city = db.session.scalar(sa.select(City).where(City.slug == slug))
         if city is None or city.id in existing_plans:
@@ -102,6 +115,7 @@ def load_plans(today: date) -> dict[str, int]:
             "agency": by_city_kind[(city.id, OrganizationKind.URBAN_AGENCY)],
             "commune": by_city_kind[(city.id, OrganizationKind.COMMUNE)],
         }
+        targets: list[tuple[Milestone, MilestoneStatus]] = []
         for index, (suffix, a_title, domain, lead, budget, start, end) in enumerate(data.ACTIONS):
             shift = 15 * city_index  # the cities do not move in lockstep
             start_day = today + timedelta(days=start + shift)
@@ -119,58 +133,83 @@ def load_plans(today: date) -> dict[str, int]:
                 horizon=plans.horizon_for(plan.start_date, end_day),
             )
             db.session.add(action)
+            db.session.flush()
             added["actions"] += 1
             previous = None
             for step, (m_title, deliverable, offset) in enumerate(data.MILESTONE_STEPS):
                 due = start_day + timedelta(days=offset + 7 * step)
                 state = MilestoneStatus(pattern[step])
-                # Nothing far in the future has been delivered yet.
-                if due > today + timedelta(days=60) and state not in (
-                    MilestoneStatus.CANCELLED,
-                    MilestoneStatus.IN_PROGRESS,
-                ):
+                # Nothing far in the future has begun yet.
+                if due > today + timedelta(days=60) and state is not MilestoneStatus.CANCELLED:
                     state = MilestoneStatus.PLANNED
-                milestone = Milestone(
-                    city=city,
-                    action=action,
-                    horizon=action.horizon,
+                milestone = milestones.create_milestone(
+                    people[Role.SECRETARIAT],
+                    action,
                     title=f"{m_title} — {a_title[:60]}",
                     deliverable=deliverable,
-                    responsible_organization=action.lead_organization,
+                    responsible_organization_id=action.lead_organization_id,
                     planned_start=due - timedelta(days=40),
                     due_date=due,
-                    status=state,
-                    completion_note="Livrable déposé sur l'espace partagé."
-                    if state
-                    in (
-                        MilestoneStatus.SUBMITTED,
-                        MilestoneStatus.APPROVED_LOCALLY,
-                        MilestoneStatus.APPROVED,
-                    )
-                    else "",
-                    predecessors=[previous] if previous is not None else [],
+                    predecessor_ids=[previous.id] if previous is not None else [],
+                    now=_moment(today, -120),
                 )
-                db.session.add(milestone)
-                db.session.flush()
-                db.session.add(
-                    MilestoneEvent(
-                        milestone_id=milestone.id,
-                        actor=secretariat,
-                        kind=EventKind.CREATED,
-                    )
-                )
+                targets.append((milestone, state))
                 added["milestones"] += 1
                 previous = milestone
+        # Steps run in due-date order, so a milestone starts only after what it depends on.
+        for milestone, state in sorted(targets, key=lambda t: (t[0].due_date, t[0].id)):
+            _walk(milestone, state, people, city, today)
         if status == "adopted":
             db.session.flush()
-            plans.adopt_plan(secretariat, plan, today=today - timedelta(days=200))
-            _replan_examples(city, today)
+            plans.adopt_plan(people[Role.SECRETARIAT], plan, today=today - timedelta(days=80))
+            _replan_examples(city, today, people)
     db.session.flush()
     return added
 
 
-def _replan_examples(city: City, today: date) -> None:
-    """A few adopted milestones already slipped (accepted change) and one request pending."""
+def _people_by_role() -> dict:
+    people = {}
+    for assignment in db.session.scalars(
+        sa.select(RoleAssignment).join(RoleAssignment.user).where(User.active.is_(True))
+    ):
+        people.setdefault(assignment.role, assignment.user)
+        if assignment.role is Role.LOCAL_DECISION_MAKER:
+            people[(Role.LOCAL_DECISION_MAKER, assignment.city_id)] = assignment.user
+        if assignment.role is Role.CONTRIBUTOR:
+            people[(Role.CONTRIBUTOR, assignment.user.organization_id)] = assignment.user
+    return people
+
+
+def _moment(today: date, days: int) -> datetime:
+    return datetime.combine(today + timedelta(days=days), time(9, 30), tzinfo=UTC)
+
+
+def _walk(milestone: Milestone, state: MilestoneStatus, people: dict, city, today) -> None:
+    secretariat = people[Role.SECRETARIAT]
+    deliverer = people.get((Role.CONTRIBUTOR, milestone.responsible_organization_id), secretariat)
+    actors = {
+        "start": deliverer,
+        "submit": deliverer,
+        "approve_local": people.get((Role.LOCAL_DECISION_MAKER, city.id)),
+        "return_local": people.get((Role.LOCAL_DECISION_MAKER, city.id)),
+        "approve_central": people.get(Role.CENTRAL_DECISION_MAKER),
+        "cancel": secretariat,
+    }
+    steps = PATH_TO[state]
+    for number, name in enumerate(steps):
+        actor = actors[name]
+        if actor is None:
+            return
+        # Spread the steps over the weeks before today, oldest first.
+        when = _moment(today, -7 * (len(steps) - number) - 1)
+        milestones.apply_transition(
+            actor, milestone, name, comment=COMMENTS.get(name, ""), now=when
+        )
+
+
+def _replan_examples(city: City, today: date, people: dict) -> None:
+    """Two adopted milestones slipped by an accepted change request; one request pending."""
+    secretariat, central = people[Role.SECRETARIAT], people.get(Role.CENTRAL_DECISION_MAKER)
     open_ones = db.session.scalars(
         sa.select(Milestone)
         .where(
@@ -179,24 +218,27 @@ def _replan_examples(city: City, today: date) -> None:
         )
         .order_by(Milestone.due_date)
     ).all()
-    for milestone in open_ones[:2]:
-        milestone.due_date = milestone.due_date + timedelta(days=30)
-    central = db.session.scalar(
-        sa.select(User)
-        .join(User.role_assignments)
-        .where(RoleAssignment.role == Role.CENTRAL_DECISION_MAKER)
-    )
-    if len(open_ones) > 3 and central is not None:
-        milestone = open_ones[3]
-        db.session.add(
-            ChangeRequest(
-                milestone=milestone,
-                requested_by=central,
-                current_due_date=milestone.due_date,
-                proposed_due_date=milestone.due_date + timedelta(days=45),
-                reason="Livraison des équipements retardée par le fournisseur.",
-            )
+    for number, milestone in enumerate(open_ones[:4]):
+        request = milestones.update_milestone(
+            secretariat,
+            milestone,
+            expected_version=milestone.version,
+            title=milestone.title,
+            description=milestone.description,
+            deliverable=milestone.deliverable,
+            responsible_organization_id=milestone.responsible_organization_id,
+            due_date=milestone.due_date + timedelta(days=30 + 15 * number),
+            planned_start=milestone.planned_start,
+            predecessor_ids=[p.id for p in milestone.predecessors],
+            change_reason="Livraison des équipements retardée par le fournisseur.",
+            now=_moment(today, -20),
         )
+        db.session.flush()
+        # The last one stays pending, for the ministry to decide in the demo.
+        if central is not None and number < 3:
+            milestones.decide_change_request(
+                central, request, accept=True, comment="Report accordé.", now=_moment(today, -10)
+            )
 
 
 def is_empty() -> bool:

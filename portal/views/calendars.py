@@ -1,46 +1,40 @@
 """Calendar feeds: a secret, revocable address per person, for Outlook or Google Calendar."""
 
-import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from portal.authz import authenticated, public
+from portal import clock
+from portal.authz import Permission, can, public, require
 from portal.extensions import db
 from portal.models.milestones import Milestone, MilestoneStatus
 from portal.models.organizations import City
 from portal.models.types import utcnow
 from portal.models.users import User
-from portal.services import audit, calendars
+from portal.services import accounts, calendars
 from portal.services import milestones as rules
 from portal.views._common import acting_user, client_ip
 
 bp = Blueprint("calendars", __name__)
 
 FEED_LIMIT = 2000
+FEED_PAST_DAYS = 90
 
 
 @bp.route("/account/calendar")
-@authenticated
+@require(Permission.PLANS_VIEW)
 def settings():
     cities = db.session.scalars(sa.select(City).order_by(City.name)).all()
     return render_template("calendars/settings.html", cities=cities)
 
 
 @bp.route("/account/calendar/token", methods=["POST"])
-@authenticated
+@require(Permission.PLANS_VIEW)
 def reset_token():
-    user = acting_user()
-    had_one = user.calendar_token is not None
-    user.calendar_token = secrets.token_urlsafe(32)
-    audit.record(
-        user,
-        "calendar.token_reset" if had_one else "calendar.token_created",
-        obj=user,
-        ip=client_ip(),
-    )
+    had_one = accounts.new_calendar_token(acting_user(), ip=client_ip())
     db.session.commit()
     if had_one:
         flash(_("Nouvelle adresse créée : l'ancienne ne fonctionne plus."), "success")
@@ -51,7 +45,8 @@ def reset_token():
 
 def _feed_owner(token: str) -> User:
     user = db.session.scalar(sa.select(User).where(User.calendar_token == token))
-    if user is None or not user.active:
+    # The address works only while its owner may still read the plans.
+    if user is None or not can(user, Permission.PLANS_VIEW):
         abort(404)
     return user
 
@@ -80,9 +75,12 @@ def _ics(name: str, milestones):
 
 
 def _milestones(condition):
+    # Calendars look ahead: past milestones older than the window are left out, so the bound
+    # below never drops what is coming.
+    since = clock.today() - timedelta(days=FEED_PAST_DAYS)
     return db.session.scalars(
         sa.select(Milestone)
-        .where(condition)
+        .where(condition, Milestone.due_date >= since)
         .options(joinedload(Milestone.city))
         .order_by(Milestone.due_date, Milestone.id)
         .limit(FEED_LIMIT)

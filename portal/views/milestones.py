@@ -15,7 +15,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
 from portal.authz import Permission, require
@@ -30,6 +32,7 @@ from portal.forms.milestones import (
     TransitionForm,
 )
 from portal.models.milestones import (
+    DELIVERY_STATUSES,
     ChangeRequest,
     ChangeRequestStatus,
     Milestone,
@@ -41,7 +44,7 @@ from portal.services import exports, files
 from portal.services import milestones as service
 from portal.services.errors import DomainError, NotAllowed, StaleObject
 from portal.templating import render_page
-from portal.views._common import acting_user, form_version, page_number, save
+from portal.views._common import acting_user, form_version, page_number, paginate, save
 
 bp = Blueprint("milestones", __name__)
 
@@ -162,7 +165,7 @@ def export(fmt: str):
 @require(Permission.PLANS_VIEW)
 def queue():
     user = acting_user()
-    waiting = db.session.scalars(
+    waiting = paginate(
         sa.select(Milestone)
         .where(service.awaiting_decision_filter(user))
         .options(
@@ -171,8 +174,7 @@ def queue():
             joinedload(Milestone.action),
         )
         .order_by(Milestone.due_date, Milestone.id)
-        .limit(200)
-    ).all()
+    )
     requests = db.session.scalars(
         sa.select(ChangeRequest)
         .join(ChangeRequest.milestone)
@@ -182,7 +184,6 @@ def queue():
             joinedload(ChangeRequest.requested_by),
         )
         .order_by(ChangeRequest.requested_at)
-        .limit(200)
     ).all()
     return render_template(
         "milestones/queue.html", waiting=waiting, requests=requests, today=clock.today()
@@ -213,7 +214,7 @@ def _detail(milestone: Milestone, *, transition_form=None, comment_form=None, st
         comment_form=comment_form or CommentForm(),
         decision_form=ChangeDecisionForm(),
         can_edit=service.may(user, Permission.MILESTONES_EDIT, milestone)
-        and milestone.status in service.OPEN_STATUSES,
+        and milestone.status in DELIVERY_STATUSES,
         can_comment=service.may(user, Permission.MILESTONES_COMMENT, milestone),
         can_decide=service.may(user, Permission.CHANGE_REQUESTS_DECIDE, milestone),
         today=clock.today(),
@@ -227,6 +228,18 @@ def detail(milestone_id: int):
     return _detail(get_milestone_or_404(milestone_id))
 
 
+def _commit_or_discard(stored) -> None:
+    """Commit; if it fails (someone decided at the same moment), remove a file written for
+    this request and answer as a stale edit."""
+    try:
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        if stored is not None:
+            files.discard(stored)
+        raise StaleObject(service.STALE) from None
+
+
 @bp.route("/milestones/<id:milestone_id>/transition", methods=["POST"])
 @require(Permission.PLANS_VIEW)
 def transition(milestone_id: int):
@@ -235,6 +248,7 @@ def transition(milestone_id: int):
     if not form.validate_on_submit():
         return _detail(milestone, transition_form=form, status=422)
     name = form.transition.data
+    upload = form.evidence.data if name == "submit" else None
     try:
         user = acting_user()
         service.apply_transition(
@@ -244,12 +258,14 @@ def transition(milestone_id: int):
             comment=form.comment.data or "",
             # A missing or garbled version can only be stale (versions start at 1).
             expected_version=form_version(form) or 0,
+            evidence_name=upload.filename if upload else None,
         )
         # The file is written only once the transition is allowed, so a refusal leaves
         # nothing behind.
-        if form.evidence.data and name == "submit":
-            milestone.evidence_file = files.store(user, form.evidence.data)
-        db.session.commit()
+        new_file = None
+        if upload:
+            new_file = milestone.evidence_file = files.store(user, upload)
+        _commit_or_discard(new_file)
     except NotAllowed as refused:
         db.session.rollback()
         return render_error(403, refused.message)
@@ -303,13 +319,23 @@ def evidence(milestone_id: int):
     )
 
 
-def _edit_form_choices(form: MilestoneForm, milestone_city_id: int, exclude_id=None):
-    candidates = sa.select(Milestone).where(Milestone.city_id == milestone_city_id)
-    if exclude_id is not None:
-        candidates = candidates.where(Milestone.id != exclude_id)
+CANDIDATES_SHOWN = 300
+
+
+def _edit_form_choices(form: MilestoneForm, action: Action, milestone: Milestone | None = None):
+    """Dependency choices: the current ones always, then the same action's milestones, then the
+    city's by due date up to a bound. The service checks whatever ids come back."""
+    current = milestone.predecessors if milestone is not None else []
+    exclude = [m.id for m in current] + ([milestone.id] if milestone is not None else [])
+    others = db.session.scalars(
+        sa.select(Milestone)
+        .where(Milestone.city_id == action.plan.city_id, Milestone.id.not_in(exclude))
+        .order_by((Milestone.action_id == action.id).desc(), Milestone.due_date, Milestone.id)
+        .limit(CANDIDATES_SHOWN)
+    ).all()
     form.set_choices(
         db.session.scalars(sa.select(Organization).order_by(Organization.short_name)).all(),
-        db.session.scalars(candidates.order_by(Milestone.due_date).limit(500)).all(),
+        [*current, *others],
     )
 
 
@@ -318,7 +344,7 @@ def _edit_form_choices(form: MilestoneForm, milestone_city_id: int, exclude_id=N
 def create(action_id: int):
     action = db.get_or_404(Action, action_id)
     form = MilestoneForm()
-    _edit_form_choices(form, action.plan.city_id)
+    _edit_form_choices(form, action)
     if not form.is_submitted():
         form.responsible_organization_id.data = action.lead_organization_id
     status = 422 if form.is_submitted() else 200
@@ -356,7 +382,7 @@ def edit(milestone_id: int):
     if not service.may(user, Permission.MILESTONES_EDIT, milestone):
         abort(403)
     form = MilestoneForm(obj=milestone if request.method == "GET" else None)
-    _edit_form_choices(form, milestone.city_id, exclude_id=milestone.id)
+    _edit_form_choices(form, milestone.action, milestone)
     if request.method == "GET":
         form.predecessors.data = [p.id for p in milestone.predecessors]
     status = 422 if form.is_submitted() else 200
@@ -418,7 +444,7 @@ def decide(request_id: int):
             accept=form.decision.data == "accept",
             comment=form.comment.data or "",
         )
-        db.session.commit()
+        _commit_or_discard(None)
     except NotAllowed as refused:
         db.session.rollback()
         return render_error(403, refused.message)

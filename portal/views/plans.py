@@ -161,6 +161,8 @@ def timeline(slug: str):
     city = _city_or_404(slug)
     today = clock.today()
     domain_id = request.args.get("domain", type=int)
+    if domain_id is not None and not 0 < domain_id < 2**31:
+        domain_id = None
     query = (
         sa.select(Milestone)
         .join(Milestone.action)
@@ -231,6 +233,7 @@ def edit_plan(slug: str):
                     expected_version=form_version(form),
                     title=form.title.data,
                     start_date=form.start_date.data,
+                    edition=form.edition.data,
                 ),
             )
         if status is None:

@@ -5,9 +5,10 @@ from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from portal import clock
 from portal.authz import CITY_SCOPED_ROLES, Permission, authenticated, can, public
 from portal.extensions import db
-from portal.models.milestones import Milestone
+from portal.models.milestones import DELIVERY_STATUSES, Milestone
 from portal.models.organizations import City, Organization
 from portal.models.users import Role, RoleAssignment
 from portal.services import milestones as milestone_rules
@@ -56,9 +57,21 @@ def index():
             .select_from(Milestone)
             .where(milestone_rules.awaiting_decision_filter(user))
         )
+    delivery = None
+    if can(user, Permission.MILESTONES_EDIT, organization_id=user.organization_id):
+        late = milestone_rules.late_condition(clock.today())
+        mine = Milestone.responsible_organization_id == user.organization_id
+        to_deliver, late_count = db.session.execute(
+            sa.select(
+                sa.func.count(),
+                sa.func.coalesce(sa.func.sum(sa.case((late, 1), else_=0)), 0),
+            ).where(mine, Milestone.status.in_(DELIVERY_STATUSES))
+        ).one()
+        delivery = {"total": to_deliver, "late": late_count}
     return render_template(
         "home/index.html",
         awaiting=awaiting,
+        delivery=delivery,
         cities=cities,
         national_organizations=national,
         assignments=assignments,

@@ -56,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
         milestones,
         organizations,
         plans,
+        raci,
         users,
     )
 
@@ -69,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
         plans.bp,
         milestones.bp,
         calendars.bp,
+        raci.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

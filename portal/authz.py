@@ -28,6 +28,7 @@ class Permission(enum.StrEnum):
     MILESTONES_CANCEL = "milestones.cancel"
     MILESTONES_COMMENT = "milestones.comment"
     CHANGE_REQUESTS_DECIDE = "change_requests.decide"
+    RACI_EDIT = "raci.edit"
 
 
 # Declarations that are not permissions of the table.
@@ -47,7 +48,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.LOCAL_DECISION_MAKER: frozenset(
-        {P.PLANS_VIEW, P.MILESTONES_APPROVE_LOCAL, P.MILESTONES_COMMENT}
+        {P.PLANS_VIEW, P.MILESTONES_APPROVE_LOCAL, P.MILESTONES_COMMENT, P.RACI_EDIT}
     ),
     Role.CONTRIBUTOR: frozenset({P.PLANS_VIEW, P.MILESTONES_EDIT, P.MILESTONES_COMMENT}),
     Role.SECRETARIAT: frozenset(
@@ -57,6 +58,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.MILESTONES_EDIT,
             P.MILESTONES_CANCEL,
             P.MILESTONES_COMMENT,
+            P.RACI_EDIT,
         }
     ),
     Role.EVALUATOR: frozenset({P.PLANS_VIEW}),

@@ -1,5 +1,7 @@
 """Administration of accounts and the audit trail, through the pages an administrator uses."""
 
+from html import unescape
+
 import sqlalchemy as sa
 
 from portal.extensions import db
@@ -150,7 +152,7 @@ def test_a_stale_edit_is_refused_and_changes_nothing(app, client, make_user, log
         f"/admin/users/{target.id}", data=_edit_data(target, ["admin"], full_name="Second")
     )
     assert second.status_code == 409
-    assert "modifié par quelqu'un d'autre" in second.get_data(as_text=True)
+    assert "modifié par quelqu'un d'autre" in unescape(second.get_data(as_text=True))
     updated, grants = _load(app, target.id)
     assert updated.full_name == "Premier"
     assert grants == [("observer", None)]
@@ -162,7 +164,7 @@ def test_admin_cannot_remove_their_own_admin_role_or_deactivate_themselves(
     admin = _admin(make_user, login_as)
     response = client.post(f"/admin/users/{admin.id}", data=_edit_data(admin, ["observer"]))
     assert response.status_code == 422
-    assert "votre propre rôle d'administrateur" in response.get_data(as_text=True)
+    assert "votre propre rôle d'administrateur" in unescape(response.get_data(as_text=True))
     response = client.post(f"/admin/users/{admin.id}/deactivate", follow_redirects=True)
     assert "Vous ne pouvez pas désactiver votre propre compte." in response.get_data(as_text=True)
     updated, grants = _load(app, admin.id)

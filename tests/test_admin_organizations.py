@@ -1,5 +1,7 @@
 """Administrators maintain the cities and the organisations that take part in the programme."""
 
+from html import unescape
+
 import sqlalchemy as sa
 
 from portal.extensions import db
@@ -148,7 +150,7 @@ def test_a_stale_organisation_edit_changes_nothing(app, client, make_user, make_
     )
     response = client.post(f"/admin/organizations/{org.id}", data={**data, "name": "Second"})
     assert response.status_code == 409
-    assert "modifiée par quelqu'un d'autre" in response.get_data(as_text=True)
+    assert "modifiée par quelqu'un d'autre" in unescape(response.get_data(as_text=True))
     assert _get(app, Organization, org.id).name == "Premier"
 
 

@@ -182,3 +182,40 @@ def test_staging_is_treated_as_production(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "staging-secret")
     staging = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert staging.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_messages_that_quote_what_people_typed_are_escaped(
+    app, make_user, make_plan, make_action, make_milestone
+):
+    from datetime import date
+
+    from portal.models import Milestone
+    from portal.models import Role as R
+
+    action = make_action(plan=make_plan())
+    first = make_milestone(action=action, title="Étude", due_date=date(2026, 5, 1))
+    evil = make_milestone(
+        action=action, title="<script>alert(1)</script>", due_date=date(2026, 6, 1)
+    )
+    with app.app_context():
+        successor = db.session.get(Milestone, evil.id)
+        successor.predecessors.append(db.session.get(Milestone, first.id))
+        db.session.commit()
+    client = app.test_client()
+    login(client, make_user(role=R.SECRETARIAT))
+    # Making the study depend on the evil-titled milestone: the refusal quotes that title.
+    response = client.post(
+        f"/milestones/{first.id}/edit",
+        data={
+            "title": first.title,
+            "responsible_organization_id": first.responsible_organization_id,
+            "due_date": "2026-05-01",
+            "predecessors": [evil.id],
+            "version": first.version,
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "cycle" in html
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

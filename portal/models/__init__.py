@@ -12,6 +12,7 @@ from portal.models.milestones import (
 )
 from portal.models.organizations import City, Organization, OrganizationKind
 from portal.models.plans import Action, Domain, Horizon, Plan, PlanStatus
+from portal.models.raci import RaciAssignment, RaciRole
 from portal.models.users import Role, RoleAssignment, User
 
 __all__ = [
@@ -30,6 +31,8 @@ __all__ = [
     "OrganizationKind",
     "Plan",
     "PlanStatus",
+    "RaciAssignment",
+    "RaciRole",
     "Role",
     "RoleAssignment",
     "StoredFile",

@@ -5,8 +5,10 @@ class DomainError(Exception):
     """A rule refused the change; `message` says why, for the person who asked."""
 
     def __init__(self, message, *, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
+        # Translated now, into plain text: a lazy string counts as safe HTML in Jinja, and
+        # these messages quote what people typed (titles, names).
+        self.message = str(message)
+        super().__init__(self.message)
         self.field = field
 
 

@@ -9,6 +9,7 @@ from portal.extensions import db
 from portal.models.milestones import Milestone, MilestoneStatus
 from portal.models.organizations import City, Organization, OrganizationKind
 from portal.models.plans import Action, Domain, Plan
+from portal.models.raci import RaciAssignment, RaciRole
 from portal.models.users import Role, RoleAssignment, User
 from portal.services import accounts, milestones, plans
 
@@ -156,6 +157,7 @@ def load_plans(today: date) -> dict[str, int]:
                 targets.append((milestone, state))
                 added["milestones"] += 1
                 previous = milestone
+        _raci_examples(plan, leads, organizations)
         # Steps run in due-date order, so a milestone starts only after what it depends on.
         for milestone, state in sorted(targets, key=lambda t: (t[0].due_date, t[0].id)):
             _walk(milestone, state, people, city, today)
@@ -165,6 +167,30 @@ def load_plans(today: date) -> dict[str, int]:
             _replan_examples(city, today, people)
     db.session.flush()
     return added
+
+
+def _raci_examples(plan: Plan, leads: dict, organizations: dict) -> None:
+    """Each action: its lead realises (R), the commune answers for it (A), the urban agency
+    is consulted, the ministry informed; the telecom actions also consult the operators."""
+    ministry = organizations["DUAT"]
+    for action in plan.actions:
+        letters = {
+            action.lead_organization_id: RaciRole.RESPONSIBLE,
+            leads["agency"].id: RaciRole.CONSULTED,
+            ministry.id: RaciRole.INFORMED,
+        }
+        # The commune answers for the plan's actions, unless it realises one itself.
+        if leads["commune"].id != action.lead_organization_id:
+            letters[leads["commune"].id] = RaciRole.ACCOUNTABLE
+        else:
+            letters[leads["agency"].id] = RaciRole.ACCOUNTABLE
+        if action.domain.code == "infrastructures":
+            for operator in ("IAM", "Orange", "inwi"):
+                letters.setdefault(organizations[operator].id, RaciRole.CONSULTED)
+        db.session.add_all(
+            RaciAssignment(action_id=action.id, organization_id=org_id, role=role)
+            for org_id, role in letters.items()
+        )
 
 
 def _people_by_role() -> dict:

@@ -21,6 +21,7 @@ MAIN_NAV = (
     NavItem("home.index", _l("Accueil")),
     NavItem("plans.programme", _l("Programme")),
     NavItem("milestones.list", _l("Jalons")),
+    NavItem("organizations.directory", _l("Organismes")),
     NavItem(
         "milestones.queue",
         _l("Mes décisions"),

@@ -66,6 +66,8 @@ EXPECTED: dict[str, object] = {
     "milestones.decide": frozenset({Role.CENTRAL_DECISION_MAKER}),
     "calendars.settings": EVERY_ROLE,
     "calendars.reset_token": EVERY_ROLE,
+    "organizations.directory": EVERY_ROLE,
+    "organizations.profile": EVERY_ROLE,
     "raci.action": EVERY_ROLE,
     "raci.toggle": frozenset({Role.LOCAL_DECISION_MAKER, Role.SECRETARIAT}),
     "raci.city": EVERY_ROLE,

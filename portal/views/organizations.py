@@ -1,24 +1,29 @@
-"""Administration of the cities and of the organisations that take part in the programme."""
+"""The organisations: the directory everyone reads, and their administration."""
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
+from portal import clock
 from portal.authz import Permission, require
 from portal.extensions import db
 from portal.forms.organizations import CityForm, OrganizationFilterForm, OrganizationForm
+from portal.models.milestones import DELIVERY_STATUSES, Milestone
 from portal.models.organizations import City, Organization, OrganizationKind
-from portal.models.users import User
+from portal.models.plans import Action, Plan
+from portal.models.raci import RaciAssignment
+from portal.models.users import RoleAssignment, User
 from portal.services import organizations
+from portal.services import raci as raci_rules
 from portal.services.organizations import all_cities
 from portal.templating import render_page
 from portal.views._common import acting_user, client_ip, form_version, paginate, save
 
-bp = Blueprint("organizations", __name__, url_prefix="/admin")
+bp = Blueprint("organizations", __name__)
 
 
-@bp.route("/cities")
+@bp.route("/admin/cities")
 @require(Permission.ORGANIZATIONS_MANAGE)
 def cities():
     counts = dict(
@@ -29,8 +34,8 @@ def cities():
     return render_template("organizations/cities.html", cities=all_cities(), counts=counts)
 
 
-@bp.route("/cities/new", methods=["GET", "POST"])
-@bp.route("/cities/<id:city_id>", methods=["GET", "POST"])
+@bp.route("/admin/cities/new", methods=["GET", "POST"])
+@bp.route("/admin/cities/<id:city_id>", methods=["GET", "POST"])
 @require(Permission.ORGANIZATIONS_MANAGE)
 def edit_city(city_id: int | None = None):
     city = db.get_or_404(City, city_id) if city_id is not None else None
@@ -65,30 +70,35 @@ def edit_city(city_id: int | None = None):
     return render_template("organizations/city_form.html", form=form, city=city), status
 
 
-@bp.route("/organizations")
+def _filtered(filters: OrganizationFilterForm):
+    """Organisations matching the filters (none when a filter value is not valid)."""
+    query = sa.select(Organization).options(selectinload(Organization.city))
+    if not filters.validate():
+        return query.where(sa.false())
+    if filters.q.data:
+        text = filters.q.data.strip().lower()
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Organization.name).contains(text, autoescape=True),
+                sa.func.lower(Organization.short_name).contains(text, autoescape=True),
+            )
+        )
+    if filters.kind.data:
+        query = query.where(Organization.kind == OrganizationKind(filters.kind.data))
+    if filters.city.data == "national":
+        query = query.where(Organization.city_id.is_(None))
+    elif filters.city.data:
+        query = query.where(Organization.city_id == int(filters.city.data))
+    return query
+
+
+@bp.route("/admin/organizations")
 @require(Permission.ORGANIZATIONS_MANAGE)
 def list():
     city_choices = all_cities()
     filters = OrganizationFilterForm(request.args)
     filters.set_choices(city_choices)
-    query = sa.select(Organization).options(selectinload(Organization.city))
-    if filters.validate():
-        if filters.q.data:
-            text = filters.q.data.strip().lower()
-            query = query.where(
-                sa.or_(
-                    sa.func.lower(Organization.name).contains(text, autoescape=True),
-                    sa.func.lower(Organization.short_name).contains(text, autoescape=True),
-                )
-            )
-        if filters.kind.data:
-            query = query.where(Organization.kind == OrganizationKind(filters.kind.data))
-        if filters.city.data == "national":
-            query = query.where(Organization.city_id.is_(None))
-        elif filters.city.data:
-            query = query.where(Organization.city_id == int(filters.city.data))
-    else:
-        query = query.where(sa.false())
+    query = _filtered(filters)
     pagination = paginate(query.order_by(Organization.name))
     page_ids = [o.id for o in pagination.items]
     users_count = dict(
@@ -107,8 +117,8 @@ def list():
     )
 
 
-@bp.route("/organizations/new", methods=["GET", "POST"])
-@bp.route("/organizations/<id:organization_id>", methods=["GET", "POST"])
+@bp.route("/admin/organizations/new", methods=["GET", "POST"])
+@bp.route("/admin/organizations/<id:organization_id>", methods=["GET", "POST"])
 @require(Permission.ORGANIZATIONS_MANAGE)
 def edit(organization_id: int | None = None):
     organization = (
@@ -154,4 +164,76 @@ def edit(organization_id: int | None = None):
     return (
         render_template("organizations/form.html", form=form, organization=organization),
         status,
+    )
+
+
+# --- Directory --------------------------------------------------------------------------------
+
+MILESTONES_SHOWN = 20
+
+
+@bp.route("/organizations")
+@require(Permission.PLANS_VIEW)
+def directory():
+    city_choices = all_cities()
+    filters = OrganizationFilterForm(request.args)
+    filters.set_choices(city_choices)
+    query = _filtered(filters)
+    pagination = paginate(
+        query.order_by(Organization.city_id.is_(None), Organization.city_id, Organization.name)
+    )
+    return render_page(
+        "organizations/directory.html",
+        "organizations/_directory_table.html",
+        filters=filters,
+        pagination=pagination,
+    )
+
+
+@bp.route("/organizations/<id:organization_id>/profile")
+@require(Permission.PLANS_VIEW)
+def profile(organization_id: int):
+    organization = db.get_or_404(Organization, organization_id)
+    contacts = db.session.scalars(
+        sa.select(User)
+        .where(User.organization_id == organization.id, User.active.is_(True))
+        .options(selectinload(User.role_assignments).selectinload(RoleAssignment.city))
+        .order_by(User.full_name)
+    ).all()
+    letters = db.session.execute(
+        sa.select(RaciAssignment.role, Action, City)
+        .join(Action, RaciAssignment.action_id == Action.id)
+        .join(Plan, Action.plan_id == Plan.id)
+        .join(City, Plan.city_id == City.id)
+        .where(RaciAssignment.organization_id == organization.id)
+        .order_by(City.name, Action.code)
+    ).all()
+    today = clock.today()
+    to_deliver = sa.and_(
+        Milestone.responsible_organization_id == organization.id,
+        Milestone.status.in_(DELIVERY_STATUSES),
+    )
+    open_count, late_count = db.session.execute(
+        sa.select(
+            sa.func.count(Milestone.id),
+            sa.func.coalesce(sa.func.sum(sa.case((Milestone.due_date < today, 1), else_=0)), 0),
+        ).where(to_deliver)
+    ).one()
+    milestones = db.session.scalars(
+        sa.select(Milestone)
+        .where(to_deliver)
+        .options(joinedload(Milestone.city))
+        .order_by(Milestone.due_date, Milestone.id)
+        .limit(MILESTONES_SHOWN)
+    ).all()
+    return render_template(
+        "organizations/profile.html",
+        organization=organization,
+        contacts=contacts,
+        letters=letters,
+        milestones=milestones,
+        open_count=open_count,
+        late_count=late_count,
+        today=today,
+        role_labels=raci_rules.ROLE_LABELS,
     )

@@ -2,13 +2,15 @@
 
 from urllib.parse import urlsplit
 
-from flask import current_app, request
+import sqlalchemy as sa
+from flask import abort, current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.extensions import db
+from portal.models.organizations import City
 from portal.services.errors import DomainError, StaleObject
 
 
@@ -40,6 +42,13 @@ def paginate(query):
     return db.paginate(
         query, page=page_number(), per_page=current_app.config["PAGE_SIZE"], error_out=False
     )
+
+
+def get_city_or_404(slug: str) -> City:
+    city = db.session.scalar(sa.select(City).where(City.slug == slug))
+    if city is None:
+        abort(404)
+    return city
 
 
 def acting_user():

@@ -20,7 +20,7 @@ from portal.models.plans import Action, Domain, Horizon, Plan
 from portal.services import milestones as milestone_rules
 from portal.services import plans as service
 from portal.services.timeline import TimelineLabels, TimelineRow, render_timeline
-from portal.views._common import acting_user, form_version, page_number, save
+from portal.views._common import acting_user, form_version, get_city_or_404, page_number, save
 
 bp = Blueprint("plans", __name__)
 
@@ -91,17 +91,10 @@ def programme():
     )
 
 
-def _city_or_404(slug: str) -> City:
-    city = db.session.scalar(sa.select(City).where(City.slug == slug))
-    if city is None:
-        abort(404)
-    return city
-
-
 @bp.route("/cities/<slug>")
 @require(Permission.PLANS_VIEW)
 def city(slug: str):
-    city = _city_or_404(slug)
+    city = get_city_or_404(slug)
     today = clock.today()
     plan = db.session.scalar(sa.select(Plan).where(Plan.city_id == city.id))
     actions = []
@@ -158,7 +151,7 @@ def city(slug: str):
 def timeline(slug: str):
     from flask_babel import get_locale
 
-    city = _city_or_404(slug)
+    city = get_city_or_404(slug)
     today = clock.today()
     domain_id = request.args.get("domain", type=int)
     if domain_id is not None and not 0 < domain_id < 2**31:
@@ -211,7 +204,7 @@ def timeline(slug: str):
 @bp.route("/cities/<slug>/plan", methods=["GET", "POST"])
 @require(Permission.PLANS_MANAGE)
 def edit_plan(slug: str):
-    city = _city_or_404(slug)
+    city = get_city_or_404(slug)
     plan = db.session.scalar(sa.select(Plan).where(Plan.city_id == city.id))
     form = PlanForm(obj=plan)
     status = 422 if form.is_submitted() else 200
@@ -245,7 +238,7 @@ def edit_plan(slug: str):
 @bp.route("/cities/<slug>/plan/adopt", methods=["POST"])
 @require(Permission.PLANS_MANAGE)
 def adopt(slug: str):
-    city = _city_or_404(slug)
+    city = get_city_or_404(slug)
     plan = db.session.scalar(sa.select(Plan).where(Plan.city_id == city.id))
     if plan is None:
         abort(404)
@@ -287,7 +280,7 @@ def _action_values(form: ActionForm) -> dict:
 @bp.route("/cities/<slug>/actions/new", methods=["GET", "POST"])
 @require(Permission.PLANS_MANAGE)
 def create_action(slug: str):
-    city = _city_or_404(slug)
+    city = get_city_or_404(slug)
     plan = db.session.scalar(sa.select(Plan).where(Plan.city_id == city.id))
     if plan is None:
         flash(_("Créez d'abord le plan de cette ville."), "error")

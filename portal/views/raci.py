@@ -17,7 +17,7 @@ from portal.services import exports
 from portal.services import raci as service
 from portal.services.errors import DomainError, NotAllowed
 from portal.templating import render_page
-from portal.views._common import acting_user, paginate
+from portal.views._common import acting_user, get_city_or_404, paginate
 
 bp = Blueprint("raci", __name__)
 
@@ -112,17 +112,10 @@ def _letters_for(action_ids) -> dict:
     return letters
 
 
-def _city_or_404(slug: str) -> City:
-    city = db.session.scalar(sa.select(City).where(City.slug == slug))
-    if city is None:
-        abort(404)
-    return city
-
-
 @bp.route("/cities/<slug>/raci")
 @require(Permission.PLANS_VIEW)
 def city(slug: str):
-    city = _city_or_404(slug)
+    city = get_city_or_404(slug)
     pagination = paginate(_city_matrix(city))
     letters = _letters_for([a.id for a in pagination.items])
     return render_page(
@@ -146,7 +139,7 @@ def _letter(role: RaciRole | None) -> str:
 @bp.route("/cities/<slug>/raci/export.<any(csv, xlsx):fmt>")
 @require(Permission.PLANS_VIEW)
 def export(slug: str, fmt: str):
-    city = _city_or_404(slug)
+    city = get_city_or_404(slug)
     actions = db.session.scalars(_city_matrix(city)).all()
     organizations = service.organizations_for(city.id)
     letters = _letters_for([a.id for a in actions])

@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
         audit,
         auth,
         calendars,
+        commitments,
         home,
         milestones,
         organizations,
@@ -71,6 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
         milestones.bp,
         calendars.bp,
         raci.bp,
+        commitments.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -29,6 +29,8 @@ class Permission(enum.StrEnum):
     MILESTONES_COMMENT = "milestones.comment"
     CHANGE_REQUESTS_DECIDE = "change_requests.decide"
     RACI_EDIT = "raci.edit"
+    COMMITMENTS_DECLARE = "commitments.declare"
+    COMMITMENTS_VALIDATE = "commitments.validate"
 
 
 # Declarations that are not permissions of the table.
@@ -48,9 +50,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.LOCAL_DECISION_MAKER: frozenset(
-        {P.PLANS_VIEW, P.MILESTONES_APPROVE_LOCAL, P.MILESTONES_COMMENT, P.RACI_EDIT}
+        {
+            P.PLANS_VIEW,
+            P.MILESTONES_APPROVE_LOCAL,
+            P.MILESTONES_COMMENT,
+            P.RACI_EDIT,
+            P.COMMITMENTS_VALIDATE,
+        }
     ),
-    Role.CONTRIBUTOR: frozenset({P.PLANS_VIEW, P.MILESTONES_EDIT, P.MILESTONES_COMMENT}),
+    Role.CONTRIBUTOR: frozenset(
+        {P.PLANS_VIEW, P.MILESTONES_EDIT, P.MILESTONES_COMMENT, P.COMMITMENTS_DECLARE}
+    ),
     Role.SECRETARIAT: frozenset(
         {
             P.PLANS_VIEW,
@@ -59,6 +69,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.MILESTONES_CANCEL,
             P.MILESTONES_COMMENT,
             P.RACI_EDIT,
+            P.COMMITMENTS_DECLARE,
         }
     ),
     Role.EVALUATOR: frozenset({P.PLANS_VIEW}),

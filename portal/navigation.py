@@ -22,6 +22,7 @@ MAIN_NAV = (
     NavItem("plans.programme", _l("Programme")),
     NavItem("milestones.list", _l("Jalons")),
     NavItem("organizations.directory", _l("Organismes")),
+    NavItem("commitments.list", _l("Engagements")),
     NavItem(
         "milestones.queue",
         _l("Mes décisions"),

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from portal import authz, labels, navigation
 from portal.forms.milestones import HORIZON_LABELS
+from portal.services import commitments as commitment_rules
 from portal.services.milestones import STATUS_LABELS
 
 
@@ -52,6 +53,8 @@ def init_app(app: Flask) -> None:
         LANGUAGE_NAMES=labels.LANGUAGE_NAMES,
         STATUS_LABELS=STATUS_LABELS,
         HORIZON_LABELS=HORIZON_LABELS,
+        COMMITMENT_LABELS=commitment_rules.STATUS_LABELS,
+        UPDATE_LABELS=commitment_rules.UPDATE_LABELS,
     )
 
     @app.context_processor

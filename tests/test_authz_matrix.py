@@ -68,6 +68,13 @@ EXPECTED: dict[str, object] = {
     "calendars.reset_token": EVERY_ROLE,
     "organizations.directory": EVERY_ROLE,
     "organizations.profile": EVERY_ROLE,
+    "commitments.list": EVERY_ROLE,
+    "commitments.create": frozenset({Role.CONTRIBUTOR, Role.SECRETARIAT}),
+    "commitments.detail": EVERY_ROLE,
+    "commitments.change_status": EVERY_ROLE,
+    "commitments.declare": frozenset({Role.CONTRIBUTOR, Role.SECRETARIAT}),
+    "commitments.decide": frozenset({Role.LOCAL_DECISION_MAKER}),
+    "commitments.evidence": EVERY_ROLE,
     "raci.action": EVERY_ROLE,
     "raci.toggle": frozenset({Role.LOCAL_DECISION_MAKER, Role.SECRETARIAT}),
     "raci.city": EVERY_ROLE,
@@ -89,6 +96,9 @@ SAMPLE_ARGS = {
     "domain_id": "target_domain",
     "fmt": "csv",
     "token": "unknown-token",
+    "commitment_id": "target_commitment",
+    "update_id": "target_update",
+    "file_id": "target_file",
 }
 
 AUDIENCES = [None, *Role]  # None: an anonymous visitor
@@ -167,6 +177,7 @@ def test_route_answers_each_role_as_the_table_says(
         "target_milestone": milestone.id,
         "target_change_request": _change_request(app, milestone.id),
         "target_domain": action.domain_id,
+        **_commitment(app, city.id, organization.id),
     }
     for rule in _rules(app, endpoint):
         values = {arg: targets.get(SAMPLE_ARGS[arg], SAMPLE_ARGS[arg]) for arg in rule.arguments}
@@ -197,6 +208,49 @@ def _check(response, endpoint, role):
             assert not went_to_login, f"{endpoint} sent {role} to the login page"
     else:
         assert response.status_code == 403, f"{endpoint} let {role} in ({response.status_code})"
+
+
+def _commitment(app, city_id: int, organization_id: int) -> dict:
+    """A commitment of the person's organisation, with one declared update and its file."""
+    from decimal import Decimal
+
+    from portal.extensions import db
+    from portal.models import Commitment, CommitmentStatus, CommitmentUpdate, StoredFile, User
+
+    with app.app_context():
+        declarer = db.session.scalars(sa.select(User)).first()
+        commitment = Commitment(
+            organization_id=organization_id,
+            city_id=city_id,
+            title="Fibre",
+            indicator="Fibre posée",
+            unit="km",
+            baseline_value=Decimal("0"),
+            target_value=Decimal("40"),
+            due_date=date(2026, 9, 30),
+            status=CommitmentStatus.ACCEPTED,
+        )
+        stored = StoredFile(
+            storage_name="matrix-test.pdf",
+            original_name="preuve.pdf",
+            content_type="application/pdf",
+            size=4,
+            sha256="0" * 64,
+        )
+        update = CommitmentUpdate(
+            commitment=commitment,
+            value=Decimal("5"),
+            measured_on=date(2026, 3, 1),
+            declared_by=declarer,
+            files=[stored],
+        )
+        db.session.add_all([commitment, update])
+        db.session.commit()
+        return {
+            "target_commitment": commitment.id,
+            "target_update": update.id,
+            "target_file": stored.id,
+        }
 
 
 def _change_request(app, milestone_id: int) -> int:

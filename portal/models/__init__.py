@@ -1,6 +1,12 @@
 """Every model, imported so that Alembic and the app see the whole schema."""
 
 from portal.models.audit import AuditEvent
+from portal.models.commitments import (
+    Commitment,
+    CommitmentStatus,
+    CommitmentUpdate,
+    UpdateStatus,
+)
 from portal.models.files import StoredFile
 from portal.models.milestones import (
     ChangeRequest,
@@ -21,6 +27,9 @@ __all__ = [
     "ChangeRequest",
     "ChangeRequestStatus",
     "City",
+    "Commitment",
+    "CommitmentStatus",
+    "CommitmentUpdate",
     "Domain",
     "EventKind",
     "Horizon",
@@ -36,5 +45,6 @@ __all__ = [
     "Role",
     "RoleAssignment",
     "StoredFile",
+    "UpdateStatus",
     "User",
 ]

@@ -6,12 +6,13 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from portal.extensions import db
+from portal.models.commitments import Commitment
 from portal.models.milestones import Milestone, MilestoneStatus
 from portal.models.organizations import City, Organization, OrganizationKind
 from portal.models.plans import Action, Domain, Plan
 from portal.models.raci import RaciAssignment, RaciRole
 from portal.models.users import Role, RoleAssignment, User
-from portal.services import accounts, milestones, plans
+from portal.services import accounts, commitments, milestones, plans
 
 
 def load_reference() -> dict[str, int]:
@@ -63,6 +64,7 @@ def load_demo(today: date | None = None) -> dict[str, int]:
     db.session.flush()
     if today is not None:
         added.update(load_plans(today))
+        added["commitments"] = load_commitments(today)
     return added
 
 
@@ -265,6 +267,113 @@ def _replan_examples(city: City, today: date, people: dict) -> None:
             milestones.decide_change_request(
                 central, request, accept=True, comment="Report accordé.", now=_moment(today, -10)
             )
+
+
+# (organisation: "utility" or an operator's short name, title, indicator, unit, baseline,
+#  target, due in days from today, [(value, measured days ago, validated?)])
+COMMITMENTS = [
+    (
+        "utility",
+        "Fourreaux mutualisés ouverts aux opérateurs",
+        "Fourreaux partagés",
+        "km",
+        "0",
+        "25",
+        200,
+        [("6", 60, True), ("11", 20, False)],
+    ),
+    (
+        "utility",
+        "Foyers raccordés au réseau intelligent",
+        "Foyers couverts",
+        "foyers",
+        "0",
+        "12000",
+        -20,
+        [("7400", 40, True)],
+    ),
+    (
+        "IAM",
+        "Fibre optique dans la médina",
+        "Fibre posée",
+        "km",
+        "0",
+        "40",
+        120,
+        [("14", 45, True), ("22", 10, False)],
+    ),
+    (
+        "Orange",
+        "Sites Wi-Fi publics allumés",
+        "Sites allumés",
+        "sites",
+        "0",
+        "30",
+        90,
+        [("30", 5, True)],
+    ),
+    (
+        "inwi",
+        "Pylônes partagés avec les autres opérateurs",
+        "Pylônes partagés",
+        "pylônes",
+        "0",
+        "12",
+        300,
+        [],
+    ),
+]
+
+
+def load_commitments(today: date) -> int:
+    """Believable commitments for each city's utility and the operators, with their progress:
+    some validated, some waiting for the city, one late, one met."""
+    people = _people_by_role()
+    secretariat = people.get(Role.SECRETARIAT)
+    if secretariat is None or db.session.scalar(sa.select(sa.func.count(Commitment.id))):
+        return 0
+    organizations = {o.short_name: o for o in db.session.scalars(sa.select(Organization))}
+    added = 0
+    for city in db.session.scalars(sa.select(City).order_by(City.name)):
+        utility = db.session.scalar(
+            sa.select(Organization).where(
+                Organization.city_id == city.id, Organization.kind == OrganizationKind.UTILITY
+            )
+        )
+        local = people.get((Role.LOCAL_DECISION_MAKER, city.id))
+        for who, title, indicator, unit, baseline, target, due, updates in COMMITMENTS:
+            organization = utility if who == "utility" else organizations[who]
+            declarer = people.get((Role.CONTRIBUTOR, organization.id), secretariat)
+            commitment = commitments.create_commitment(
+                declarer,
+                organization_id=organization.id,
+                city_id=city.id,
+                action_id=None,
+                title=f"{title} — {city.name}",
+                indicator=indicator,
+                unit=unit,
+                baseline=baseline,
+                target=target,
+                due_date=today + timedelta(days=due),
+            )
+            added += 1
+            if local is None or (city.slug == "agadir" and who == "inwi"):
+                continue  # left proposed, for the city to accept in the demo
+            commitments.change_status(local, commitment, "accept", today=today)
+            for value, days_ago, validated in updates:
+                update = commitments.declare_update(
+                    declarer,
+                    commitment,
+                    value=value,
+                    measured_on=today - timedelta(days=days_ago),
+                    note="Relevé de chantier.",
+                    today=today,
+                )
+                db.session.flush()
+                if validated:
+                    commitments.decide_update(local, update, accept=True)
+    db.session.flush()
+    return added
 
 
 def is_empty() -> bool:

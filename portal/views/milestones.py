@@ -10,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -310,13 +309,7 @@ def evidence(milestone_id: int):
     milestone = get_milestone_or_404(milestone_id)
     if milestone.evidence_file is None:
         abort(404)
-    stored = milestone.evidence_file
-    return send_file(
-        files.path_of(stored),
-        mimetype=stored.content_type,
-        as_attachment=True,
-        download_name=stored.original_name,
-    )
+    return files.send(milestone.evidence_file)
 
 
 CANDIDATES_SHOWN = 300

@@ -9,11 +9,13 @@ from portal import clock
 from portal.authz import Permission, require
 from portal.extensions import db
 from portal.forms.organizations import CityForm, OrganizationFilterForm, OrganizationForm
+from portal.models.commitments import Commitment
 from portal.models.milestones import DELIVERY_STATUSES, Milestone
 from portal.models.organizations import City, Organization, OrganizationKind
 from portal.models.plans import Action, Plan
 from portal.models.raci import RaciAssignment
 from portal.models.users import RoleAssignment, User
+from portal.services import commitments as commitment_rules
 from portal.services import organizations
 from portal.services import raci as raci_rules
 from portal.services.organizations import all_cities
@@ -226,8 +228,17 @@ def profile(organization_id: int):
         .order_by(Milestone.due_date, Milestone.id)
         .limit(MILESTONES_SHOWN)
     ).all()
+    commitments = db.session.scalars(
+        sa.select(Commitment)
+        .where(Commitment.organization_id == organization.id)
+        .options(joinedload(Commitment.city))
+        .order_by(Commitment.due_date, Commitment.id)
+    ).all()
+    scorecard = commitment_rules.scorecard(commitments, today)
     return render_template(
         "organizations/profile.html",
+        commitments=commitments,
+        scorecard=scorecard,
         organization=organization,
         contacts=contacts,
         letters=letters,

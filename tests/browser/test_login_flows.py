@@ -17,7 +17,7 @@ def sign_in(page, email, password=DEMO_PASSWORD):
 
 # What each demo account must see: its role on the home page, the title over its cities,
 # the main navigation, and the entries of its administration menu.
-PLAN_NAV = ["Accueil", "Programme", "Jalons", "Organismes"]
+PLAN_NAV = ["Accueil", "Programme", "Jalons", "Organismes", "Engagements"]
 DECIDER_NAV = [*PLAN_NAV, "Mes décisions"]
 ADMIN_MENU = ["Utilisateurs", "Organismes", "Villes", "Journal d'audit"]
 EXPECTED_HOME = {

@@ -1,0 +1,61 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice as Choice
+from wtforms.validators import DataRequired, Length, Optional
+
+from portal.models.commitments import CommitmentStatus
+from portal.services.commitments import STATUS_LABELS
+
+
+class CommitmentForm(FlaskForm):
+    organization_id = SelectField(_l("Organisme engagé"), coerce=int, validators=[DataRequired()])
+    city_id = SelectField(_l("Ville"), coerce=int, validators=[DataRequired()])
+    action_id = SelectField(_l("Action du plan (facultatif)"), coerce=int, validate_choice=False)
+    title = StringField(_l("Engagement"), validators=[DataRequired(), Length(max=200)])
+    indicator = StringField(_l("Indicateur"), validators=[DataRequired(), Length(max=200)])
+    unit = StringField(_l("Unité"), validators=[DataRequired(), Length(max=40)])
+    baseline = StringField(_l("Valeur de départ"), validators=[DataRequired(), Length(max=30)])
+    target = StringField(_l("Valeur cible"), validators=[DataRequired(), Length(max=30)])
+    due_date = DateField(_l("Échéance"), validators=[DataRequired()])
+
+    def set_choices(self, organizations, cities, actions) -> None:
+        self.organization_id.choices = [
+            Choice(o.id, f"{o.short_name} — {o.name}") for o in organizations
+        ]
+        self.city_id.choices = [Choice(c.id, c.name) for c in cities]
+        self.action_id.choices = [Choice(0, "—")] + [
+            Choice(a.id, f"{a.code} — {a.title}") for a in actions
+        ]
+
+
+class UpdateForm(FlaskForm):
+    value = StringField(_l("Nouvelle valeur"), validators=[DataRequired(), Length(max=30)])
+    measured_on = DateField(_l("Mesurée le"), validators=[DataRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
+    evidence = MultipleFileField(_l("Justificatifs (PDF, PNG, JPEG, XLSX, DOCX)"))
+
+
+class DecisionForm(FlaskForm):
+    decision = HiddenField(validators=[DataRequired()])
+    reason = TextAreaField(_l("Motif"), validators=[Optional(), Length(max=2000)])
+
+
+class CommitmentFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    city = SelectField(_l("Ville"), validators=[Optional()])
+    organization = SelectField(_l("Organisme"), validators=[Optional()])
+    status = SelectField(_l("État"), validators=[Optional()])
+
+    def set_choices(self, cities, organizations) -> None:
+        everyone = [Choice("", str(_l("Tous")))]
+        self.city.choices = everyone + [Choice(str(c.id), c.name) for c in cities]
+        self.organization.choices = everyone + [
+            Choice(str(o.id), o.short_name) for o in organizations
+        ]
+        self.status.choices = everyone + [
+            Choice(s.value, str(STATUS_LABELS[s])) for s in CommitmentStatus
+        ]

@@ -1,0 +1,330 @@
+"""Commitments of operators and utilities: declared by them, validated by the city."""
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from xml.sax.saxutils import escape
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from portal import authz
+from portal.authz import Permission
+from portal.extensions import db
+from portal.models.commitments import (
+    Commitment,
+    CommitmentStatus,
+    CommitmentUpdate,
+    UpdateStatus,
+)
+from portal.models.organizations import Organization
+from portal.models.plans import Action
+from portal.models.types import utcnow
+from portal.models.users import User
+from portal.services import audit
+from portal.services.dates import check_day
+from portal.services.errors import DomainError, InvalidInput, NotAllowed
+
+C = CommitmentStatus
+OPEN = frozenset({C.ACCEPTED, C.IN_PROGRESS})
+
+STATUS_LABELS = {
+    C.PROPOSED: _l("Proposé"),
+    C.ACCEPTED: _l("Accepté par la ville"),
+    C.IN_PROGRESS: _l("En cours"),
+    C.MET: _l("Tenu"),
+    C.MISSED: _l("Non tenu"),
+    C.WITHDRAWN: _l("Retiré"),
+}
+UPDATE_LABELS = {
+    UpdateStatus.DECLARED: _l("Déclaré"),
+    UpdateStatus.VALIDATED: _l("Validé"),
+    UpdateStatus.REJECTED: _l("Rejeté"),
+}
+
+
+class TransitionNotAllowed(DomainError):
+    pass
+
+
+def parse_quantity(value, field: str) -> Decimal:
+    try:
+        quantity = Decimal(str(value).strip().replace(" ", "").replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise InvalidInput(_l("Valeur numérique invalide."), field=field) from None
+    if not quantity.is_finite() or quantity < 0 or quantity >= Decimal("1e12"):
+        raise InvalidInput(_l("La valeur doit être positive et raisonnable."), field=field)
+    if quantity != quantity.quantize(Decimal("0.01")):
+        raise InvalidInput(_l("La valeur a au plus deux décimales."), field=field)
+    return quantity.quantize(Decimal("0.01"))
+
+
+def may_declare(user: User, commitment: Commitment) -> bool:
+    return authz.can(
+        user,
+        Permission.COMMITMENTS_DECLARE,
+        city_id=commitment.city_id,
+        organization_id=commitment.organization_id,
+    )
+
+
+def may_validate(user: User, commitment: Commitment) -> bool:
+    return authz.can(user, Permission.COMMITMENTS_VALIDATE, city_id=commitment.city_id)
+
+
+def create_commitment(
+    actor: User,
+    *,
+    organization_id: int,
+    city_id: int,
+    action_id,
+    title,
+    indicator,
+    unit,
+    baseline,
+    target,
+    due_date,
+) -> Commitment:
+    organization = db.session.get(Organization, organization_id)
+    if organization is None or organization.city_id not in (None, city_id):
+        raise InvalidInput(
+            _l("Cet organisme n'intervient pas dans cette ville."), field="organization_id"
+        )
+    if not authz.can(
+        actor, Permission.COMMITMENTS_DECLARE, city_id=city_id, organization_id=organization_id
+    ):
+        raise NotAllowed(_l("Vous ne pouvez engager que votre propre organisme."))
+    if action_id:
+        action = db.session.get(Action, action_id)
+        if action is None or action.plan.city_id != city_id:
+            raise InvalidInput(
+                _l("Cette action n'est pas du plan de cette ville."), field="action_id"
+            )
+    values = {
+        "title": (title or "").strip(),
+        "indicator": (indicator or "").strip(),
+        "unit": (unit or "").strip(),
+    }
+    for field, text in values.items():
+        if not text:
+            raise InvalidInput(_l("Ce champ est obligatoire."), field=field)
+    baseline_value = parse_quantity(baseline, "baseline")
+    target_value = parse_quantity(target, "target")
+    if target_value == baseline_value:
+        raise InvalidInput(_l("La cible doit différer de la valeur de départ."), field="target")
+    commitment = Commitment(
+        organization_id=organization_id,
+        city_id=city_id,
+        action_id=action_id or None,
+        baseline_value=baseline_value,
+        target_value=target_value,
+        due_date=check_day(due_date, "due_date"),
+        **values,
+    )
+    db.session.add(commitment)
+    audit.record(actor, "commitment.created", obj=commitment, details={"title": values["title"]})
+    return commitment
+
+
+def reached(commitment: Commitment, value: Decimal) -> bool:
+    if commitment.target_value > commitment.baseline_value:
+        return value >= commitment.target_value
+    return value <= commitment.target_value
+
+
+def change_status(
+    actor: User, commitment: Commitment, name: str, *, reason: str = "", today: date
+) -> None:
+    reason = (reason or "").strip()
+    rules = {
+        "accept": ({C.PROPOSED}, C.ACCEPTED, "validate"),
+        "met": (OPEN, C.MET, "validate"),
+        "missed": (OPEN, C.MISSED, "validate"),
+        "withdraw": ({C.PROPOSED, *OPEN}, C.WITHDRAWN, "either"),
+    }
+    if name not in rules:
+        raise TransitionNotAllowed(_l("Cette action n'existe pas."))
+    sources, target, who = rules[name]
+    allowed = may_validate(actor, commitment) or (
+        who == "either" and may_declare(actor, commitment)
+    )
+    if not allowed:
+        raise NotAllowed(_l("Vous n'avez pas le droit de faire cette action sur cet engagement."))
+    if commitment.status not in sources:
+        raise TransitionNotAllowed(
+            _l(
+                "Impossible : l'engagement est « %(status)s ».",
+                status=STATUS_LABELS[commitment.status],
+            )
+        )
+    if name in ("withdraw", "missed") and not reason:
+        raise InvalidInput(_l("Indiquez le motif."), field="reason")
+    if name == "missed" and commitment.due_date >= today:
+        raise TransitionNotAllowed(
+            _l("Échéance non passée : impossible de déclarer l'engagement non tenu.")
+        )
+    before = commitment.status
+    commitment.status = target
+    audit.record(
+        actor,
+        f"commitment.{name}",
+        obj=commitment,
+        details={"from": before.value, "to": target.value, "reason": reason},
+    )
+
+
+def declare_update(
+    actor: User,
+    commitment: Commitment,
+    *,
+    value,
+    measured_on: date,
+    note: str,
+    files=(),
+    today: date,
+) -> CommitmentUpdate:
+    if not may_declare(actor, commitment):
+        raise NotAllowed(_l("Seul l'organisme engagé déclare son avancement."))
+    if commitment.status not in OPEN:
+        raise TransitionNotAllowed(
+            _l("L'avancement se déclare sur un engagement accepté par la ville et non clos.")
+        )
+    check_day(measured_on, "measured_on")
+    if measured_on > today:
+        raise InvalidInput(
+            _l("La date de mesure ne peut pas être dans le futur."), field="measured_on"
+        )
+    update = CommitmentUpdate(
+        commitment=commitment,
+        value=parse_quantity(value, "value"),
+        measured_on=measured_on,
+        note=(note or "").strip(),
+        declared_by=actor,
+        files=list(files),
+    )
+    db.session.add(update)
+    audit.record(
+        actor,
+        "commitment.update_declared",
+        obj=commitment,
+        details={"value": str(update.value), "measured_on": measured_on.isoformat()},
+    )
+    return update
+
+
+def decide_update(
+    actor: User,
+    update: CommitmentUpdate,
+    *,
+    accept: bool,
+    reason: str = "",
+    now: datetime | None = None,
+) -> None:
+    commitment = update.commitment
+    if not may_validate(actor, commitment):
+        raise NotAllowed(_l("Seul le décideur local de la ville valide l'avancement."))
+    if update.status is not UpdateStatus.DECLARED:
+        raise TransitionNotAllowed(_l("Cette déclaration a déjà été traitée."))
+    reason = (reason or "").strip()
+    if not accept and not reason:
+        raise InvalidInput(_l("Indiquez le motif du rejet."), field="reason")
+    update.status = UpdateStatus.VALIDATED if accept else UpdateStatus.REJECTED
+    update.decided_by = actor
+    update.decided_at = now or utcnow()
+    update.decision_reason = reason
+    if accept:
+        latest = db.session.scalar(
+            sa.select(CommitmentUpdate)
+            .where(
+                CommitmentUpdate.commitment_id == commitment.id,
+                CommitmentUpdate.status == UpdateStatus.VALIDATED,
+            )
+            .order_by(CommitmentUpdate.measured_on.desc(), CommitmentUpdate.id.desc())
+            .limit(1)
+        )
+        commitment.validated_value = latest.value if latest is not None else update.value
+        if commitment.status is C.ACCEPTED:
+            commitment.status = C.IN_PROGRESS
+        if commitment.status in OPEN and reached(commitment, commitment.validated_value):
+            commitment.status = C.MET
+    audit.record(
+        actor,
+        "commitment.update_validated" if accept else "commitment.update_rejected",
+        obj=commitment,
+        details={"update_id": update.id, "value": str(update.value), "reason": reason},
+    )
+
+
+def scorecard(commitments, today: date) -> dict[str, int]:
+    """How an organisation keeps its promises: met, on time, late, missed."""
+    card = {"met": 0, "on_time": 0, "late": 0, "missed": 0}
+    for commitment in commitments:
+        if commitment.status is C.MET:
+            card["met"] += 1
+        elif commitment.status is C.MISSED:
+            card["missed"] += 1
+        elif commitment.status in OPEN:
+            card["late" if commitment.due_date < today else "on_time"] += 1
+    return card
+
+
+def is_late(commitment: Commitment, today: date) -> bool:
+    return commitment.status in OPEN | {C.PROPOSED} and commitment.due_date < today
+
+
+def progress_chart(commitment: Commitment, updates, *, today: date, labels: dict) -> str:
+    """A small SVG chart: start and target, validated values (filled) and declared ones
+    (hollow), over time up to the due date. No script, no inline style."""
+    width, height, pad = 360, 140, 28
+    start_day = min([commitment.created_at.date(), *[u.measured_on for u in updates]])
+    end_day = max([commitment.due_date, today, *[u.measured_on for u in updates]])
+    span = max((end_day - start_day).days, 1)
+    values = [commitment.baseline_value, commitment.target_value, *[u.value for u in updates]]
+    low, high = min(values), max(values)
+    if high == low:
+        high = low + 1
+
+    def x(day: date) -> float:
+        return pad + (width - 2 * pad) * (day - start_day).days / span
+
+    def y(value: Decimal) -> float:
+        return height - pad - float((value - low) / (high - low)) * (height - 2 * pad)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'class="commitment-chart" role="img" aria-label="{escape(labels["title"])}">',
+        f'<line class="chart-target" x1="{pad}" x2="{width - pad}" '
+        f'y1="{y(commitment.target_value):.1f}" y2="{y(commitment.target_value):.1f}" '
+        'stroke="#2f855a" stroke-dasharray="4 3"/>',
+        f'<text x="{width - pad}" y="{y(commitment.target_value) - 4:.1f}" text-anchor="end" '
+        f'font-size="10" fill="#2f855a">{escape(labels["target"])}</text>',
+        f'<line class="chart-today" x1="{x(today):.1f}" x2="{x(today):.1f}" y1="{pad / 2}" '
+        f'y2="{height - pad}" stroke="#c53030"/>',
+        f'<line class="chart-due" x1="{x(commitment.due_date):.1f}" '
+        f'x2="{x(commitment.due_date):.1f}" y1="{pad / 2}" y2="{height - pad}" '
+        'stroke="#718096" stroke-dasharray="2 2"/>',
+        f'<circle class="chart-baseline" cx="{x(start_day):.1f}" '
+        f'cy="{y(commitment.baseline_value):.1f}" r="3" fill="#718096"/>',
+    ]
+    validated = sorted(
+        (u for u in updates if u.status is UpdateStatus.VALIDATED), key=lambda u: u.measured_on
+    )
+    if validated:
+        points = [(x(start_day), y(commitment.baseline_value))] + [
+            (x(u.measured_on), y(u.value)) for u in validated
+        ]
+        path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+        parts.append(
+            f'<polyline class="chart-validated" points="{path}" fill="none" stroke="#2b6cb0"/>'
+        )
+    for u in updates:
+        if u.status is UpdateStatus.REJECTED:
+            continue
+        filled = u.status is UpdateStatus.VALIDATED
+        parts.append(
+            f'<circle class="chart-{u.status.value}" cx="{x(u.measured_on):.1f}" '
+            f'cy="{y(u.value):.1f}" r="4" fill="{"#2b6cb0" if filled else "#fff"}" '
+            'stroke="#2b6cb0"><title>'
+            f"{escape(str(u.value))} — {u.measured_on.isoformat()}</title></circle>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,265 @@
+"""Commitments: the list, a page per commitment with its progress, declarations, decisions."""
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal import clock
+from portal.authz import Permission, can, require
+from portal.errors import render_error
+from portal.extensions import db
+from portal.forms.commitments import CommitmentFilterForm, CommitmentForm, DecisionForm, UpdateForm
+from portal.models.commitments import Commitment, CommitmentStatus, CommitmentUpdate
+from portal.models.files import StoredFile
+from portal.models.organizations import Organization
+from portal.models.plans import Action, Plan
+from portal.services import commitments as service
+from portal.services import files
+from portal.services.errors import DomainError, NotAllowed, StaleObject
+from portal.services.organizations import all_cities
+from portal.templating import render_page
+from portal.views._common import acting_user, paginate, save
+
+bp = Blueprint("commitments", __name__)
+
+
+def _commitment_or_404(commitment_id: int) -> Commitment:
+    commitment = db.session.scalar(
+        sa.select(Commitment)
+        .where(Commitment.id == commitment_id)
+        .options(
+            joinedload(Commitment.organization),
+            joinedload(Commitment.city),
+            joinedload(Commitment.action),
+        )
+    )
+    if commitment is None:
+        abort(404)
+    return commitment
+
+
+@bp.route("/commitments")
+@require(Permission.PLANS_VIEW)
+def list():
+    filters = CommitmentFilterForm(request.args)
+    filters.set_choices(
+        all_cities(),
+        db.session.scalars(sa.select(Organization).order_by(Organization.short_name)).all(),
+    )
+    query = sa.select(Commitment).options(
+        joinedload(Commitment.organization), joinedload(Commitment.city)
+    )
+    if not filters.validate():
+        query = query.where(sa.false())
+    else:
+        if filters.city.data:
+            query = query.where(Commitment.city_id == int(filters.city.data))
+        if filters.organization.data:
+            query = query.where(Commitment.organization_id == int(filters.organization.data))
+        if filters.status.data:
+            query = query.where(Commitment.status == CommitmentStatus(filters.status.data))
+    pagination = paginate(query.order_by(Commitment.due_date, Commitment.id))
+    return render_page(
+        "commitments/list.html",
+        "commitments/_table.html",
+        filters=filters,
+        pagination=pagination,
+        today=clock.today(),
+        can_create=can(acting_user(), Permission.COMMITMENTS_DECLARE),
+    )
+
+
+@bp.route("/commitments/new", methods=["GET", "POST"])
+@require(Permission.COMMITMENTS_DECLARE)
+def create():
+    user = acting_user()
+    organizations = db.session.scalars(
+        sa.select(Organization).order_by(Organization.short_name)
+    ).all()
+    if not can(user, Permission.PLANS_MANAGE):
+        organizations = [o for o in organizations if o.id == user.organization_id]
+    actions = db.session.scalars(
+        sa.select(Action).join(Plan).order_by(Plan.city_id, Action.code)
+    ).all()
+    form = CommitmentForm()
+    form.set_choices(organizations, all_cities(), actions)
+    if not form.is_submitted():
+        form.organization_id.data = user.organization_id
+    status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        created = []
+        status = save(
+            form,
+            lambda: created.append(
+                service.create_commitment(
+                    user,
+                    organization_id=form.organization_id.data,
+                    city_id=form.city_id.data,
+                    action_id=form.action_id.data or None,
+                    title=form.title.data,
+                    indicator=form.indicator.data,
+                    unit=form.unit.data,
+                    baseline=form.baseline.data,
+                    target=form.target.data,
+                    due_date=form.due_date.data,
+                )
+            ),
+        )
+        if status is None:
+            flash(_("L'engagement est proposé à la ville."), "success")
+            return redirect(url_for("commitments.detail", commitment_id=created[0].id))
+    return render_template("commitments/form.html", form=form), status
+
+
+def _detail(commitment: Commitment, *, update_form=None, status=200):
+    user = acting_user()
+    today = clock.today()
+    updates = db.session.scalars(
+        sa.select(CommitmentUpdate)
+        .where(CommitmentUpdate.commitment_id == commitment.id)
+        .options(
+            joinedload(CommitmentUpdate.declared_by),
+            joinedload(CommitmentUpdate.decided_by),
+            selectinload(CommitmentUpdate.files),
+        )
+        .order_by(CommitmentUpdate.measured_on, CommitmentUpdate.id)
+    ).all()
+    declared = [u for u in updates if u.status.value == "declared"]
+    chart = service.progress_chart(
+        commitment,
+        updates,
+        today=today,
+        labels={"title": _("Avancement de l'engagement"), "target": _("Cible")},
+    )
+    html = render_template(
+        "commitments/detail.html",
+        commitment=commitment,
+        updates=updates,
+        latest_declared=declared[-1] if declared else None,
+        chart=chart,
+        update_form=update_form or UpdateForm(),
+        decision_form=DecisionForm(),
+        may_declare=service.may_declare(user, commitment),
+        may_validate=service.may_validate(user, commitment),
+        late=service.is_late(commitment, today),
+        today=today,
+    )
+    return html, status
+
+
+@bp.route("/commitments/<id:commitment_id>")
+@require(Permission.PLANS_VIEW)
+def detail(commitment_id: int):
+    return _detail(_commitment_or_404(commitment_id))
+
+
+def _refusal(commitment_id: int, refused: DomainError, form=None):
+    db.session.rollback()
+    if isinstance(refused, NotAllowed):
+        return render_error(403, refused.message)
+    flash(refused.message, "error")
+    commitment = _commitment_or_404(commitment_id)
+    return _detail(
+        commitment, update_form=form, status=409 if isinstance(refused, StaleObject) else 422
+    )
+
+
+@bp.route("/commitments/<id:commitment_id>/status", methods=["POST"])
+@require(Permission.PLANS_VIEW)
+def change_status(commitment_id: int):
+    commitment = _commitment_or_404(commitment_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        service.change_status(
+            acting_user(),
+            commitment,
+            form.decision.data,
+            reason=form.reason.data or "",
+            today=clock.today(),
+        )
+        db.session.commit()
+    except DomainError as refused:
+        return _refusal(commitment_id, refused)
+    flash(
+        _(
+            "L'engagement est maintenant « %(status)s ».",
+            status=service.STATUS_LABELS[commitment.status],
+        ),
+        "success",
+    )
+    return redirect(url_for("commitments.detail", commitment_id=commitment.id))
+
+
+@bp.route("/commitments/<id:commitment_id>/updates", methods=["POST"])
+@require(Permission.COMMITMENTS_DECLARE)
+def declare(commitment_id: int):
+    commitment = _commitment_or_404(commitment_id)
+    user = acting_user()
+    if not service.may_declare(user, commitment):
+        abort(403)
+    form = UpdateForm()
+    if not form.validate_on_submit():
+        return _detail(commitment, update_form=form, status=422)
+    stored = []
+    try:
+        uploads = [f for f in (form.evidence.data or []) if f and f.filename]
+        update = service.declare_update(
+            user,
+            commitment,
+            value=form.value.data,
+            measured_on=form.measured_on.data,
+            note=form.note.data,
+            today=clock.today(),
+        )
+        for upload in uploads:
+            stored.append(files.store(user, upload))
+        update.files = stored
+        db.session.commit()
+    except DomainError as refused:
+        for kept in stored:
+            files.discard(kept)
+        return _refusal(commitment_id, refused, form)
+    flash(_("Votre déclaration attend la validation de la ville."), "success")
+    return redirect(url_for("commitments.detail", commitment_id=commitment.id))
+
+
+@bp.route("/commitment-updates/<id:update_id>/decide", methods=["POST"])
+@require(Permission.COMMITMENTS_VALIDATE)
+def decide(update_id: int):
+    update = db.get_or_404(CommitmentUpdate, update_id)
+    form = DecisionForm()
+    if not form.validate_on_submit() or form.decision.data not in ("validate", "reject"):
+        abort(400)
+    try:
+        service.decide_update(
+            acting_user(),
+            update,
+            accept=form.decision.data == "validate",
+            reason=form.reason.data or "",
+        )
+        db.session.commit()
+    except DomainError as refused:
+        return _refusal(update.commitment_id, refused)
+    flash(_("Décision enregistrée."), "success")
+    return redirect(url_for("commitments.detail", commitment_id=update.commitment_id))
+
+
+@bp.route("/commitment-updates/<id:update_id>/files/<id:file_id>")
+@require(Permission.PLANS_VIEW)
+def evidence(update_id: int, file_id: int):
+    update = db.get_or_404(CommitmentUpdate, update_id)
+    stored = db.session.get(StoredFile, file_id)
+    if stored is None or stored not in update.files:
+        abort(404)
+    return files.send(stored)

@@ -250,3 +250,14 @@ def test_bad_values_are_refused(app, world):
         assert response.status_code == 422, change
         assert message in text(response), change
     assert stored(app) is None
+
+
+def test_a_too_large_evidence_is_refused(app, world, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_MAX_BYTES", 1024)
+    commitment, contributor, _local = accepted(app, world)
+    big = PDF + b"0" * 2048
+    response = declare(contributor, commitment.id, "5", files=[(io.BytesIO(big), "gros.pdf")])
+    assert response.status_code == 422
+    assert "dépasse la taille autorisée (1 ko)" in text(response)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(StoredFile)) == 0

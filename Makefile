@@ -25,7 +25,7 @@ translations: $(VENV)/.installed
 # After changing interface strings: refresh the catalogues, then translate what is new.
 translations-update: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l --omit-header --sort-output -o messages.pot .
-	$(BIN)/pybabel update -i messages.pot -d portal/translations --ignore-obsolete
+	$(BIN)/pybabel update -i messages.pot -d portal/translations --ignore-obsolete --no-fuzzy-matching
 	$(BIN)/python tools/fr_plurals.py
 	rm messages.pot
 

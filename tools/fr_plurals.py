@@ -16,9 +16,11 @@ def main() -> int:
     with open(PATH, "rb") as f:
         catalog = read_po(f)
     for message in catalog:
-        if message.id and isinstance(message.id, tuple):
-            message.string = message.id
-            message.flags.discard("fuzzy")
+        if not message.id:
+            continue
+        # Plurals carry their own msgids; everything else falls back to the msgid itself.
+        message.string = message.id if isinstance(message.id, tuple) else ""
+        message.flags.discard("fuzzy")
     with open(PATH, "wb") as f:
         write_po(f, catalog, width=100, sort_output=True)
     return 0

@@ -261,3 +261,23 @@ def test_a_too_large_evidence_is_refused(app, world, monkeypatch):
     assert "dépasse la taille autorisée (1 ko)" in text(response)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(StoredFile)) == 0
+
+
+def test_a_closed_commitment_validates_nothing_more(app, world):
+    commitment, contributor, local = accepted(app, world)
+    declare(contributor, commitment.id, "9")
+    contributor.post(
+        f"/commitments/{commitment.id}/status", data={"decision": "withdraw", "reason": "Abandon"}
+    )
+    with app.app_context():
+        update_id = db.session.scalar(sa.select(CommitmentUpdate.id))
+    response = local.post(f"/commitment-updates/{update_id}/decide", data={"decision": "validate"})
+    assert response.status_code == 422
+    assert "ne se valident plus" in text(response)
+    assert stored(app, commitment.id).validated_value is None
+
+
+def test_only_the_organisations_own_people_declare_progress(app, world, make_user):
+    commitment, _contributor, _local = accepted(app, world)
+    secretariat = browser(app, make_user(role=Role.SECRETARIAT))
+    assert declare(secretariat, commitment.id, "9").status_code == 403

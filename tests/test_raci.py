@@ -186,3 +186,17 @@ def test_city_matrix_filters_and_exports(app, matrix, make_action, make_plan):
     sheet = openpyxl.load_workbook(io.BytesIO(client.get("/cities/fes/raci/export.xlsx").data))
     values = list(sheet.active.iter_rows(values_only=True))
     assert values[1][list(values[0]).index("CUF")] == "A"
+
+
+def test_absurd_ids_are_refused_or_ignored_never_a_500(app, matrix):
+    client = signed_in(app, matrix["local"])
+    huge = "9" * 25
+    response = client.post(
+        f"/actions/{matrix['action'].id}/raci", data={"organization_id": huge, "role": "R"}
+    )
+    assert response.status_code == 422
+    for url in (
+        f"/cities/fes/raci?domain={huge}",
+        f"/cities/fes/raci/export.csv?organization={huge}",
+    ):
+        assert client.get(url).status_code == 200

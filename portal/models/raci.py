@@ -31,4 +31,14 @@ class RaciAssignment(db.Model):
     action: Mapped[Action] = relationship()
     organization: Mapped[Organization] = relationship()
 
-    __table_args__ = (sa.UniqueConstraint("action_id", "organization_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("action_id", "organization_id"),
+        # "One Accountable per action", held by the database even for simultaneous clicks.
+        sa.Index(
+            "uq_raci_assignments_one_accountable",
+            "action_id",
+            unique=True,
+            sqlite_where=sa.text("role = 'A'"),
+            postgresql_where=sa.text("role = 'A'"),
+        ),
+    )

@@ -59,7 +59,8 @@ def parse_quantity(value, field: str) -> Decimal:
 
 
 def may_declare(user: User, commitment: Commitment) -> bool:
-    return authz.can(
+    """Progress is declared by the committed organisation's own people, and nobody else."""
+    return user.organization_id == commitment.organization_id and authz.can(
         user,
         Permission.COMMITMENTS_DECLARE,
         city_id=commitment.city_id,
@@ -224,6 +225,13 @@ def decide_update(
         raise NotAllowed(_l("Seul le décideur local de la ville valide l'avancement."))
     if update.status is not UpdateStatus.DECLARED:
         raise TransitionNotAllowed(_l("Cette déclaration a déjà été traitée."))
+    if commitment.status not in OPEN:
+        raise TransitionNotAllowed(
+            _l(
+                "L'engagement est « %(status)s » : ses déclarations ne se valident plus.",
+                status=STATUS_LABELS[commitment.status],
+            )
+        )
     reason = (reason or "").strip()
     if not accept and not reason:
         raise InvalidInput(_l("Indiquez le motif du rejet."), field="reason")
@@ -262,7 +270,7 @@ def scorecard(commitments, today: date) -> dict[str, int]:
             card["met"] += 1
         elif commitment.status is C.MISSED:
             card["missed"] += 1
-        elif commitment.status in OPEN:
+        elif commitment.status in OPEN | {C.PROPOSED}:
             card["late" if commitment.due_date < today else "on_time"] += 1
     return card
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.extensions import db
 from portal.models.organizations import City
+from portal.services import files
 from portal.services.errors import DomainError, StaleObject
 
 
@@ -54,6 +55,32 @@ def get_city_or_404(slug: str) -> City:
 def acting_user():
     """The signed-in user itself, not Flask-Login's proxy, for services and the session."""
     return current_user._get_current_object()
+
+
+MAX_ID = 2**31 - 1
+
+
+def valid_id(value) -> int | None:
+    """An id from a form or query string, or None when it is not one a row could have."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
+def commit_or_conflict(stored_files=()) -> None:
+    """Commit once; if someone saved the same rows at the same moment, undo, remove the
+    files written for this request, and answer as a stale edit."""
+    try:
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        for stored in stored_files:
+            files.discard(stored)
+        raise StaleObject(
+            _l("Quelqu'un vient d'agir sur cette fiche en même temps que vous. Réessayez.")
+        ) from None
 
 
 def form_version(form) -> int | None:

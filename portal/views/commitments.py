@@ -27,7 +27,7 @@ from portal.services import files
 from portal.services.errors import DomainError, NotAllowed, StaleObject
 from portal.services.organizations import all_cities
 from portal.templating import render_page
-from portal.views._common import acting_user, paginate, save
+from portal.views._common import acting_user, commit_or_conflict, paginate, save, valid_id
 
 bp = Blueprint("commitments", __name__)
 
@@ -104,7 +104,7 @@ def create():
                     user,
                     organization_id=form.organization_id.data,
                     city_id=form.city_id.data,
-                    action_id=form.action_id.data or None,
+                    action_id=valid_id(form.action_id.data),
                     title=form.title.data,
                     indicator=form.indicator.data,
                     unit=form.unit.data,
@@ -188,7 +188,7 @@ def change_status(commitment_id: int):
             reason=form.reason.data or "",
             today=clock.today(),
         )
-        db.session.commit()
+        commit_or_conflict()
     except DomainError as refused:
         return _refusal(commitment_id, refused)
     flash(
@@ -225,7 +225,7 @@ def declare(commitment_id: int):
         for upload in uploads:
             stored.append(files.store(user, upload))
         update.files = stored
-        db.session.commit()
+        commit_or_conflict(stored)
     except DomainError as refused:
         for kept in stored:
             files.discard(kept)
@@ -248,7 +248,7 @@ def decide(update_id: int):
             accept=form.decision.data == "validate",
             reason=form.reason.data or "",
         )
-        db.session.commit()
+        commit_or_conflict()
     except DomainError as refused:
         return _refusal(update.commitment_id, refused)
     flash(_("Décision enregistrée."), "success")

@@ -14,9 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
 from portal.authz import Permission, require
@@ -43,7 +41,14 @@ from portal.services import exports, files
 from portal.services import milestones as service
 from portal.services.errors import DomainError, NotAllowed, StaleObject
 from portal.templating import render_page
-from portal.views._common import acting_user, form_version, page_number, paginate, save
+from portal.views._common import (
+    acting_user,
+    commit_or_conflict,
+    form_version,
+    page_number,
+    paginate,
+    save,
+)
 
 bp = Blueprint("milestones", __name__)
 
@@ -227,18 +232,6 @@ def detail(milestone_id: int):
     return _detail(get_milestone_or_404(milestone_id))
 
 
-def _commit_or_discard(stored) -> None:
-    """Commit; if it fails (someone decided at the same moment), remove a file written for
-    this request and answer as a stale edit."""
-    try:
-        db.session.commit()
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        if stored is not None:
-            files.discard(stored)
-        raise StaleObject(service.STALE) from None
-
-
 @bp.route("/milestones/<id:milestone_id>/transition", methods=["POST"])
 @require(Permission.PLANS_VIEW)
 def transition(milestone_id: int):
@@ -264,7 +257,7 @@ def transition(milestone_id: int):
         new_file = None
         if upload:
             new_file = milestone.evidence_file = files.store(user, upload)
-        _commit_or_discard(new_file)
+        commit_or_conflict([new_file] if new_file else [])
     except NotAllowed as refused:
         db.session.rollback()
         return render_error(403, refused.message)
@@ -437,7 +430,7 @@ def decide(request_id: int):
             accept=form.decision.data == "accept",
             comment=form.comment.data or "",
         )
-        _commit_or_discard(None)
+        commit_or_conflict()
     except NotAllowed as refused:
         db.session.rollback()
         return render_error(403, refused.message)

@@ -20,7 +20,14 @@ from portal.models.plans import Action, Domain, Horizon, Plan
 from portal.services import milestones as milestone_rules
 from portal.services import plans as service
 from portal.services.timeline import TimelineLabels, TimelineRow, render_timeline
-from portal.views._common import acting_user, form_version, get_city_or_404, page_number, save
+from portal.views._common import (
+    acting_user,
+    form_version,
+    get_city_or_404,
+    page_number,
+    save,
+    valid_id,
+)
 
 bp = Blueprint("plans", __name__)
 
@@ -153,9 +160,7 @@ def timeline(slug: str):
 
     city = get_city_or_404(slug)
     today = clock.today()
-    domain_id = request.args.get("domain", type=int)
-    if domain_id is not None and not 0 < domain_id < 2**31:
-        domain_id = None
+    domain_id = valid_id(request.args.get("domain"))
     query = (
         sa.select(Milestone)
         .join(Milestone.action)

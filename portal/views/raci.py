@@ -17,7 +17,13 @@ from portal.services import exports
 from portal.services import raci as service
 from portal.services.errors import DomainError, NotAllowed
 from portal.templating import render_page
-from portal.views._common import acting_user, get_city_or_404, paginate
+from portal.views._common import (
+    acting_user,
+    commit_or_conflict,
+    get_city_or_404,
+    paginate,
+    valid_id,
+)
 
 bp = Blueprint("raci", __name__)
 
@@ -61,14 +67,16 @@ def action(action_id: int):
 @require(Permission.RACI_EDIT)
 def toggle(action_id: int):
     action = _action_or_404(action_id)
+    organization_id = valid_id(request.form.get("organization_id"))
     try:
         role = RaciRole(request.form.get("role", ""))
-        organization_id = int(request.form.get("organization_id", ""))
     except ValueError:
+        organization_id = None
+    if organization_id is None:
         return _grid(action, error=_("Case inconnue."), status=422)
     try:
         service.toggle(acting_user(), action, organization_id, role)
-        db.session.commit()
+        commit_or_conflict()
     except NotAllowed as refused:
         db.session.rollback()
         return render_error(403, refused.message)
@@ -79,8 +87,8 @@ def toggle(action_id: int):
 
 
 def _city_matrix(city: City):
-    domain_id = request.args.get("domain", type=int)
-    organization_id = request.args.get("organization", type=int)
+    domain_id = valid_id(request.args.get("domain"))
+    organization_id = valid_id(request.args.get("organization"))
     letter = request.args.get("letter", "")
     query = (
         sa.select(Action)

@@ -27,6 +27,11 @@ EXPECTED_HOME = {
     "local.fes@sdtn.demo": ("Décideur local — Fès", "Votre ville", DECIDER_NAV, []),
     "local.agadir@sdtn.demo": ("Décideur local — Agadir", "Votre ville", DECIDER_NAV, []),
     "contributeur@sdtn.demo": ("Contributeur", "Votre ville", PLAN_NAV, []),
+    "radeef@sdtn.demo": ("Contributeur", "Votre ville", PLAN_NAV, []),
+    "ramsa@sdtn.demo": ("Contributeur", "Votre ville", PLAN_NAV, []),
+    "iam@sdtn.demo": ("Contributeur", "Les villes pilotes", PLAN_NAV, []),
+    "orange@sdtn.demo": ("Contributeur", "Les villes pilotes", PLAN_NAV, []),
+    "inwi@sdtn.demo": ("Contributeur", "Les villes pilotes", PLAN_NAV, []),
     "secretariat@sdtn.demo": ("Secrétariat", "Les villes pilotes", PLAN_NAV, ["Domaines"]),
     "evaluateur@sdtn.demo": ("Évaluateur", "Les villes pilotes", PLAN_NAV, []),
     "observateur@sdtn.demo": ("Observateur", "Les villes pilotes", PLAN_NAV, []),
@@ -37,6 +42,8 @@ CITY_OF = {
     "local.fes@sdtn.demo": "fes",
     "local.agadir@sdtn.demo": "agadir",
     "contributeur@sdtn.demo": "marrakech",  # RADEEMA is Marrakech's utility
+    "radeef@sdtn.demo": "fes",
+    "ramsa@sdtn.demo": "agadir",
 }
 
 
@@ -90,7 +97,7 @@ def test_wrong_password_shows_a_clear_message(page, demo_data):
 def test_admin_filters_users_without_reloading_the_page(page, demo_data):
     sign_in(page, "admin@sdtn.demo")
     page.goto("/admin/users")
-    expect(page.locator("#users-table tbody tr")).to_have_count(9)
+    expect(page.locator("#users-table tbody tr")).to_have_count(len(USERS))
     page.evaluate("window.__marker = 'same page'")
     page.get_by_label("Rôle").select_option("local_decision_maker")
     expect(page.locator("#users-table tbody tr")).to_have_count(3)

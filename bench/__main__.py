@@ -65,6 +65,9 @@ def pages(ids: dict) -> list[tuple[str, str]]:
         ("milestone page", f"/milestones/{ids['milestone']}"),
         ("timeline", "/cities/marrakech/timeline"),
         ("decisions queue", "/decisions"),
+        ("RACI, city", "/cities/marrakech/raci"),
+        ("commitments", "/commitments"),
+        ("organisation page", "/organizations/1/profile"),
     ]
 
 

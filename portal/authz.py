@@ -164,21 +164,6 @@ public = require(PUBLIC)
 authenticated = require(AUTHENTICATED)
 
 
-def check(
-    permission: Permission,
-    *,
-    city_id: int | object | None = ANYWHERE,
-    organization_id: int | object | None = ANYWHERE,
-    hide: bool = False,
-) -> None:
-    """Abort unless the current user holds `permission` on that object.
-
-    `hide=True` answers 404 where the object's very existence must not leak.
-    """
-    if not can(current_user, permission, city_id=city_id, organization_id=organization_id):
-        abort(404 if hide else 403)
-
-
 def sign_in_first():
     """Send an anonymous visitor to the login page, then back to where they were going.
 

@@ -22,7 +22,7 @@ from portal.models.types import utcnow
 from portal.models.users import User
 from portal.services import audit
 from portal.services.dates import check_day
-from portal.services.errors import DomainError, InvalidInput, NotAllowed
+from portal.services.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 
 C = CommitmentStatus
 OPEN = frozenset({C.ACCEPTED, C.IN_PROGRESS})
@@ -40,10 +40,6 @@ UPDATE_LABELS = {
     UpdateStatus.VALIDATED: _l("Validé"),
     UpdateStatus.REJECTED: _l("Rejeté"),
 }
-
-
-class TransitionNotAllowed(DomainError):
-    pass
 
 
 def parse_quantity(value, field: str) -> Decimal:

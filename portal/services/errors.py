@@ -24,6 +24,10 @@ class InvalidInput(DomainError):
     pass
 
 
+class TransitionNotAllowed(DomainError):
+    """A change of status that the current status does not allow."""
+
+
 def ensure_current(obj, expected_version: int | None, message) -> None:
     """Refuse an edit made on a form loaded before someone else's save."""
     if expected_version is None or obj.version != expected_version:

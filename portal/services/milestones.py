@@ -31,7 +31,12 @@ from portal.models.types import utcnow
 from portal.models.users import User
 from portal.services import audit
 from portal.services.dates import check_day
-from portal.services.errors import DomainError, InvalidInput, NotAllowed, ensure_current
+from portal.services.errors import (
+    InvalidInput,
+    NotAllowed,
+    TransitionNotAllowed,
+    ensure_current,
+)
 
 S = MilestoneStatus
 
@@ -39,10 +44,6 @@ STALE = _l(
     "Ce jalon a été modifié par quelqu'un d'autre entre-temps. "
     "Vos saisies sont conservées ci-dessous ; les valeurs actuelles sont indiquées."
 )
-
-
-class TransitionNotAllowed(DomainError):
-    pass
 
 
 @dataclass(frozen=True)

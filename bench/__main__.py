@@ -23,16 +23,24 @@ from portal import create_app
 from portal.extensions import db
 from portal.models import (
     Action,
+    Agreement,
+    AgreementPurpose,
+    AgreementStatus,
+    AssetKind,
     AuditEvent,
     City,
     Domain,
     Horizon,
+    Installment,
+    InstallmentStatus,
+    KeyBasis,
     Milestone,
     MilestoneStatus,
     Organization,
     Plan,
     Role,
     RoleAssignment,
+    SharedAsset,
     User,
 )
 from portal.models.types import utcnow
@@ -41,8 +49,10 @@ from portal.services import accounts, seeding
 RUNS = 15
 PASSWORD = "bench-password-123"
 ACTIONS_PER_CITY = 40
-# Per size: accounts, and milestones per action (3 cities x 40 actions x n).
-SIZES = {"1x": (500, 10), "10x": (5000, 100)}
+# Per size: accounts, milestones per action (3 cities x 40 actions x n), and agreements
+# per city (each with 12 installments).
+SIZES = {"1x": (500, 10, 50), "10x": (5000, 100, 500)}
+INSTALLMENTS_PER_AGREEMENT = 12
 TIME_RATIO_LIMIT = 1.5
 TODAY = date(2026, 11, 25)
 
@@ -68,6 +78,11 @@ def pages(ids: dict) -> list[tuple[str, str]]:
         ("RACI, city", "/cities/marrakech/raci"),
         ("commitments", "/commitments"),
         ("organisation page", "/organizations/1/profile"),
+        ("finance balances", "/finance"),
+        ("agreements", "/finance/agreements"),
+        ("installments, overdue", "/finance/installments?when=overdue"),
+        ("agreement page", f"/finance/agreements/{ids.get('agreement', 0)}"),
+        ("shared assets", "/finance/assets"),
     ]
 
 
@@ -85,7 +100,7 @@ def counting_queries(engine):
         sa.event.remove(engine, "before_cursor_execute", before)
 
 
-def build(app, users: int, per_action: int) -> dict:
+def build(app, users: int, per_action: int, agreements: int) -> dict:
     with app.test_request_context():
         engine = db.engine
         if engine.dialect.name == "postgresql":
@@ -96,7 +111,9 @@ def build(app, users: int, per_action: int) -> dict:
         seeding.load_demo()
         db.session.commit()
         _people(users)
-        return _programme(per_action)
+        ids = _programme(per_action)
+        ids.update(_ledger(agreements))
+        return ids
 
 
 def _people(size: int) -> None:
@@ -216,6 +233,86 @@ def _programme(per_action: int) -> dict:
     return ids
 
 
+def _ledger(per_city: int) -> dict:
+    """Agreements between each city's organisations and the operators, a year of monthly
+    installments each, in every state; and a shared asset per ten agreements."""
+    operators = db.session.scalars(
+        sa.select(Organization.id).where(Organization.city_id.is_(None))
+    ).all()
+    statuses = list(InstallmentStatus)
+    now = utcnow()
+    for city in db.session.scalars(sa.select(City).order_by(City.id)):
+        locals_ = db.session.scalars(
+            sa.select(Organization.id).where(Organization.city_id == city.id)
+        ).all()
+        db.session.execute(
+            sa.insert(SharedAsset),
+            [
+                {
+                    "city_id": city.id,
+                    "owner_id": locals_[i % len(locals_)],
+                    "kind": AssetKind.DUCT,
+                    "name": f"Fourreaux {i}",
+                    "description": "",
+                    "capacity": Decimal("10.00"),
+                    "capacity_unit": "km",
+                    "capital_cost": Decimal("1000000.00"),
+                    "yearly_operating_cost": Decimal("12000.00"),
+                    "key_basis": KeyBasis.PERCENT,
+                    "created_at": now,
+                    "version": 1,
+                }
+                for i in range(max(per_city // 10, 1))
+            ],
+        )
+        db.session.execute(
+            sa.insert(Agreement),
+            [
+                {
+                    "city_id": city.id,
+                    "payer_id": operators[i % len(operators)],
+                    "payee_id": locals_[i % len(locals_)],
+                    "purpose": AgreementPurpose.USAGE_FEE,
+                    "title": f"Redevance {city.slug} {i}",
+                    "total_amount": Decimal("12000.12"),  # 12 x 1000.01
+                    "start_date": date(2026, 1, 1),
+                    "convention_reference": f"CONV-{i}",
+                    "status": AgreementStatus.SIGNED if i % 5 else AgreementStatus.DRAFT,
+                    "termination_reason": "",
+                    "created_at": now,
+                    "version": 1,
+                }
+                for i in range(per_city)
+            ],
+        )
+    rows = []
+    for n, agreement_id in enumerate(db.session.scalars(sa.select(Agreement.id))):
+        for k in range(INSTALLMENTS_PER_AGREEMENT):
+            status = statuses[(n + k) % len(statuses)]
+            rows.append(
+                {
+                    "agreement_id": agreement_id,
+                    "due_date": TODAY + timedelta(days=30 * k - 180),
+                    "amount": Decimal("1000.01"),
+                    "status": status,
+                    "invoice_reference": "F" if status is not InstallmentStatus.PLANNED else "",
+                    "invoiced_on": TODAY if status is not InstallmentStatus.PLANNED else None,
+                    "payment_reference": "",
+                    "dispute_reason": "",
+                    "cancel_reason": "",
+                    "version": 1,
+                }
+            )
+    db.session.execute(sa.insert(Installment), rows)
+    db.session.commit()
+    return {
+        "agreement": db.session.scalar(
+            sa.select(sa.func.min(Agreement.id)).where(Agreement.status == AgreementStatus.SIGNED)
+        ),
+        "installments": len(rows),
+    }
+
+
 def measure(app, ids: dict) -> dict[str, tuple[int, float]]:
     client = app.test_client()
     response = client.post(
@@ -246,9 +343,9 @@ def measure(app, ids: dict) -> dict[str, tuple[int, float]]:
 def main() -> int:
     import time_machine
 
-    results, counts = {}, {}
+    results, counts, installments = {}, {}, {}
     with tempfile.TemporaryDirectory() as tmp, time_machine.travel(TODAY, tick=True):
-        for label, (users, per_action) in SIZES.items():
+        for label, (users, per_action, agreements) in SIZES.items():
             url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench-{label}.sqlite3"
             app = create_app(
                 {
@@ -258,14 +355,16 @@ def main() -> int:
                     "WTF_CSRF_ENABLED": False,
                 }
             )
-            ids = build(app, users, per_action)
+            ids = build(app, users, per_action, agreements)
             counts[label] = ids["milestones"]
+            installments[label] = ids["installments"]
             results[label] = measure(app, ids)
             with app.app_context():
                 db.engine.dispose()
     print(
         f"milestones: {counts['1x']} (1x) and {counts['10x']} (10x); "
-        f"accounts: {SIZES['1x'][0]} and {SIZES['10x'][0]}"
+        f"accounts: {SIZES['1x'][0]} and {SIZES['10x'][0]}; "
+        f"installments: {installments['1x']} and {installments['10x']}"
     )
     print(f"{'page':<24}{'queries 1x':>12}{'10x':>6}{'ms 1x':>10}{'ms 10x':>10}{'ratio':>8}")
     failures = []

@@ -53,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
         auth,
         calendars,
         commitments,
+        finance,
         home,
         milestones,
         organizations,
@@ -73,6 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
         calendars.bp,
         raci.bp,
         commitments.bp,
+        finance.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -31,6 +31,12 @@ class Permission(enum.StrEnum):
     RACI_EDIT = "raci.edit"
     COMMITMENTS_DECLARE = "commitments.declare"
     COMMITMENTS_VALIDATE = "commitments.validate"
+    # Money between organisations: the pages, every agreement of one's scope, the ledger
+    # itself, and a party's own side (invoice, pay, confirm, dispute) for its organisation.
+    FINANCE_VIEW = "finance.view"
+    FINANCE_OVERSEE = "finance.oversee"
+    FINANCE_MANAGE = "finance.manage"
+    FINANCE_SETTLE = "finance.settle"
 
 
 # Declarations that are not permissions of the table.
@@ -47,6 +53,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.MILESTONES_CANCEL,
             P.MILESTONES_COMMENT,
             P.CHANGE_REQUESTS_DECIDE,
+            P.FINANCE_VIEW,
+            P.FINANCE_OVERSEE,
+            P.FINANCE_SETTLE,
         }
     ),
     Role.LOCAL_DECISION_MAKER: frozenset(
@@ -56,10 +65,20 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.MILESTONES_COMMENT,
             P.RACI_EDIT,
             P.COMMITMENTS_VALIDATE,
+            P.FINANCE_VIEW,
+            P.FINANCE_OVERSEE,
+            P.FINANCE_SETTLE,
         }
     ),
     Role.CONTRIBUTOR: frozenset(
-        {P.PLANS_VIEW, P.MILESTONES_EDIT, P.MILESTONES_COMMENT, P.COMMITMENTS_DECLARE}
+        {
+            P.PLANS_VIEW,
+            P.MILESTONES_EDIT,
+            P.MILESTONES_COMMENT,
+            P.COMMITMENTS_DECLARE,
+            P.FINANCE_VIEW,
+            P.FINANCE_SETTLE,
+        }
     ),
     Role.SECRETARIAT: frozenset(
         {
@@ -70,6 +89,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.MILESTONES_COMMENT,
             P.RACI_EDIT,
             P.COMMITMENTS_DECLARE,
+            P.FINANCE_VIEW,
+            P.FINANCE_OVERSEE,
+            P.FINANCE_MANAGE,
         }
     ),
     Role.EVALUATOR: frozenset({P.PLANS_VIEW}),

@@ -23,6 +23,7 @@ MAIN_NAV = (
     NavItem("milestones.list", _l("Jalons")),
     NavItem("organizations.directory", _l("Organismes")),
     NavItem("commitments.list", _l("Engagements")),
+    NavItem("finance.overview", _l("Contreparties")),
     NavItem(
         "milestones.queue",
         _l("Mes décisions"),

@@ -9,6 +9,7 @@ from flask_login import current_user
 from portal import authz, labels, navigation
 from portal.forms.milestones import HORIZON_LABELS
 from portal.services import commitments as commitment_rules
+from portal.services import finance as finance_rules
 from portal.services.milestones import STATUS_LABELS
 
 
@@ -55,6 +56,11 @@ def init_app(app: Flask) -> None:
         HORIZON_LABELS=HORIZON_LABELS,
         COMMITMENT_LABELS=commitment_rules.STATUS_LABELS,
         UPDATE_LABELS=commitment_rules.UPDATE_LABELS,
+        PURPOSE_LABELS=finance_rules.PURPOSE_LABELS,
+        AGREEMENT_LABELS=finance_rules.AGREEMENT_LABELS,
+        INSTALLMENT_LABELS=finance_rules.INSTALLMENT_LABELS,
+        ASSET_LABELS=finance_rules.ASSET_LABELS,
+        COST_LABELS=finance_rules.COST_LABELS,
     )
 
     @app.context_processor

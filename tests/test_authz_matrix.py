@@ -19,6 +19,10 @@ SIGNED_IN = "signed-in"
 ADMIN_ONLY = frozenset({Role.ADMIN})
 EVERY_ROLE = frozenset(Role)
 SECRETARIAT = frozenset({Role.SECRETARIAT})
+# The money between organisations: not the administrator, the evaluator nor the observer.
+FINANCE = frozenset(
+    {Role.CENTRAL_DECISION_MAKER, Role.LOCAL_DECISION_MAKER, Role.CONTRIBUTOR, Role.SECRETARIAT}
+)
 
 EXPECTED: dict[str, object] = {
     "static": PUBLIC,
@@ -79,6 +83,26 @@ EXPECTED: dict[str, object] = {
     "raci.toggle": frozenset({Role.LOCAL_DECISION_MAKER, Role.SECRETARIAT}),
     "raci.city": EVERY_ROLE,
     "raci.export": EVERY_ROLE,
+    "finance.overview": FINANCE,
+    "finance.agreements": FINANCE,
+    "finance.export_agreements": FINANCE,
+    "finance.create_agreement": SECRETARIAT,
+    "finance.edit_agreement": SECRETARIAT,
+    "finance.agreement": FINANCE,
+    "finance.schedule": SECRETARIAT,
+    "finance.sign": SECRETARIAT,
+    "finance.terminate": SECRETARIAT,
+    "finance.upload_document": SECRETARIAT,
+    "finance.document": FINANCE,
+    "finance.installments": FINANCE,
+    "finance.export_installments": FINANCE,
+    "finance.act": FINANCE,
+    "finance.assets": FINANCE,
+    "finance.create_asset": SECRETARIAT,
+    "finance.edit_asset": SECRETARIAT,
+    "finance.asset": FINANCE,
+    "finance.generate": SECRETARIAT,
+    "finance.key": SECRETARIAT,
     "calendars.user_feed": PUBLIC,
     "calendars.city_feed": PUBLIC,
 }
@@ -99,6 +123,9 @@ SAMPLE_ARGS = {
     "commitment_id": "target_commitment",
     "update_id": "target_update",
     "file_id": "target_file",
+    "agreement_id": "target_agreement",
+    "installment_id": "target_installment",
+    "asset_id": "target_asset",
 }
 
 AUDIENCES = [None, *Role]  # None: an anonymous visitor
@@ -178,6 +205,7 @@ def test_route_answers_each_role_as_the_table_says(
         "target_change_request": _change_request(app, milestone.id),
         "target_domain": action.domain_id,
         **_commitment(app, city.id, organization.id),
+        **_finance(app, city.id, organization.id, make_org(city=city).id),
     }
     for rule in _rules(app, endpoint):
         values = {arg: targets.get(SAMPLE_ARGS[arg], SAMPLE_ARGS[arg]) for arg in rule.arguments}
@@ -250,6 +278,54 @@ def _commitment(app, city_id: int, organization_id: int) -> dict:
             "target_commitment": commitment.id,
             "target_update": update.id,
             "target_file": stored.id,
+        }
+
+
+def _finance(app, city_id: int, payer_id: int, payee_id: int) -> dict:
+    """A signed agreement the person's organisation pays, on an asset it shares."""
+    from decimal import Decimal
+
+    from portal.extensions import db
+    from portal.models import (
+        Agreement,
+        AgreementPurpose,
+        AgreementStatus,
+        AssetKind,
+        AssetShare,
+        Installment,
+        SharedAsset,
+    )
+
+    with app.app_context():
+        asset = SharedAsset(
+            city_id=city_id,
+            owner_id=payee_id,
+            kind=AssetKind.DUCT,
+            name="Fourreaux",
+            capital_cost=Decimal("1000.00"),
+            shares=[
+                AssetShare(organization_id=payee_id, weight=Decimal("50")),
+                AssetShare(organization_id=payer_id, weight=Decimal("50")),
+            ],
+        )
+        agreement = Agreement(
+            city_id=city_id,
+            payer_id=payer_id,
+            payee_id=payee_id,
+            purpose=AgreementPurpose.CONTRIBUTION,
+            title="Part des fourreaux",
+            asset=asset,
+            total_amount=Decimal("500.00"),
+            start_date=date(2026, 1, 1),
+            status=AgreementStatus.SIGNED,
+            installments=[Installment(due_date=date(2026, 3, 1), amount=Decimal("500.00"))],
+        )
+        db.session.add_all([asset, agreement])
+        db.session.commit()
+        return {
+            "target_agreement": agreement.id,
+            "target_installment": agreement.installments[0].id,
+            "target_asset": asset.id,
         }
 
 

@@ -117,3 +117,37 @@ def test_create_admin_without_reference_data_says_what_to_do(app):
     )
     assert result.exit_code != 0
     assert "flask seed reference" in result.output
+
+
+def test_demo_ledger_has_every_state_and_adds_up(app):
+    from collections import Counter
+    from datetime import date
+    from decimal import Decimal
+
+    from portal.models import Agreement, AgreementStatus, Installment, SharedAsset
+    from portal.services import seeding
+
+    today = date(2026, 11, 25)
+    with app.test_request_context():
+        seeding.load_demo(today=today)
+        db.session.commit()
+        assert seeding.load_finance(today) == 0  # a second load adds nothing
+        agreements = db.session.scalars(sa.select(Agreement)).all()
+        assert db.session.scalar(sa.select(sa.func.count(SharedAsset.id))) == 6
+        for agreement in agreements:
+            scheduled = sum((i.amount for i in agreement.installments), Decimal("0.00"))
+            assert scheduled == agreement.total_amount, agreement.title
+        states = Counter(
+            "awaiting receipt"
+            if i.status.value == "paid" and i.received_at is None
+            else "overdue"
+            if i.status.value in ("planned", "invoiced") and i.due_date < today
+            else i.status.value
+            for i in db.session.scalars(sa.select(Installment))
+        )
+        assert {"paid", "awaiting receipt", "overdue", "disputed", "planned"} <= set(states)
+        statuses = Counter(a.status for a in agreements)
+        assert statuses[AgreementStatus.SIGNED] and statuses[AgreementStatus.DRAFT]
+        # Every city has its ledger, and the ministry co-finances each commune.
+        assert {a.city_id for a in agreements} == set(db.session.scalars(sa.select(City.id)))
+        assert sum(a.purpose.value == "cofinancing" for a in agreements) == 3

@@ -8,6 +8,18 @@ from portal.models.commitments import (
     UpdateStatus,
 )
 from portal.models.files import StoredFile
+from portal.models.finance import (
+    Agreement,
+    AgreementPurpose,
+    AgreementStatus,
+    AssetKind,
+    AssetShare,
+    CostKind,
+    Installment,
+    InstallmentStatus,
+    KeyBasis,
+    SharedAsset,
+)
 from portal.models.milestones import (
     ChangeRequest,
     ChangeRequestStatus,
@@ -23,6 +35,11 @@ from portal.models.users import Role, RoleAssignment, User
 
 __all__ = [
     "Action",
+    "Agreement",
+    "AgreementPurpose",
+    "AgreementStatus",
+    "AssetKind",
+    "AssetShare",
     "AuditEvent",
     "ChangeRequest",
     "ChangeRequestStatus",
@@ -30,9 +47,13 @@ __all__ = [
     "Commitment",
     "CommitmentStatus",
     "CommitmentUpdate",
+    "CostKind",
     "Domain",
     "EventKind",
     "Horizon",
+    "Installment",
+    "InstallmentStatus",
+    "KeyBasis",
     "Milestone",
     "MilestoneEvent",
     "MilestoneStatus",
@@ -44,6 +65,7 @@ __all__ = [
     "RaciRole",
     "Role",
     "RoleAssignment",
+    "SharedAsset",
     "StoredFile",
     "UpdateStatus",
     "User",

@@ -18,7 +18,9 @@ def sign_in(page, email, password=DEMO_PASSWORD):
 # What each demo account must see: its role on the home page, the title over its cities,
 # the main navigation, and the entries of its administration menu.
 PLAN_NAV = ["Accueil", "Programme", "Jalons", "Organismes", "Engagements"]
-DECIDER_NAV = [*PLAN_NAV, "Mes décisions"]
+# The money between organisations is for the parties, the deciders and the secretariat.
+PARTY_NAV = [*PLAN_NAV, "Contreparties"]
+DECIDER_NAV = [*PARTY_NAV, "Mes décisions"]
 ADMIN_MENU = ["Utilisateurs", "Organismes", "Villes", "Journal d'audit"]
 EXPECTED_HOME = {
     "admin@sdtn.demo": ("Administrateur", "Les villes pilotes", PLAN_NAV, ADMIN_MENU),
@@ -26,13 +28,13 @@ EXPECTED_HOME = {
     "local.marrakech@sdtn.demo": ("Décideur local — Marrakech", "Votre ville", DECIDER_NAV, []),
     "local.fes@sdtn.demo": ("Décideur local — Fès", "Votre ville", DECIDER_NAV, []),
     "local.agadir@sdtn.demo": ("Décideur local — Agadir", "Votre ville", DECIDER_NAV, []),
-    "contributeur@sdtn.demo": ("Contributeur", "Votre ville", PLAN_NAV, []),
-    "radeef@sdtn.demo": ("Contributeur", "Votre ville", PLAN_NAV, []),
-    "ramsa@sdtn.demo": ("Contributeur", "Votre ville", PLAN_NAV, []),
-    "iam@sdtn.demo": ("Contributeur", "Les villes pilotes", PLAN_NAV, []),
-    "orange@sdtn.demo": ("Contributeur", "Les villes pilotes", PLAN_NAV, []),
-    "inwi@sdtn.demo": ("Contributeur", "Les villes pilotes", PLAN_NAV, []),
-    "secretariat@sdtn.demo": ("Secrétariat", "Les villes pilotes", PLAN_NAV, ["Domaines"]),
+    "contributeur@sdtn.demo": ("Contributeur", "Votre ville", PARTY_NAV, []),
+    "radeef@sdtn.demo": ("Contributeur", "Votre ville", PARTY_NAV, []),
+    "ramsa@sdtn.demo": ("Contributeur", "Votre ville", PARTY_NAV, []),
+    "iam@sdtn.demo": ("Contributeur", "Les villes pilotes", PARTY_NAV, []),
+    "orange@sdtn.demo": ("Contributeur", "Les villes pilotes", PARTY_NAV, []),
+    "inwi@sdtn.demo": ("Contributeur", "Les villes pilotes", PARTY_NAV, []),
+    "secretariat@sdtn.demo": ("Secrétariat", "Les villes pilotes", PARTY_NAV, ["Domaines"]),
     "evaluateur@sdtn.demo": ("Évaluateur", "Les villes pilotes", PLAN_NAV, []),
     "observateur@sdtn.demo": ("Observateur", "Les villes pilotes", PLAN_NAV, []),
 }

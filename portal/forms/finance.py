@@ -1,0 +1,254 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice as Choice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from portal.models.finance import AgreementPurpose, AgreementStatus, AssetKind, KeyBasis
+from portal.services.finance import (
+    AGREEMENT_LABELS,
+    ASSET_LABELS,
+    FREQUENCY_LABELS,
+    MAX_INSTALLMENTS,
+    PURPOSE_LABELS,
+)
+
+
+def _frequency_choices():
+    return [Choice(key, str(label)) for key, label in FREQUENCY_LABELS.items()]
+
+
+class AgreementForm(FlaskForm):
+    city_id = SelectField(_l("Ville"), coerce=int, validators=[DataRequired()])
+    payer_id = SelectField(_l("Payeur"), coerce=int, validators=[DataRequired()])
+    payee_id = SelectField(_l("Bénéficiaire"), coerce=int, validators=[DataRequired()])
+    purpose = SelectField(_l("Nature"), validators=[DataRequired()])
+    title = StringField(_l("Intitulé"), validators=[DataRequired(), Length(max=200)])
+    action_id = SelectField(_l("Action du plan (facultatif)"), coerce=int, validate_choice=False)
+    asset_id = SelectField(
+        _l("Infrastructure partagée (facultatif)"), coerce=int, validate_choice=False
+    )
+    total = StringField(_l("Montant total (MAD)"), validators=[DataRequired(), Length(max=30)])
+    start_date = DateField(_l("Date de début"), validators=[DataRequired()])
+    convention_reference = StringField(
+        _l("Référence de la convention"), validators=[Optional(), Length(max=80)]
+    )
+    version = HiddenField()
+
+    def set_choices(self, cities, organizations, actions, assets) -> None:
+        self.city_id.choices = [Choice(c.id, c.name) for c in cities]
+        people = [Choice(o.id, f"{o.short_name} — {o.name}") for o in organizations]
+        self.payer_id.choices = people
+        self.payee_id.choices = people
+        self.purpose.choices = [Choice(p.value, str(PURPOSE_LABELS[p])) for p in AgreementPurpose]
+        self.action_id.choices = [Choice(0, "—")] + [
+            Choice(a.id, f"{a.code} — {a.title}") for a in actions
+        ]
+        self.asset_id.choices = [Choice(0, "—")] + [
+            Choice(a.id, f"{a.city.name} — {a.name}") for a in assets
+        ]
+
+
+class DocumentForm(FlaskForm):
+    document = FileField(_l("Convention signée (PDF, DOCX, PNG, JPEG)"))
+
+
+class ScheduleForm(FlaskForm):
+    frequency = SelectField(_l("Périodicité"), validators=[DataRequired()])
+    count = IntegerField(
+        _l("Nombre d'échéances"),
+        validators=[DataRequired(), NumberRange(min=1, max=MAX_INSTALLMENTS)],
+    )
+    first_due = DateField(_l("Première échéance"), validators=[DataRequired()])
+    version = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.frequency.choices = _frequency_choices()
+
+
+class ManualScheduleForm(FlaskForm):
+    """The lines themselves come as repeated `due_date` and `amount` fields."""
+
+    version = HiddenField()
+
+
+class SignForm(FlaskForm):
+    signed_on = DateField(_l("Signée le"), validators=[DataRequired()])
+    convention_reference = StringField(
+        _l("Référence de la convention"), validators=[DataRequired(), Length(max=80)]
+    )
+    version = HiddenField()
+
+
+class TerminateForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Motif de la résiliation"), validators=[DataRequired(), Length(max=2000)]
+    )
+    version = HiddenField()
+
+
+class InstallmentActionForm(FlaskForm):
+    action = HiddenField(validators=[DataRequired()])
+    reference = StringField(_l("Référence"), validators=[Optional(), Length(max=80)])
+    day = DateField(_l("Date"), validators=[Optional()])
+    reason = StringField(_l("Motif"), validators=[Optional(), Length(max=2000)])
+    version = HiddenField()
+
+
+class AssetForm(FlaskForm):
+    city_id = SelectField(_l("Ville"), coerce=int, validators=[DataRequired()])
+    owner_id = SelectField(_l("Propriétaire"), coerce=int, validators=[DataRequired()])
+    kind = SelectField(_l("Type"), validators=[DataRequired()])
+    name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    capacity = StringField(_l("Longueur ou capacité"), validators=[Optional(), Length(max=30)])
+    capacity_unit = StringField(
+        _l("Unité (km, fourreaux, emplacements…)"), validators=[Optional(), Length(max=40)]
+    )
+    capital_cost = StringField(
+        _l("Coût d'investissement (MAD)"), validators=[DataRequired(), Length(max=30)]
+    )
+    yearly_operating_cost = StringField(
+        _l("Coût d'exploitation annuel (MAD)"), validators=[Optional(), Length(max=30)]
+    )
+    version = HiddenField()
+
+    def set_choices(self, cities, organizations) -> None:
+        self.city_id.choices = [Choice(c.id, c.name) for c in cities]
+        self.owner_id.choices = [Choice(o.id, f"{o.short_name} — {o.name}") for o in organizations]
+        self.kind.choices = [Choice(k.value, str(ASSET_LABELS[k])) for k in AssetKind]
+
+
+class GenerateForm(FlaskForm):
+    start_date = DateField(_l("Première échéance"), validators=[DataRequired()])
+    frequency = SelectField(_l("Périodicité"), validators=[DataRequired()])
+    count = IntegerField(
+        _l("Nombre d'échéances (investissement)"),
+        validators=[DataRequired(), NumberRange(min=1, max=MAX_INSTALLMENTS)],
+    )
+    operating_years = IntegerField(
+        _l("Années d'exploitation à facturer (0 pour aucune)"),
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=30)],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.frequency.choices = _frequency_choices()
+
+
+class KeyForm(GenerateForm):
+    """The lines come as repeated `organization_id` and `weight` fields."""
+
+    basis = RadioField(
+        _l("Répartition"),
+        choices=[
+            Choice(KeyBasis.PERCENT.value, _l("En pourcentages (total exactement 100)")),
+            Choice(KeyBasis.UNITS.value, _l("En unités d'usage (converties en pourcentages)")),
+        ],
+        validators=[DataRequired()],
+    )
+    on_existing = RadioField(
+        _l("Conventions déjà générées avec la clé actuelle"),
+        choices=[
+            Choice("keep", _l("Les garder telles quelles (leurs montants ne changent pas)")),
+            Choice("regenerate", _l("Les résilier et générer de nouvelles conventions")),
+        ],
+        validators=[Optional()],
+    )
+    version = HiddenField()
+
+    # Generation settings only matter when regenerating.
+    start_date = DateField(_l("Première échéance"), validators=[Optional()])
+    count = IntegerField(
+        _l("Nombre d'échéances (investissement)"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_INSTALLMENTS)],
+    )
+
+
+class _Filters(FlaskForm):
+    class Meta:
+        csrf = False
+
+    city = SelectField(_l("Ville"), validators=[Optional()])
+    organization = SelectField(_l("Organisme"), validators=[Optional()])
+
+    def set_choices(self, cities, organizations) -> None:
+        everyone = [Choice("", str(_l("Tous")))]
+        self.city.choices = [Choice("", str(_l("Toutes")))] + [
+            Choice(str(c.id), c.name) for c in cities
+        ]
+        self.organization.choices = everyone + [
+            Choice(str(o.id), o.short_name) for o in organizations
+        ]
+
+
+class AgreementFilterForm(_Filters):
+    status = SelectField(_l("État"), validators=[Optional()])
+    purpose = SelectField(_l("Nature"), validators=[Optional()])
+
+    def set_choices(self, cities, organizations) -> None:
+        super().set_choices(cities, organizations)
+        everyone = [Choice("", str(_l("Tous")))]
+        self.status.choices = everyone + [
+            Choice(s.value, str(AGREEMENT_LABELS[s])) for s in AgreementStatus
+        ]
+        self.purpose.choices = everyone + [
+            Choice(p.value, str(PURPOSE_LABELS[p])) for p in AgreementPurpose
+        ]
+
+
+WHEN_LABELS = {
+    "upcoming": _l("À venir (90 jours)"),
+    "overdue": _l("En retard"),
+    "open": _l("Toutes les échéances ouvertes"),
+    "receipt": _l("Paiement à confirmer"),
+    "disputed": _l("Contestées"),
+    "all": _l("Toutes"),
+}
+
+
+class InstallmentFilterForm(_Filters):
+    when = SelectField(_l("Échéances"), validators=[Optional()])
+
+    def set_choices(self, cities, organizations) -> None:
+        super().set_choices(cities, organizations)
+        self.when.choices = [Choice(key, str(label)) for key, label in WHEN_LABELS.items()]
+
+
+class BalanceFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    city = SelectField(_l("Périmètre"), validators=[Optional()])
+
+    def set_choices(self, cities) -> None:
+        self.city.choices = [Choice("", str(_l("Tout le programme")))] + [
+            Choice(str(c.id), c.name) for c in cities
+        ]
+
+
+class AssetFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    city = SelectField(_l("Ville"), validators=[Optional()])
+    kind = SelectField(_l("Type"), validators=[Optional()])
+
+    def set_choices(self, cities) -> None:
+        self.city.choices = [Choice("", str(_l("Toutes")))] + [
+            Choice(str(c.id), c.name) for c in cities
+        ]
+        self.kind.choices = [Choice("", str(_l("Tous")))] + [
+            Choice(k.value, str(ASSET_LABELS[k])) for k in AssetKind
+        ]

@@ -529,16 +529,20 @@ def terminate(
     today: date,
     expected_version: int | None = None,
 ) -> list[Installment]:
-    """End an agreement: what was paid stays paid, every installment still open is cancelled."""
+    """End an agreement: what was paid stays paid (a payment under dispute included: the
+    money moved), every other installment still open is cancelled."""
     _require_manage(actor, agreement.city_id)
     ensure_current(agreement, expected_version, STALE)
     if agreement.status is A.TERMINATED:
         raise TransitionNotAllowed(_l("Cette convention est déjà résiliée."))
     reason = _text(reason, "reason")
-    cancelled = [i for i in agreement.installments if i.status in OPEN]
+    cancelled = [i for i in agreement.installments if i.status in OPEN and i.paid_on is None]
     for installment in cancelled:
         installment.status = I.CANCELLED
         installment.cancel_reason = reason
+    kept_paid = [i for i in agreement.installments if i.status is I.DISPUTED]
+    for installment in kept_paid:
+        installment.status = I.PAID
     agreement.status = A.TERMINATED
     agreement.terminated_on = today
     agreement.termination_reason = reason
@@ -549,6 +553,7 @@ def terminate(
         details={
             "reason": reason,
             "cancelled": [[i.id, str(i.amount)] for i in cancelled],
+            "paid_under_dispute": [[i.id, str(i.amount)] for i in kept_paid],
         },
     )
     return cancelled
@@ -556,7 +561,9 @@ def terminate(
 
 # --- Installments -----------------------------------------------------------------------------
 
-INSTALLMENT_ACTIONS = ("invoice", "pay", "confirm", "dispute", "resolve", "cancel")
+# "resolve" dismisses a dispute (back to where the installment stood); "uphold" agrees with it
+# and undoes the disputed step (the payment that did not arrive, the invoice that was wrong).
+INSTALLMENT_ACTIONS = ("invoice", "pay", "confirm", "dispute", "resolve", "uphold", "cancel")
 
 
 def is_overdue(installment: Installment, today: date) -> bool:
@@ -596,7 +603,10 @@ def _applies(installment: Installment, name: str) -> bool:
         "confirm": awaiting_receipt(installment),
         "dispute": status in UNPAID or awaiting_receipt(installment),
         "resolve": status is I.DISPUTED,
-        "cancel": status in OPEN,
+        "uphold": status is I.DISPUTED
+        and (installment.paid_on is not None or installment.invoiced_on is not None),
+        # A payment is never cancelled away: uphold the dispute first.
+        "cancel": status in OPEN and installment.paid_on is None,
     }[name]
 
 
@@ -639,7 +649,7 @@ def act_on_installment(
         if day > today:
             raise InvalidInput(_l("La date ne peut pas être future."), field="day")
         details.update(reference=reference, day=day.isoformat())
-    if name in ("dispute", "resolve", "cancel"):
+    if name in ("dispute", "resolve", "uphold", "cancel"):
         reason = _text(reason, "reason")
         details["reason"] = reason
     if name == "invoice":
@@ -664,6 +674,23 @@ def act_on_installment(
         elif installment.invoiced_on is not None:
             installment.status = I.INVOICED
         else:
+            installment.status = I.PLANNED
+    elif name == "uphold":
+        if installment.paid_on is not None:
+            details["payment_undone"] = [
+                installment.paid_on.isoformat(),
+                installment.payment_reference,
+            ]
+            installment.paid_on = None
+            installment.payment_reference = ""
+            installment.paid_recorded_by = None
+            installment.received_at = None
+            installment.received_by = None
+            installment.status = I.INVOICED if installment.invoiced_on else I.PLANNED
+        else:
+            details["invoice_undone"] = installment.invoice_reference
+            installment.invoice_reference = ""
+            installment.invoiced_on = None
             installment.status = I.PLANNED
     elif name == "cancel":
         installment.status = I.CANCELLED
@@ -701,10 +728,13 @@ def save_asset(
     if asset is not None:
         ensure_current(asset, expected_version, STALE)
         _require_manage(actor, asset.city_id)
-        if asset.city_id != city_id and _generated(asset):
+        if (asset.city_id, asset.owner_id) != (city_id, owner_id) and _generated(asset):
             raise InvalidInput(
-                _l("Des conventions existent pour cette infrastructure : sa ville ne change plus."),
-                field="city_id",
+                _l(
+                    "Des conventions existent pour cette infrastructure : sa ville et son "
+                    "propriétaire ne changent plus."
+                ),
+                field="owner_id" if asset.city_id == city_id else "city_id",
             )
     _organization_in_city(owner_id, city_id, "owner_id")
     try:
@@ -876,6 +906,12 @@ def _net_paid(asset: SharedAsset, cost_kind: CostKind) -> dict[int, Decimal]:
     return paid
 
 
+def _generated_title(name: str, cost_kind: CostKind) -> str:
+    suffix = f" — {GENERATED_TITLES[cost_kind]}"
+    room = Agreement.title.type.length - len(suffix)
+    return (name if len(name) <= room else name[: room - 1] + "…") + suffix
+
+
 @dataclass
 class Generated:
     agreements: list[Agreement] = field(default_factory=list)
@@ -915,6 +951,16 @@ def generate_agreements(
     if not isinstance(operating_years, int) or not 0 <= operating_years <= 30:
         raise InvalidInput(_l("Entre 0 et 30 années."), field="operating_years")
     check_day(start_date, "start_date")
+    periods_per_year = 12 // FREQUENCIES[frequency]
+    if operating_years * periods_per_year > MAX_INSTALLMENTS:
+        raise InvalidInput(
+            _l(
+                "Au plus %(most)d échéances par convention : réduisez les années ou "
+                "choisissez une périodicité plus longue.",
+                most=MAX_INSTALLMENTS,
+            ),
+            field="operating_years",
+        )
     shares = list(asset.shares)
     weights = [s.weight for s in shares]
     result = Generated()
@@ -925,7 +971,7 @@ def generate_agreements(
             payer_id=payer_id,
             payee_id=payee_id,
             purpose=purpose,
-            title=f"{asset.name} — {GENERATED_TITLES[cost_kind]}",
+            title=_generated_title(asset.name, cost_kind),
             asset_id=asset.id,
             cost_kind=cost_kind,
             total_amount=total,
@@ -983,7 +1029,7 @@ def generate_agreements(
             )
     if operating_years and asset.yearly_operating_cost > 0:
         yearly = split_by_weights(asset.yearly_operating_cost, weights)
-        periods = 12 // FREQUENCIES[frequency] * operating_years
+        periods = periods_per_year * operating_years
         for share, amount in zip(shares, yearly, strict=True):
             if share.organization_id == asset.owner_id or amount <= 0:
                 continue

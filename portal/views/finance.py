@@ -689,6 +689,7 @@ ACTION_DONE = {
     "confirm": _l("Réception du paiement confirmée."),
     "dispute": _l("Échéance contestée."),
     "resolve": _l("Contestation levée."),
+    "uphold": _l("Contestation fondée : l'étape contestée est annulée."),
     "cancel": _l("Échéance annulée."),
 }
 

@@ -1,6 +1,6 @@
-"""Response headers that every page carries."""
+"""Response headers that every page carries, and input no page should receive."""
 
-from flask import Flask
+from flask import Flask, abort, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -19,6 +19,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        # PostgreSQL cannot store U+0000 in text; no person types it. Refused up front rather
+        # than failing in the database halfway through a change.
+        values = [*request.args.values(), *request.form.values()]
+        if any("\x00" in value for value in values):
+            abort(400)
+
     @app.after_request
     def set_security_headers(response):
         headers = response.headers

@@ -300,6 +300,7 @@ def generate(w, asset, *, count=3, frequency="monthly", years=0, start=date(2026
         count=count,
         operating_years=years,
         today=TODAY,
+        expected_version=asset.version,
     )
     db.session.flush()
     return result
@@ -1062,16 +1063,21 @@ def test_upholding_a_dispute_undoes_the_payment_that_did_not_arrive(w):
     assert "uphold" not in finance.allowed_actions(w.secretariat, first)
 
 
-def test_terminating_keeps_a_payment_under_dispute_as_paid(w):
+def test_a_disputed_payment_is_settled_before_the_agreement_ends(w):
     agreement = signed(w, [(date(2026, 3, 31), "400.00"), (date(2026, 9, 30), "600.00")])
     first, second = agreement.installments
     act(w.payer, first, "pay")
-    act(w.payee, first, "dispute", reason="Montant partiel reçu")
-    cancelled = terminate(w, agreement)
-    assert cancelled == [second]
-    assert first.status is InstallmentStatus.PAID and first.paid_on is not None
+    act(w.payee, first, "dispute", reason="Virement jamais reçu")
+    # Was the money received or not? Terminating cannot decide it, nor can a new key.
+    error = refused(TransitionNotAllowed, terminate, w, agreement)
+    assert "est contesté" in error.message
+    assert agreement.status is AgreementStatus.SIGNED
+    assert statuses(agreement) == [InstallmentStatus.DISPUTED, InstallmentStatus.PLANNED]
+    act(w.secretariat, first, "resolve", reason="Relevé bancaire produit")
+    assert terminate(w, agreement) == [second]
+    assert first.status is InstallmentStatus.PAID
     figures = finance.agreement_figures([agreement], TODAY)[agreement.id]
-    assert figures.paid == Decimal("400.00")
+    assert (figures.paid, figures.cancelled) == (Decimal("400.00"), Decimal("600.00"))
 
 
 def test_an_assets_owner_and_city_are_fixed_once_agreements_exist(w):
@@ -1100,3 +1106,50 @@ def test_an_assets_owner_and_city_are_fixed_once_agreements_exist(w):
     edit(name="Fourreau avenue Mohammed VI, tronçon nord")  # the rest may still change
     db.session.flush()
     assert asset.name.endswith("tronçon nord")
+
+
+def test_regenerating_with_no_operating_years_keeps_the_operating_agreements(w):
+    asset = new_asset(w, w.payer_org, capital="1000.00", yearly="120.00")
+    set_key(w, asset, [(w.payer_org, "50"), (w.payee_org, "50")])
+    generate(w, asset, years=2)
+    capital, operating = sorted(
+        finance.active_generated(asset), key=lambda a: a.cost_kind is CostKind.OPERATING
+    )
+    terminated = set_key(
+        w, asset, [(w.payer_org, "40"), (w.payee_org, "60")], on_existing="regenerate"
+    )
+    assert terminated == [capital]
+    assert operating.status is AgreementStatus.DRAFT
+    new = generate(w, asset)
+    assert [a.total_amount for a in new.agreements] == [Decimal("600.00")]
+
+
+def test_an_operating_share_too_large_for_the_ledger_is_refused(w):
+    asset = new_asset(w, w.payer_org, capital="1000.00", yearly="999999999999.99")
+    set_key(w, asset, [(w.payer_org, "50"), (w.payee_org, "50")])
+    error = refused(InvalidInput, generate, w, asset, frequency="yearly", years=30)
+    assert error.field == "operating_years"
+    assert db.session.scalar(sa.select(sa.func.count(Agreement.id))) == 0
+
+
+def test_an_asset_does_not_move_to_a_city_where_its_sharers_do_not_operate(w):
+    asset = new_asset(w, w.payee_org)  # a national owner, shared with a Marrakech utility
+    set_key(w, asset, [(w.payee_org, "50"), (w.payer_org, "50")])
+    error = refused(
+        InvalidInput,
+        finance.save_asset,
+        w.secretariat,
+        asset,
+        city_id=w.other_city.id,
+        owner_id=w.payee_org.id,
+        kind="duct",
+        name=asset.name,
+        description="",
+        capacity="",
+        capacity_unit="",
+        capital_cost="1000.00",
+        yearly_operating_cost="0",
+        expected_version=asset.version,
+    )
+    assert error.field == "city_id"
+    assert asset.city_id == w.city.id

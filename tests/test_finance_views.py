@@ -492,7 +492,23 @@ def test_generated_agreements_split_the_cost_and_a_key_change_asks_what_to_do(ap
     )
     response = secretariat.post(
         f"/finance/assets/{asset.id}/generate",
-        data={"start_date": "2026-07-01", "frequency": "yearly", "count": "3"},
+        data={
+            "start_date": "2026-07-01",
+            "frequency": "yearly",
+            "count": "3",
+            "version": asset.version - 1,
+        },
+    )
+    assert response.status_code == 409  # a page loaded before the key's last change
+    assert count(app, Agreement) == 0
+    response = secretariat.post(
+        f"/finance/assets/{asset.id}/generate",
+        data={
+            "start_date": "2026-07-01",
+            "frequency": "yearly",
+            "count": "3",
+            "version": the_asset(app).version,
+        },
     )
     assert response.status_code == 302
     with app.app_context():
@@ -547,3 +563,72 @@ def test_after_a_refusal_the_page_still_sends_people_back_to_the_agreement(app, 
     assert refused.status_code == 422
     # The page is served at the POST-only action address: its forms must not come back here.
     assert f'name="next" value="/finance/agreements/{found.id}"' in text(refused)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/finance?city=%20",
+        "/finance/agreements?city=%20&organization=%20&status=%20&purpose=%09",
+        "/finance/agreements/export.csv?organization=%20",
+        "/finance/installments?when=%20&city=%20",
+        "/finance/installments/export.xlsx?organization=%20",
+        "/finance/assets?kind=%20&city=%20",
+        "/milestones?status=%20&city=%20&domain=%20&horizon=%20&organization=%20&sort=%20",
+        "/commitments?city=%20&organization=%20&status=%20",
+    ],
+)
+def test_a_blank_filter_value_means_all(app, world, url):
+    _found, secretariat = signed(app, world)
+    response = secretariat.get(url)
+    assert response.status_code == 200
+    if url.startswith("/finance/agreements?"):
+        assert "Redevance des fourreaux" in text(response)
+
+
+def test_blank_filters_on_the_administration_lists(app, make_user):
+    admin = browser(app, make_user(role=Role.ADMIN))
+    for url in (
+        "/admin/users?role=%20&city=%20&organization=%20",
+        "/admin/organizations?kind=%20&city=%20",
+    ):
+        assert admin.get(url).status_code == 200, url
+
+
+def test_the_audit_trail_does_not_show_amounts_to_the_administrator(app, world, make_user):
+    signed(app, world, total="1234567,89", lines=(("2026-03-01", "1234567,89"),))
+    admin = browser(app, make_user(role=Role.ADMIN))
+    page = text(admin.get("/admin/audit?action=finance."))
+    assert "finance.agreement_signed" in page  # that money moved is on record
+    assert "1234567.89" not in page and "CONV-2026-001" not in page
+    assert "Détails réservés" in page
+
+
+def test_a_new_assets_key_is_saved_from_the_page_as_it_posts_it(app, world):
+    secretariat = browser(app, world["secretariat"])
+    make_asset(secretariat, world)
+    asset = the_asset(app)
+    # Without agreements the page shows no generation settings: only the key is posted.
+    response = secretariat.post(
+        f"/finance/assets/{asset.id}/key",
+        data={
+            "basis": "percent",
+            "version": asset.version,
+            "organization_id": [world["utility"].id, world["operator"].id],
+            "weight": ["60", "40"],
+        },
+    )
+    assert response.status_code == 302, text(response)
+    assert the_asset(app).version == asset.version + 1
+
+
+def test_a_schedule_posted_without_its_version_is_stale(app, world):
+    secretariat = browser(app, world["secretariat"])
+    create(secretariat, world)
+    found = agreement(app)
+    response = secretariat.post(
+        f"/finance/agreements/{found.id}/schedule",
+        data={"mode": "generate", "frequency": "monthly", "count": "2", "first_due": "2026-07-01"},
+    )
+    assert response.status_code == 409
+    assert count(app, Installment) == 0

@@ -219,3 +219,9 @@ def test_messages_that_quote_what_people_typed_are_escaped(
     assert "cycle" in html
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_nul_character_in_a_form_or_query_is_refused_before_any_change(app, client):
+    response = client.post("/login", data={"email": "a\x00b@example.org", "password": "x"})
+    assert response.status_code == 400
+    assert client.get("/login?next=/%00").status_code == 400

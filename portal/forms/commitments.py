@@ -5,6 +5,7 @@ from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaFi
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal.forms.fields import FilterSelectField
 from portal.models.commitments import CommitmentStatus
 from portal.services.commitments import STATUS_LABELS
 
@@ -46,9 +47,9 @@ class CommitmentFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    city = SelectField(_l("Ville"), validators=[Optional()])
-    organization = SelectField(_l("Organisme"), validators=[Optional()])
-    status = SelectField(_l("État"), validators=[Optional()])
+    city = FilterSelectField(_l("Ville"), validators=[Optional()])
+    organization = FilterSelectField(_l("Organisme"), validators=[Optional()])
+    status = FilterSelectField(_l("État"), validators=[Optional()])
 
     def set_choices(self, cities, organizations) -> None:
         everyone = [Choice("", str(_l("Tous")))]

@@ -13,6 +13,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from portal.forms.fields import FilterSelectField
 from portal.models.finance import AgreementPurpose, AgreementStatus, AssetKind, KeyBasis
 from portal.services.finance import (
     AGREEMENT_LABELS,
@@ -141,6 +142,7 @@ class GenerateForm(FlaskForm):
         default=0,
         validators=[Optional(), NumberRange(min=0, max=30)],
     )
+    version = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -166,10 +168,9 @@ class KeyForm(GenerateForm):
         ],
         validators=[Optional()],
     )
-    version = HiddenField()
-
     # Generation settings only matter when regenerating.
     start_date = DateField(_l("Première échéance"), validators=[Optional()])
+    frequency = SelectField(_l("Périodicité"), validators=[Optional()])
     count = IntegerField(
         _l("Nombre d'échéances (investissement)"),
         validators=[Optional(), NumberRange(min=1, max=MAX_INSTALLMENTS)],
@@ -180,8 +181,8 @@ class _Filters(FlaskForm):
     class Meta:
         csrf = False
 
-    city = SelectField(_l("Ville"), validators=[Optional()])
-    organization = SelectField(_l("Organisme"), validators=[Optional()])
+    city = FilterSelectField(_l("Ville"), validators=[Optional()])
+    organization = FilterSelectField(_l("Organisme"), validators=[Optional()])
 
     def set_choices(self, cities, organizations) -> None:
         everyone = [Choice("", str(_l("Tous")))]
@@ -194,8 +195,8 @@ class _Filters(FlaskForm):
 
 
 class AgreementFilterForm(_Filters):
-    status = SelectField(_l("État"), validators=[Optional()])
-    purpose = SelectField(_l("Nature"), validators=[Optional()])
+    status = FilterSelectField(_l("État"), validators=[Optional()])
+    purpose = FilterSelectField(_l("Nature"), validators=[Optional()])
 
     def set_choices(self, cities, organizations) -> None:
         super().set_choices(cities, organizations)
@@ -219,7 +220,7 @@ WHEN_LABELS = {
 
 
 class InstallmentFilterForm(_Filters):
-    when = SelectField(_l("Échéances"), validators=[Optional()])
+    when = FilterSelectField(_l("Échéances"), validators=[Optional()])
 
     def set_choices(self, cities, organizations) -> None:
         super().set_choices(cities, organizations)
@@ -230,7 +231,7 @@ class BalanceFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    city = SelectField(_l("Périmètre"), validators=[Optional()])
+    city = FilterSelectField(_l("Périmètre"), validators=[Optional()])
 
     def set_choices(self, cities) -> None:
         self.city.choices = [Choice("", str(_l("Tout le programme")))] + [
@@ -242,8 +243,8 @@ class AssetFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    city = SelectField(_l("Ville"), validators=[Optional()])
-    kind = SelectField(_l("Type"), validators=[Optional()])
+    city = FilterSelectField(_l("Ville"), validators=[Optional()])
+    kind = FilterSelectField(_l("Type"), validators=[Optional()])
 
     def set_choices(self, cities) -> None:
         self.city.choices = [Choice("", str(_l("Toutes")))] + [

@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.forms.fields import CheckboxListField
+from portal.forms.fields import CheckboxListField, FilterSelectField
 from portal.models.milestones import MilestoneStatus
 from portal.models.plans import Horizon
 from portal.services.milestones import SORTS, STATUS_LABELS, Criteria
@@ -38,17 +38,17 @@ class MilestoneFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Recherche"), validators=[Optional(), Length(max=100)])
-    city = SelectField(_l("Ville"), validators=[Optional()])
-    domain = SelectField(_l("Domaine"), validators=[Optional()])
-    horizon = SelectField(_l("Horizon"), validators=[Optional()])
-    status = SelectField(_l("État"), validators=[Optional()])
-    organization = SelectField(_l("Organisme responsable"), validators=[Optional()])
+    city = FilterSelectField(_l("Ville"), validators=[Optional()])
+    domain = FilterSelectField(_l("Domaine"), validators=[Optional()])
+    horizon = FilterSelectField(_l("Horizon"), validators=[Optional()])
+    status = FilterSelectField(_l("État"), validators=[Optional()])
+    organization = FilterSelectField(_l("Organisme responsable"), validators=[Optional()])
     late = BooleanField(_l("En retard"))
     due_within = IntegerField(
         _l("Échéance dans les N jours"), validators=[Optional(), NumberRange(min=0, max=3650)]
     )
     awaiting = BooleanField(_l("En attente de ma décision"))
-    sort = SelectField(_l("Tri"), validators=[Optional()])
+    sort = FilterSelectField(_l("Tri"), validators=[Optional()])
 
     def set_choices(self, cities, domains, organizations) -> None:
         everyone = [Choice("", str(_l("Tous")))]

@@ -6,6 +6,7 @@ from wtforms import HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal.forms.fields import FilterSelectField
 from portal.labels import ORGANIZATION_KIND_LABELS
 
 
@@ -45,8 +46,8 @@ class OrganizationFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Recherche"), validators=[Optional(), Length(max=100)])
-    kind = SelectField(_l("Type"), validators=[Optional()])
-    city = SelectField(_l("Ville"), validators=[Optional()])
+    kind = FilterSelectField(_l("Type"), validators=[Optional()])
+    city = FilterSelectField(_l("Ville"), validators=[Optional()])
 
     def set_choices(self, cities) -> None:
         everyone = [Choice("", str(_l("Tous")))]

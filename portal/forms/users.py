@@ -6,7 +6,7 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringF
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from portal.forms.fields import CheckboxListField
+from portal.forms.fields import CheckboxListField, FilterSelectField
 from portal.labels import LANGUAGE_NAMES, ROLE_LABELS
 from portal.models.users import Role
 from portal.services.accounts import RoleGrant
@@ -74,9 +74,9 @@ class UserFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Recherche"), validators=[Optional(), Length(max=100)])
-    role = SelectField(_l("Rôle"), validators=[Optional()])
-    city = SelectField(_l("Ville"), validators=[Optional()])
-    organization = SelectField(_l("Organisme"), validators=[Optional()])
+    role = FilterSelectField(_l("Rôle"), validators=[Optional()])
+    city = FilterSelectField(_l("Ville"), validators=[Optional()])
+    organization = FilterSelectField(_l("Organisme"), validators=[Optional()])
     status = SelectField(
         _l("État"),
         choices=[

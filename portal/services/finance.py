@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal
 
 import sqlalchemy as sa
-from flask_babel import format_decimal
+from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -44,6 +44,7 @@ from portal.services.errors import (
 from portal.services.plans import parse_amount
 
 CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("1e12")  # what a MONEY column holds (14 digits, 2 decimals)
 HUNDRED = Decimal("100")
 MAX_INSTALLMENTS = 240  # twenty years of monthly payments
 
@@ -529,20 +530,29 @@ def terminate(
     today: date,
     expected_version: int | None = None,
 ) -> list[Installment]:
-    """End an agreement: what was paid stays paid (a payment under dispute included: the
-    money moved), every other installment still open is cancelled."""
+    """End an agreement: what was paid stays paid, every installment still open is cancelled.
+    A disputed payment must be settled first (was the money received or not?)."""
     _require_manage(actor, agreement.city_id)
     ensure_current(agreement, expected_version, STALE)
     if agreement.status is A.TERMINATED:
         raise TransitionNotAllowed(_l("Cette convention est déjà résiliée."))
     reason = _text(reason, "reason")
-    cancelled = [i for i in agreement.installments if i.status in OPEN and i.paid_on is None]
+    unsettled = [
+        i for i in agreement.installments if i.status is I.DISPUTED and i.paid_on is not None
+    ]
+    if unsettled:
+        raise TransitionNotAllowed(
+            _l(
+                "« %(title)s » : le paiement du %(day)s est contesté. Tranchez la contestation "
+                "avant de résilier.",
+                title=agreement.title,
+                day=format_date(unsettled[0].paid_on),
+            )
+        )
+    cancelled = [i for i in agreement.installments if i.status in OPEN]
     for installment in cancelled:
         installment.status = I.CANCELLED
         installment.cancel_reason = reason
-    kept_paid = [i for i in agreement.installments if i.status is I.DISPUTED]
-    for installment in kept_paid:
-        installment.status = I.PAID
     agreement.status = A.TERMINATED
     agreement.terminated_on = today
     agreement.termination_reason = reason
@@ -553,7 +563,6 @@ def terminate(
         details={
             "reason": reason,
             "cancelled": [[i.id, str(i.amount)] for i in cancelled],
-            "paid_under_dispute": [[i.id, str(i.amount)] for i in kept_paid],
         },
     )
     return cancelled
@@ -737,6 +746,9 @@ def save_asset(
                 field="owner_id" if asset.city_id == city_id else "city_id",
             )
     _organization_in_city(owner_id, city_id, "owner_id")
+    if asset is not None and asset.city_id != city_id:
+        for share in asset.shares:
+            _organization_in_city(share.organization_id, city_id, "city_id")
     try:
         kind_value = AssetKind(kind)
     except ValueError:
@@ -780,8 +792,8 @@ def _generated(asset: SharedAsset, *, active_only: bool = False) -> list[Agreeme
     return list(db.session.scalars(query.order_by(Agreement.id)))
 
 
-def active_generated(asset: SharedAsset) -> list[Agreement]:
-    return _generated(asset, active_only=True)
+def active_generated(asset: SharedAsset, kinds=tuple(CostKind)) -> list[Agreement]:
+    return [a for a in _generated(asset, active_only=True) if a.cost_kind in kinds]
 
 
 def set_key(
@@ -793,9 +805,11 @@ def set_key(
     on_existing: str | None,
     today: date,
     expected_version: int | None = None,
+    regenerate_operating: bool = False,
 ) -> list[Agreement]:
     """Replace the sharing key. When agreements were generated from the old key, the person
-    must choose: keep them as they are, or terminate them (the caller then regenerates).
+    must choose: keep them as they are, or terminate them (the caller then regenerates): the
+    capital ones, and the operating ones only when new operating agreements are asked for.
     Returns the agreements terminated."""
     _require_manage(actor, asset.city_id)
     ensure_current(asset, expected_version, STALE)
@@ -857,7 +871,10 @@ def set_key(
     flag_modified(asset, "key_basis")  # the version moves even when only the lines change
     terminated = []
     if existing and on_existing == "regenerate":
-        for agreement in existing:
+        kinds = (
+            (CostKind.CAPITAL, CostKind.OPERATING) if regenerate_operating else (CostKind.CAPITAL,)
+        )
+        for agreement in active_generated(asset, kinds):
             terminate(
                 actor,
                 agreement,
@@ -927,13 +944,16 @@ def generate_agreements(
     count: int,
     operating_years: int = 0,
     today: date,
+    expected_version: int | None = None,
 ) -> Generated:
     """From the key: for every sharer but the owner, a draft agreement to pay the owner its
     share of the capital cost (net of what it already paid under terminated agreements; an
     overpayment becomes a compensation the owner pays back), and optionally one for its
     share of the yearly operating cost over `operating_years` years."""
     _require_manage(actor, asset.city_id)
-    if active_generated(asset):
+    ensure_current(asset, expected_version, STALE)
+    kinds = (CostKind.CAPITAL, CostKind.OPERATING) if operating_years else (CostKind.CAPITAL,)
+    if active_generated(asset, kinds):
         raise TransitionNotAllowed(
             _l(
                 "Des conventions générées sont en vigueur : modifiez la clé et choisissez de "
@@ -996,6 +1016,12 @@ def generate_agreements(
             details={"total": str(total), "asset_id": asset.id, "cost": cost_kind.value},
         )
 
+    yearly = split_by_weights(asset.yearly_operating_cost, weights) if operating_years else []
+    if yearly and max(yearly) * operating_years >= MAX_AMOUNT:
+        raise InvalidInput(
+            _l("La part d'exploitation sur ces années dépasse le montant maximal."),
+            field="operating_years",
+        )
     capital = dict(
         zip(
             (s.organization_id for s in shares),
@@ -1028,7 +1054,6 @@ def generate_agreements(
                 1,
             )
     if operating_years and asset.yearly_operating_cost > 0:
-        yearly = split_by_weights(asset.yearly_operating_cost, weights)
         periods = periods_per_year * operating_years
         for share, amount in zip(shares, yearly, strict=True):
             if share.organization_id == asset.owner_id or amount <= 0:
@@ -1043,6 +1068,7 @@ def generate_agreements(
             )
     if not result.agreements:
         raise InvalidInput(_l("Aucune somme à répartir avec cette clé."), field="lines")
+    flag_modified(asset, "key_basis")  # two generations at once: the second one is stale
     db.session.flush()
     audit.record(
         actor,
@@ -1071,6 +1097,8 @@ class Figures:
     paid: Decimal = Decimal("0.00")
     overdue: Decimal = Decimal("0.00")
     disputed: Decimal = Decimal("0.00")
+    # Waived by the secretariat on a signed agreement: no longer committed nor due.
+    cancelled: Decimal = Decimal("0.00")
 
     @property
     def outstanding(self) -> Decimal:
@@ -1078,6 +1106,7 @@ class Figures:
 
     def add(self, status: InstallmentStatus, amount: Decimal, *, invoiced: bool, past_due: bool):
         if status is I.CANCELLED:
+            self.cancelled += amount
             return
         self.committed += amount
         if invoiced:

@@ -470,6 +470,7 @@ def load_finance(today: date) -> int:
                 count=8,
                 operating_years=2 if months_ago > 0 else 0,
                 today=today,
+                expected_version=asset.version,
             )
             if months_ago <= 0:
                 continue  # left as drafts for the secretariat to review and sign

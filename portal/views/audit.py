@@ -7,11 +7,12 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, request
 from sqlalchemy.orm import selectinload
 
+from portal import authz
 from portal.authz import Permission, require
 from portal.forms.audit import AuditFilterForm
 from portal.models.audit import AuditEvent
 from portal.templating import render_page
-from portal.views._common import paginate
+from portal.views._common import acting_user, paginate
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -50,5 +51,17 @@ def list():
         query = query.where(sa.false())
     pagination = paginate(query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()))
     return render_page(
-        "audit/list.html", "audit/_table.html", filters=filters, pagination=pagination
+        "audit/list.html",
+        "audit/_table.html",
+        filters=filters,
+        pagination=pagination,
+        private_prefixes=private_prefixes(acting_user()),
     )
+
+
+def private_prefixes(user) -> tuple[str, ...]:
+    """Event kinds whose details (amounts, references) this reader may not see: the audit
+    trail shows that money moved, not how much, to those outside the ledger's audience."""
+    if authz.city_scope(user, authz.Permission.FINANCE_OVERSEE).all_cities:
+        return ()
+    return ("finance.",)

@@ -140,8 +140,11 @@ def overview():
     matrix = balances.net_matrix()
     debtors = sorted({d for d, _c in matrix}, key=lambda i: organizations[i].short_name)
     creditors = sorted({c for _d, c in matrix}, key=lambda i: organizations[i].short_name)
+    overdue = db.session.scalars(
+        _installments_query(user, today, when="overdue", city_id=city_id).limit(10)
+    ).all()
     upcoming = db.session.scalars(
-        _installments_query(user, today, when="open", city_id=city_id).limit(10)
+        _installments_query(user, today, when="upcoming", city_id=city_id).limit(10)
     ).all()
     return render_template(
         "finance/overview.html",
@@ -153,7 +156,9 @@ def overview():
         matrix=matrix,
         debtors=debtors,
         creditors=creditors,
+        overdue=overdue,
         upcoming=upcoming,
+        upcoming_days=UPCOMING_DAYS,
         today=today,
         may_manage=service.may_manage(user, None),
     )
@@ -249,7 +254,8 @@ def export_agreements(fmt: str):
             a.total_amount - figures[a.id].paid
             if a.status is AgreementStatus.DRAFT
             else figures[a.id].outstanding,
-            figures[a.id].overdue,
+            # Only a signed agreement can be late: a draft's dates are not yet agreed.
+            figures[a.id].overdue if a.status is AgreementStatus.SIGNED else None,
         )
         for a in agreements
     ]
@@ -407,8 +413,12 @@ def schedule(agreement_id: int):
         generate_form.first_due.data = agreement.start_date
         generate_form.count.data = 4
         generate_form.frequency.data = "quarterly"
-    generate_form.version.data = generate_form.version.data or agreement.version
-    manual_form.version.data = manual_form.version.data or agreement.version
+    # A submitted form keeps the version it was loaded with (none: stale); a fresh one the
+    # current version.
+    if mode != "generate":
+        generate_form.version.data = agreement.version
+    if mode != "manual":
+        manual_form.version.data = agreement.version
     lines = [(i.due_date.isoformat(), str(i.amount)) for i in agreement.installments]
     status = 200
     if request.method == "POST":
@@ -821,6 +831,7 @@ def _asset_page(asset: SharedAsset, *, generate_form=None, status=200):
         generate_form.frequency.data = "yearly"
         generate_form.count.data = 5
         generate_form.operating_years.data = 0
+        generate_form.version.data = asset.version
     lines = service.key_lines(asset)
     capital = (
         service.split_by_weights(asset.capital_cost, [s.weight for s, _p in lines]) if lines else []
@@ -845,7 +856,7 @@ def asset(asset_id: int):
     return _asset_page(_asset_or_404(asset_id))
 
 
-def _generate(user, asset, form):
+def _generate(user, asset, form, expected_version):
     return service.generate_agreements(
         user,
         asset,
@@ -854,6 +865,7 @@ def _generate(user, asset, form):
         count=form.count.data,
         operating_years=form.operating_years.data or 0,
         today=clock.today(),
+        expected_version=expected_version,
     )
 
 
@@ -865,7 +877,10 @@ def generate(asset_id: int):
     if not form.validate_on_submit():
         return _asset_page(asset, generate_form=form, status=422)
     created = []
-    status = save(form, lambda: created.append(_generate(acting_user(), asset, form)))
+    status = save(
+        form,
+        lambda: created.append(_generate(acting_user(), asset, form, form_version(form))),
+    )
     if status is not None:
         return _asset_page(_asset_or_404(asset_id), generate_form=form, status=status)
     flash(
@@ -906,7 +921,9 @@ def key(asset_id: int):
         status = 422
         if form.validate_on_submit():
             regenerate = bool(existing) and form.on_existing.data == "regenerate"
-            if regenerate and not (form.start_date.data and form.count.data):
+            if regenerate and not (
+                form.start_date.data and form.count.data and form.frequency.data
+            ):
                 form.count.errors = [
                     *form.count.errors,
                     _("Indiquez la première échéance et le nombre d'échéances."),
@@ -922,10 +939,11 @@ def key(asset_id: int):
                         on_existing=form.on_existing.data,
                         today=clock.today(),
                         expected_version=form_version(form),
+                        regenerate_operating=bool(form.operating_years.data),
                     )
                     if regenerate:
                         db.session.flush()
-                        _generate(user, asset, form)
+                        _generate(user, asset, form, asset.version)
 
                 status = save(form, change)
                 if status is None:

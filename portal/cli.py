@@ -13,6 +13,7 @@ from portal.services.errors import DomainError
 
 seed_cli = AppGroup("seed", help="Load reference and demo data.")
 users_cli = AppGroup("users", help="Manage accounts from the command line.")
+tenders_cli = AppGroup("tenders", help="Provider selection.")
 
 
 @seed_cli.command("reference")
@@ -96,3 +97,28 @@ def create_admin(email: str, full_name: str, organization: str, password: str):
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(tenders_cli)
+
+
+@tenders_cli.command("simulate")
+@click.argument("file", type=click.File("rb"))
+def tenders_simulate(file):
+    """Apply a selection method to sample bids (JSON) and print the result as JSON.
+
+    The same formulas as the portal's; exit status 2 on input no method can use.
+    """
+    import json
+
+    from portal.services import selection
+
+    try:
+        data = json.loads(file.read().decode("utf-8"))
+        method, bids = selection.from_json(data)
+        result = selection.evaluate(method, bids)
+    except (ValueError, UnicodeDecodeError) as error:  # json.JSONDecodeError is a ValueError
+        click.echo(f"error: not a JSON file ({error})", err=True)
+        raise SystemExit(2) from None
+    except DomainError as refused:
+        click.echo(f"error: {refused.message}", err=True)
+        raise SystemExit(2) from None
+    click.echo(json.dumps(selection.to_json(result), ensure_ascii=False, indent=2))

@@ -24,8 +24,8 @@ translations: $(VENV)/.installed
 
 # After changing interface strings: refresh the catalogues, then translate what is new.
 translations-update: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l --omit-header --sort-output -o messages.pot .
-	$(BIN)/pybabel update -i messages.pot -d portal/translations --ignore-obsolete --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k _ln:1,2 --omit-header --sort-output -w 100 -o messages.pot .
+	$(BIN)/pybabel update -i messages.pot -d portal/translations --ignore-obsolete --no-fuzzy-matching -w 100
 	$(BIN)/python tools/fr_plurals.py
 	rm messages.pot
 

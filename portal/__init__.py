@@ -59,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
         organizations,
         plans,
         raci,
+        tenders,
         users,
     )
 
@@ -75,6 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
         raci.bp,
         commitments.bp,
         finance.bp,
+        tenders.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

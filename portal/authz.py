@@ -37,6 +37,13 @@ class Permission(enum.StrEnum):
     FINANCE_OVERSEE = "finance.oversee"
     FINANCE_MANAGE = "finance.manage"
     FINANCE_SETTLE = "finance.settle"
+    # Provider selection: following tenders, running them, scoring as a committee member,
+    # deciding the award, and submitting one's own organisation's bid.
+    TENDERS_VIEW = "tenders.view"
+    TENDERS_MANAGE = "tenders.manage"
+    TENDERS_EVALUATE = "tenders.evaluate"
+    TENDERS_DECIDE = "tenders.decide"
+    TENDERS_BID = "tenders.bid"
 
 
 # Declarations that are not permissions of the table.
@@ -45,7 +52,9 @@ AUTHENTICATED = "authenticated"  # any signed-in, active account
 
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset({P.USERS_MANAGE, P.ORGANIZATIONS_MANAGE, P.AUDIT_VIEW, P.PLANS_VIEW}),
+    Role.ADMIN: frozenset(
+        {P.USERS_MANAGE, P.ORGANIZATIONS_MANAGE, P.AUDIT_VIEW, P.PLANS_VIEW, P.TENDERS_VIEW}
+    ),
     Role.CENTRAL_DECISION_MAKER: frozenset(
         {
             P.PLANS_VIEW,
@@ -56,6 +65,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.FINANCE_VIEW,
             P.FINANCE_OVERSEE,
             P.FINANCE_SETTLE,
+            P.TENDERS_VIEW,
+            P.TENDERS_DECIDE,
         }
     ),
     Role.LOCAL_DECISION_MAKER: frozenset(
@@ -68,6 +79,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.FINANCE_VIEW,
             P.FINANCE_OVERSEE,
             P.FINANCE_SETTLE,
+            P.TENDERS_VIEW,
         }
     ),
     Role.CONTRIBUTOR: frozenset(
@@ -78,6 +90,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.COMMITMENTS_DECLARE,
             P.FINANCE_VIEW,
             P.FINANCE_SETTLE,
+            P.TENDERS_VIEW,
+            P.TENDERS_BID,
         }
     ),
     Role.SECRETARIAT: frozenset(
@@ -92,10 +106,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.FINANCE_VIEW,
             P.FINANCE_OVERSEE,
             P.FINANCE_MANAGE,
+            P.TENDERS_VIEW,
+            P.TENDERS_MANAGE,
         }
     ),
-    Role.EVALUATOR: frozenset({P.PLANS_VIEW}),
-    Role.OBSERVER: frozenset({P.PLANS_VIEW}),
+    Role.EVALUATOR: frozenset({P.PLANS_VIEW, P.TENDERS_VIEW, P.TENDERS_EVALUATE}),
+    Role.OBSERVER: frozenset({P.PLANS_VIEW, P.TENDERS_VIEW}),
 }
 
 # Roles whose rights hold only within one city, and roles that act only for their organisation.

@@ -24,6 +24,7 @@ MAIN_NAV = (
     NavItem("organizations.directory", _l("Organismes")),
     NavItem("commitments.list", _l("Engagements")),
     NavItem("finance.overview", _l("Contreparties")),
+    NavItem("tenders.list", _l("Appels d'offres")),
     NavItem(
         "milestones.queue",
         _l("Mes décisions"),

@@ -10,6 +10,7 @@ from portal import authz, labels, navigation
 from portal.forms.milestones import HORIZON_LABELS
 from portal.services import commitments as commitment_rules
 from portal.services import finance as finance_rules
+from portal.services import tenders as tender_rules
 from portal.services.milestones import STATUS_LABELS
 
 
@@ -29,6 +30,19 @@ def money(value) -> str:
     return "" if value is None else format_decimal(value, format="#,##0.00")
 
 
+def number(value) -> str:
+    """A plain number in the locale's writing (0,8; 70; 12,5)."""
+    return "" if value is None else format_decimal(value)
+
+
+def score(value, decimals: int = 2) -> str:
+    """A published score: always the tender's number of decimals, in the locale's writing."""
+    if value is None:
+        return "—"
+    pattern = "0." + "0" * decimals if decimals else "0"
+    return format_decimal(value, format=pattern)
+
+
 def render_page(template: str, fragment: str, **context):
     """One URL, two renderings: the full page, or only its fragment for htmx."""
     # A history restore (back button) needs the whole page, though htmx marks it as its own.
@@ -45,6 +59,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["localdatetime"] = localdatetime
     app.jinja_env.filters["localdate"] = localdate
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["score"] = score
     app.jinja_env.globals.update(
         can=authz.can,
         Permission=authz.Permission,
@@ -61,6 +77,7 @@ def init_app(app: Flask) -> None:
         INSTALLMENT_LABELS=finance_rules.INSTALLMENT_LABELS,
         ASSET_LABELS=finance_rules.ASSET_LABELS,
         COST_LABELS=finance_rules.COST_LABELS,
+        TENDER_STAGES=tender_rules.STAGE_LABELS,
     )
 
     @app.context_processor

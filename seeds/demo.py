@@ -30,5 +30,11 @@ USERS = [
     ("inwi@sdtn.demo", "Anas Sqalli", "inwi", [(Role.CONTRIBUTOR, None)]),
     ("secretariat@sdtn.demo", "Salma Chraibi", "DUAT", [(Role.SECRETARIAT, None)]),
     ("evaluateur@sdtn.demo", "Rachid Alaoui", "DUAT", [(Role.EVALUATOR, None)]),
+    ("evaluatrice@sdtn.demo", "Leila Mansouri", "AUM", [(Role.EVALUATOR, None)]),
+    # The providers that bid in the demo's tenders.
+    ("adc@sdtn.demo", "Youssef Berrechid", "ADC", [(Role.CONTRIBUTOR, None)]),
+    ("rsn@sdtn.demo", "Imane Ait Lahcen", "RSN", [(Role.CONTRIBUTOR, None)]),
+    ("mcs@sdtn.demo", "Driss Kabbaj", "MCS", [(Role.CONTRIBUTOR, None)]),
+    ("mul@sdtn.demo", "Sara Benkirane", "MUL", [(Role.CONTRIBUTOR, None)]),
     ("observateur@sdtn.demo", "Nadia Lahlou", "ANRT", [(Role.OBSERVER, None)]),
 ]

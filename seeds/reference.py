@@ -37,4 +37,5 @@ ORGANIZATIONS = [
     ("ADC", "Atlas Digital Conseil", K.CONSULTANT, None),
     ("RSN", "Réseaux du Souss Numérique", K.PROVIDER, None),
     ("MCS", "Médina Connect Services", K.PROVIDER, None),
+    ("MUL", "Maghreb Urban Lab", K.CONSULTANT, None),
 ]

@@ -103,6 +103,20 @@ EXPECTED: dict[str, object] = {
     "finance.asset": FINANCE,
     "finance.generate": SECRETARIAT,
     "finance.key": SECRETARIAT,
+    "tenders.list": EVERY_ROLE,
+    "tenders.detail": EVERY_ROLE,
+    "tenders.create": SECRETARIAT,
+    "tenders.edit": SECRETARIAT,
+    "tenders.lots": SECRETARIAT,
+    "tenders.specification": SECRETARIAT,
+    "tenders.committee": SECRETARIAT,
+    "tenders.check": SECRETARIAT,
+    "tenders.move": EVERY_ROLE,
+    "tenders.declaration": frozenset({Role.EVALUATOR}),
+    "tenders.scoring": frozenset({Role.EVALUATOR}),
+    "tenders.consensus": frozenset({Role.EVALUATOR}),
+    "tenders.justification": frozenset({Role.EVALUATOR}),
+    "tenders.bid": frozenset({Role.CONTRIBUTOR}),
     "calendars.user_feed": PUBLIC,
     "calendars.city_feed": PUBLIC,
 }
@@ -126,6 +140,9 @@ SAMPLE_ARGS = {
     "agreement_id": "target_agreement",
     "installment_id": "target_installment",
     "asset_id": "target_asset",
+    "tender_id": "target_tender",
+    "lot_id": "target_lot",
+    "bid_id": "target_bid",
 }
 
 AUDIENCES = [None, *Role]  # None: an anonymous visitor
@@ -206,6 +223,7 @@ def test_route_answers_each_role_as_the_table_says(
         "target_domain": action.domain_id,
         **_commitment(app, city.id, organization.id),
         **_finance(app, city.id, organization.id, make_org(city=city).id),
+        **_tender(app, city.id, organization.id, user.id if role is Role.EVALUATOR else None),
     }
     for rule in _rules(app, endpoint):
         values = {arg: targets.get(SAMPLE_ARGS[arg], SAMPLE_ARGS[arg]) for arg in rule.arguments}
@@ -327,6 +345,58 @@ def _finance(app, city_id: int, payer_id: int, payee_id: int) -> dict:
             "target_installment": agreement.installments[0].id,
             "target_asset": asset.id,
         }
+
+
+def _tender(app, city_id: int, bidder_id: int, president_id: int | None) -> dict:
+    """A published tender of the person's city with one lot and their organisation's bid;
+    an evaluator presides its committee (committee rights are checked per tender)."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from portal.extensions import db
+    from portal.models import (
+        Bid,
+        CommitteeMember,
+        CommitteeRole,
+        Declaration,
+        Lot,
+        Procedure,
+        Tender,
+        TenderCategory,
+        TenderStage,
+    )
+
+    with app.app_context():
+        tender = Tender(
+            reference=f"AO-{city_id}",
+            title="Étude",
+            city_id=city_id,
+            category=TenderCategory.STUDIES,
+            procedure=Procedure.OPEN_CALL,
+            estimate=Decimal("1000.00"),
+            stage=TenderStage.PUBLISHED,
+            submission_deadline=datetime(2099, 1, 1, tzinfo=UTC),
+            lots=[Lot(number=1, title="Lot unique", estimate=Decimal("1000.00"))],
+        )
+        if president_id is not None:
+            tender.members.append(
+                CommitteeMember(
+                    user_id=president_id,
+                    role=CommitteeRole.PRESIDENT,
+                    declaration=Declaration.NO_CONFLICT,
+                )
+            )
+        db.session.add(tender)
+        db.session.flush()
+        bid = Bid(
+            lot=tender.lots[0],
+            bidder_id=bidder_id,
+            received_at=datetime(2026, 1, 1, tzinfo=UTC),
+            sealed_price=Decimal("900.00"),
+        )
+        db.session.add(bid)
+        db.session.commit()
+        return {"target_tender": tender.id, "target_lot": tender.lots[0].id, "target_bid": bid.id}
 
 
 def _change_request(app, milestone_id: int) -> int:

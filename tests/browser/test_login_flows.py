@@ -18,12 +18,14 @@ def sign_in(page, email, password=DEMO_PASSWORD):
 # What each demo account must see: its role on the home page, the title over its cities,
 # the main navigation, and the entries of its administration menu.
 PLAN_NAV = ["Accueil", "Programme", "Jalons", "Organismes", "Engagements"]
-# The money between organisations is for the parties, the deciders and the secretariat.
-PARTY_NAV = [*PLAN_NAV, "Contreparties"]
+# The money between organisations is for the parties, the deciders and the secretariat;
+# everyone follows the tenders.
+READER_NAV = [*PLAN_NAV, "Appels d'offres"]
+PARTY_NAV = [*PLAN_NAV, "Contreparties", "Appels d'offres"]
 DECIDER_NAV = [*PARTY_NAV, "Mes décisions"]
 ADMIN_MENU = ["Utilisateurs", "Organismes", "Villes", "Journal d'audit"]
 EXPECTED_HOME = {
-    "admin@sdtn.demo": ("Administrateur", "Les villes pilotes", PLAN_NAV, ADMIN_MENU),
+    "admin@sdtn.demo": ("Administrateur", "Les villes pilotes", READER_NAV, ADMIN_MENU),
     "central@sdtn.demo": ("Décideur central", "Les villes pilotes", DECIDER_NAV, []),
     "local.marrakech@sdtn.demo": ("Décideur local — Marrakech", "Votre ville", DECIDER_NAV, []),
     "local.fes@sdtn.demo": ("Décideur local — Fès", "Votre ville", DECIDER_NAV, []),
@@ -34,9 +36,14 @@ EXPECTED_HOME = {
     "iam@sdtn.demo": ("Contributeur", "Les villes pilotes", PARTY_NAV, []),
     "orange@sdtn.demo": ("Contributeur", "Les villes pilotes", PARTY_NAV, []),
     "inwi@sdtn.demo": ("Contributeur", "Les villes pilotes", PARTY_NAV, []),
+    "adc@sdtn.demo": ("Contributeur", "Les villes pilotes", PARTY_NAV, []),
+    "rsn@sdtn.demo": ("Contributeur", "Les villes pilotes", PARTY_NAV, []),
+    "mcs@sdtn.demo": ("Contributeur", "Les villes pilotes", PARTY_NAV, []),
+    "mul@sdtn.demo": ("Contributeur", "Les villes pilotes", PARTY_NAV, []),
     "secretariat@sdtn.demo": ("Secrétariat", "Les villes pilotes", PARTY_NAV, ["Domaines"]),
-    "evaluateur@sdtn.demo": ("Évaluateur", "Les villes pilotes", PLAN_NAV, []),
-    "observateur@sdtn.demo": ("Observateur", "Les villes pilotes", PLAN_NAV, []),
+    "evaluateur@sdtn.demo": ("Évaluateur", "Les villes pilotes", READER_NAV, []),
+    "evaluatrice@sdtn.demo": ("Évaluateur", "Les villes pilotes", READER_NAV, []),
+    "observateur@sdtn.demo": ("Observateur", "Les villes pilotes", READER_NAV, []),
 }
 
 CITY_OF = {

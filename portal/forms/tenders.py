@@ -1,0 +1,153 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice as Choice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from portal.forms.fields import FilterSelectField
+from portal.models.tenders import FinancialMethod, Normalization, Procedure, TenderCategory
+
+CATEGORY_LABELS = {
+    TenderCategory.WORKS: _l("Travaux"),
+    TenderCategory.SUPPLIES: _l("Fournitures"),
+    TenderCategory.SERVICES: _l("Services"),
+    TenderCategory.STUDIES: _l("Études"),
+}
+PROCEDURE_LABELS = {
+    Procedure.OPEN_CALL: _l("Appel d'offres ouvert"),
+    Procedure.RESTRICTED: _l("Appel d'offres restreint"),
+    Procedure.PRESELECTION: _l("Appel d'offres avec présélection"),
+    Procedure.CONSULTATION: _l("Consultation"),
+}
+METHOD_LABELS = {
+    FinancialMethod.WEIGHTED: _l("Pondérée qualité-coût"),
+    FinancialMethod.LOWEST_PRICE: _l("Moins-disant parmi les offres qualifiées"),
+    FinancialMethod.REFERENCE_PRICE: _l("Prix de référence"),
+}
+NORMALIZATION_LABELS = {
+    Normalization.RAW: _l("Notes telles quelles"),
+    Normalization.RELATIVE_TO_BEST: _l("Relatives à la meilleure (note / meilleure × 100)"),
+}
+
+
+class TenderForm(FlaskForm):
+    reference = StringField(_l("Référence"), validators=[DataRequired(), Length(max=60)])
+    title = StringField(_l("Objet du marché"), validators=[DataRequired(), Length(max=200)])
+    city_id = SelectField(_l("Ville"), coerce=int, validate_choice=False)
+    action_id = SelectField(_l("Action du plan (facultatif)"), coerce=int, validate_choice=False)
+    category = SelectField(_l("Catégorie"), validators=[DataRequired()])
+    procedure = SelectField(_l("Procédure"), validators=[DataRequired()])
+    estimate = StringField(_l("Estimation (MAD)"), validators=[DataRequired(), Length(max=30)])
+    publication_date = DateField(_l("Publication"), validators=[Optional()])
+    submission_deadline = DateTimeLocalField(
+        _l("Date limite de remise des offres"), validators=[Optional()]
+    )
+    opening_session = DateTimeLocalField(_l("Séance d'ouverture des plis"), validators=[Optional()])
+    evaluation_due = DateField(_l("Évaluation attendue pour le"), validators=[Optional()])
+    version = HiddenField()
+
+    def set_choices(self, cities, actions) -> None:
+        self.city_id.choices = [Choice(0, str(_l("Tout le programme")))] + [
+            Choice(c.id, c.name) for c in cities
+        ]
+        self.action_id.choices = [Choice(0, "—")] + [
+            Choice(a.id, f"{a.code} — {a.title}") for a in actions
+        ]
+        self.category.choices = [Choice(c.value, str(CATEGORY_LABELS[c])) for c in TenderCategory]
+        self.procedure.choices = [Choice(p.value, str(PROCEDURE_LABELS[p])) for p in Procedure]
+
+
+class SpecificationForm(FlaskForm):
+    criteria = TextAreaField(
+        _l("Grille de critères"), validators=[DataRequired(), Length(max=20000)]
+    )
+    method = SelectField(_l("Méthode financière"), validators=[DataRequired()])
+    technical_weight = StringField(_l("Pondération technique (0 à 1)"), validators=[Optional()])
+    financial_weight = StringField(_l("Pondération financière (0 à 1)"), validators=[Optional()])
+    technical_threshold = StringField(_l("Seuil technique (sur 100)"), validators=[Optional()])
+    normalization = SelectField(_l("Normalisation des notes techniques"))
+    decimals = IntegerField(
+        _l("Décimales publiées"), default=2, validators=[DataRequired(), NumberRange(0, 6)]
+    )
+    excessive_above = StringField(_l("Offre excessive au-delà de (+ %)"), default="20")
+    abnormal_below_works = StringField(_l("Anormalement basse, travaux (− %)"), default="20")
+    abnormal_below_other = StringField(
+        _l("Anormalement basse, fournitures et services (− %)"), default="25"
+    )
+    spread_limit = StringField(
+        _l("Écart signalé au-delà de (en pourcentage du maximum)"), default="20"
+    )
+    version = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.method.choices = [Choice(m.value, str(METHOD_LABELS[m])) for m in FinancialMethod]
+        self.normalization.choices = [
+            Choice(n.value, str(NORMALIZATION_LABELS[n])) for n in Normalization
+        ]
+
+
+class VersionForm(FlaskForm):
+    """A form whose lines are repeated fields read from the request (lots, committee,
+    checks, scores): only the CSRF token and the version it was loaded with."""
+
+    version = HiddenField()
+
+
+class DeclarationForm(FlaskForm):
+    conflict = SelectField(
+        _l("Déclaration"),
+        choices=[
+            Choice(
+                "no", _l("Je déclare n'avoir aucun conflit d'intérêts avec les soumissionnaires")
+            ),
+            Choice("yes", _l("Je déclare un conflit d'intérêts et me récuse")),
+        ],
+        validators=[DataRequired()],
+    )
+    note = TextAreaField(
+        _l("Précisions (obligatoires en cas de conflit)"), validators=[Optional(), Length(max=2000)]
+    )
+
+
+class BidForm(FlaskForm):
+    price = StringField(_l("Offre financière (MAD)"), validators=[DataRequired(), Length(max=30)])
+    documents = MultipleFileField(_l("Offre technique (PDF, DOCX, XLSX)"))
+
+
+class StageForm(FlaskForm):
+    to_stage = HiddenField(validators=[DataRequired()])
+    note = TextAreaField(_l("Observation"), validators=[Optional(), Length(max=2000)])
+    version = HiddenField()
+
+
+class ConsensusForm(FlaskForm):
+    bid_id = HiddenField(validators=[DataRequired()])
+    criterion_id = HiddenField(validators=[DataRequired()])
+    points = StringField(_l("Note de consensus"), validators=[DataRequired(), Length(max=12)])
+    reason = StringField(_l("Motif"), validators=[DataRequired(), Length(max=2000)])
+
+
+class TenderFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    stage = FilterSelectField(_l("Étape"), validators=[Optional()])
+    city = FilterSelectField(_l("Ville"), validators=[Optional()])
+
+    def set_choices(self, stages, cities) -> None:
+        self.stage.choices = [Choice("", str(_l("Toutes")))] + [
+            Choice(s.value, str(label)) for s, label in stages.items()
+        ]
+        self.city.choices = [Choice("", str(_l("Toutes")))] + [
+            Choice(str(c.id), c.name) for c in cities
+        ]

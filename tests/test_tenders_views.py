@@ -1,0 +1,304 @@
+"""Provider selection through the pages: from the draft to the award, with sealed prices."""
+
+from datetime import UTC, datetime, timedelta
+from html import unescape
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import (
+    AuditEvent,
+    Bid,
+    CommitteeMember,
+    Criterion,
+    OrganizationKind,
+    Role,
+    Tender,
+    TenderEvent,
+    TenderStage,
+)
+from tests.conftest import login
+
+# Prices no page may show before the financial opening (and easy to spot in a page).
+PRICES = {"ADC": "987654.32", "MCS": "876543.21", "RSN": "765432.10"}
+SPEC = """! Attestation fiscale en cours de validité
+Méthodologie | 60
+- Compréhension des termes de référence | 20
+- Plan de travail | 40
+Équipe | 40"""
+
+
+def browser(app, user):
+    client = app.test_client()
+    assert login(client, user).status_code == 302
+    return client
+
+
+def text(response) -> str:
+    return unescape(response.get_data(as_text=True))
+
+
+@pytest.fixture
+def world(app, make_city, make_org, make_user):
+    city = make_city(name="Marrakech")
+    providers = {
+        name: make_org(short_name=name, name=f"{name} Conseil", kind=OrganizationKind.CONSULTANT)
+        for name in PRICES
+    }
+    return {
+        "city": city,
+        "providers": providers,
+        "secretariat": make_user(role=Role.SECRETARIAT),
+        "president": make_user(role=Role.EVALUATOR, full_name="Rachid Alaoui"),
+        "member": make_user(role=Role.EVALUATOR, full_name="Leila Mansouri"),
+        "bidders": {
+            name: make_user(role=Role.CONTRIBUTOR, organization=org)
+            for name, org in providers.items()
+        },
+        "central": make_user(role=Role.CENTRAL_DECISION_MAKER),
+        "admin": make_user(role=Role.ADMIN),
+        "observer": make_user(role=Role.OBSERVER),
+    }
+
+
+def tender(app) -> Tender:
+    with app.app_context():
+        found = db.session.scalars(sa.select(Tender)).one()
+        db.session.expunge(found)
+        return found
+
+
+def move(client, app, stage, **data):
+    current = tender(app)
+    return client.post(
+        f"/tenders/{current.id}/stage",
+        data={"to_stage": stage, "version": current.version, **data},
+    )
+
+
+def members(app) -> dict[str, CommitteeMember]:
+    with app.app_context():
+        rows = db.session.scalars(sa.select(CommitteeMember)).all()
+        db.session.expunge_all()
+        return {m.role.value: m for m in rows}
+
+
+def prepare(app, world) -> None:
+    """The secretariat drafts the tender, its lot, its grid and its committee, and publishes."""
+    secretariat = browser(app, world["secretariat"])
+    response = secretariat.post(
+        "/tenders/new",
+        data={
+            "reference": "AO-2026-01",
+            "title": "Étude des schémas directeurs",
+            "city_id": world["city"].id,
+            "action_id": 0,
+            "category": "studies",
+            "procedure": "open_call",
+            "estimate": "1000000",
+            "submission_deadline": (datetime.now() + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert response.status_code == 302, text(response)
+    current = tender(app)
+    response = secretariat.post(
+        f"/tenders/{current.id}/lots",
+        data={"version": current.version, "lot_title": ["Lot unique"], "lot_estimate": ["1000000"]},
+    )
+    assert response.status_code == 302, text(response)
+    current = tender(app)
+    response = secretariat.post(
+        f"/tenders/{current.id}/specification",
+        data={
+            "criteria": SPEC,
+            "method": "weighted",
+            "technical_weight": "0,8",
+            "financial_weight": "0,2",
+            "technical_threshold": "70",
+            "normalization": "raw",
+            "decimals": "2",
+            "excessive_above": "20",
+            "abnormal_below_works": "20",
+            "abnormal_below_other": "25",
+            "spread_limit": "20",
+            "version": current.version,
+        },
+    )
+    assert response.status_code == 302, text(response)
+    current = tender(app)
+    response = secretariat.post(
+        f"/tenders/{current.id}/committee",
+        data={
+            "version": current.version,
+            "member_user": [world["president"].id, world["member"].id],
+            "member_role": ["president", "member"],
+        },
+    )
+    assert response.status_code == 302, text(response)
+    assert move(secretariat, app, "published").status_code == 302
+
+
+def test_a_tender_goes_from_draft_to_award_and_prices_stay_sealed_until_the_opening(app, world):
+    prepare(app, world)
+    current = tender(app)
+    with app.app_context():
+        lot_id = db.session.scalar(sa.select(Tender).where(Tender.id == current.id)).lots[0].id
+    for name, price in PRICES.items():
+        bidder = browser(app, world["bidders"][name])
+        response = bidder.post(f"/tenders/{current.id}/lots/{lot_id}/bid", data={"price": price})
+        assert response.status_code == 302, text(response)
+
+    secretariat = browser(app, world["secretariat"])
+    everyone = {
+        who: browser(app, world[who])
+        for who in ("secretariat", "president", "member", "central", "admin", "observer")
+    }
+
+    def sealed_everywhere():
+        for who, client in everyone.items():
+            for url in (f"/tenders/{current.id}", "/tenders", "/admin/audit"):
+                page = text(client.get(url))
+                for price in PRICES.values():
+                    assert price not in page and price.replace(".", ",") not in page, (who, url)
+
+    sealed_everywhere()
+    # Time passes: the deadline is behind us.
+    with app.app_context():
+        row = db.session.get(Tender, current.id)
+        row.submission_deadline = datetime.now(UTC) - timedelta(minutes=1)
+        db.session.commit()
+    for stage in ("submissions_closed", "administrative_check"):
+        assert move(secretariat, app, stage).status_code == 302
+
+    with app.app_context():
+        bids = {b.bidder.short_name: b.id for b in db.session.scalars(sa.select(Bid))}
+        criterion = db.session.scalar(
+            sa.select(Criterion).where(Criterion.label.startswith("Attestation"))
+        )
+    for name, bid_id in bids.items():
+        passed = name != "RSN"
+        data = {
+            "version": 1,
+            f"check_{criterion.id}": "pass" if passed else "fail",
+            f"reason_{criterion.id}": "" if passed else "Attestation expirée",
+        }
+        response = secretariat.post(f"/tenders/{current.id}/bids/{bid_id}/check", data=data)
+        assert response.status_code == 302, text(response)
+    assert move(secretariat, app, "technical_evaluation").status_code == 302
+    sealed_everywhere()
+
+    # Without a declaration, a member sees no bid and cannot score.
+    president, member = everyone["president"], everyone["member"]
+    assert "ADC Conseil" not in text(president.get(f"/tenders/{current.id}"))
+    assert president.get(f"/tenders/{current.id}/scoring").status_code == 403
+    for client in (president, member):
+        response = client.post(f"/tenders/{current.id}/declaration", data={"conflict": "no"})
+        assert response.status_code == 302
+    assert "ADC Conseil" in text(president.get(f"/tenders/{current.id}"))
+
+    with app.app_context():
+        leaves = {
+            c.label: c.id
+            for c in db.session.scalars(
+                sa.select(Criterion).where(Criterion.max_points.isnot(None))
+            )
+        }
+    marks = {
+        # (understanding /20, plan /40, team /40) per member; ADC 84 and 86, MCS 70 and 74.
+        "president": {"ADC": ("18", "36", "30"), "MCS": ("14", "30", "26")},
+        "member": {"ADC": ("17", "35", "34"), "MCS": ("15", "32", "27")},
+    }
+    labels = ("Compréhension des termes de référence", "Plan de travail", "Équipe")
+    for who, client in (("president", president), ("member", member)):
+        data = {"version": 1, "submit": "1"}
+        for name, points in marks[who].items():
+            for label, value in zip(labels, points, strict=True):
+                data[f"points_{bids[name]}_{leaves[label]}"] = value
+                data[f"why_{bids[name]}_{leaves[label]}"] = "Conforme aux termes de référence"
+        response = client.post(f"/tenders/{current.id}/scoring", data=data)
+        assert response.status_code == 302, text(response)
+    page = text(president.get(f"/tenders/{current.id}"))
+    assert 'id="technical"' in page
+    assert move(president, app, "technical_locked").status_code == 302
+    sealed_everywhere()
+
+    # The opening: the president lists who is present.
+    present = members(app)
+    response = move(
+        president,
+        app,
+        "financial_opening",
+        present=[present["president"].id, present["member"].id],
+    )
+    assert response.status_code == 302, text(response)
+    page = text(president.get(f"/tenders/{current.id}"))
+    assert "987\u202f654,32" in page or "987 654,32" in page.replace("\xa0", " ")
+    with app.app_context():
+        opening = db.session.scalar(
+            sa.select(TenderEvent).where(TenderEvent.to_stage == TenderStage.FINANCIAL_OPENING)
+        )
+        assert opening.present == sorted([present["president"].id, present["member"].id])
+
+    for stage in ("financial_evaluation", "ranking", "award_proposed"):
+        assert move(president, app, stage).status_code == 302, stage
+    page = text(everyone["central"].get(f"/tenders/{current.id}"))
+    # ADC: technical (84 + 86) / 2 = 85; MCS: 72; RSN eliminated, its lower price unused.
+    # ADC: financial 100 x 876543.21 / 987654.32 = 88.75; combined 0.8 x 85 + 0.2 x 88.75
+    # = 85.75. MCS: financial 100; combined 0.8 x 72 + 20 = 77.60.
+    ranking = page.split('id="ranking-table-1"')[1].split("</table>")[0]
+    assert "85,75" in ranking and "77,60" in ranking and "88,75" in ranking
+    assert ranking.index("ADC Conseil") < ranking.index("MCS Conseil")
+    assert "(attributaire proposé)" in ranking.split("MCS Conseil")[0]
+    assert move(everyone["central"], app, "awarded").status_code == 302
+    assert tender(app).stage is TenderStage.AWARDED
+
+    with app.app_context():
+        details = " ".join(str(e.details) for e in db.session.scalars(sa.select(AuditEvent)))
+    for price in PRICES.values():
+        assert price not in details
+
+
+def test_a_stage_cannot_be_skipped_and_others_cannot_move_it(app, world):
+    prepare(app, world)
+    secretariat = browser(app, world["secretariat"])
+    response = move(secretariat, app, "technical_evaluation")
+    assert response.status_code == 422
+    assert "aucune étape ne se saute" in text(response)
+    assert move(browser(app, world["observer"]), app, "submissions_closed").status_code == 403
+    assert tender(app).stage is TenderStage.PUBLISHED
+
+
+def test_a_draft_is_the_secretariats_and_a_bad_grid_is_refused(app, world):
+    secretariat = browser(app, world["secretariat"])
+    secretariat.post(
+        "/tenders/new",
+        data={
+            "reference": "AO-2026-02",
+            "title": "Fibre",
+            "city_id": 0,
+            "action_id": 0,
+            "category": "works",
+            "procedure": "open_call",
+            "estimate": "500000",
+        },
+    )
+    current = tender(app)
+    assert browser(app, world["observer"]).get(f"/tenders/{current.id}").status_code == 404
+    assert "AO-2026-02" not in text(browser(app, world["observer"]).get("/tenders"))
+    response = secretariat.post(
+        f"/tenders/{current.id}/specification",
+        data={
+            "criteria": "Méthodologie | 60\nÉquipe | 30",
+            "method": "lowest_price",
+            "normalization": "raw",
+            "decimals": "2",
+            "excessive_above": "20",
+            "abnormal_below_works": "20",
+            "abnormal_below_other": "25",
+            "spread_limit": "20",
+            "version": current.version,
+        },
+    )
+    assert response.status_code == 422
+    assert "totalisent 90 points : il en faut 100" in text(response)

@@ -86,6 +86,10 @@ def load(instance_path: str) -> dict:
         "HORIZON_MEDIUM_MONTHS": _int("HORIZON_MEDIUM_MONTHS", 36),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(path / "uploads"),
         "UPLOAD_MAX_BYTES": _int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024),
+        # Open Contracting: the publisher's name and the ocid prefix (registered with OCP).
+        "OCDS_PUBLISHER": os.environ.get("OCDS_PUBLISHER")
+        or "Programme SDTN — Ministère de l'Urbanisme",
+        "OCDS_PREFIX": os.environ.get("OCDS_PREFIX") or "ocds-sdtn",
         "WTF_CSRF_TIME_LIMIT": None,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }

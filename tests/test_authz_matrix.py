@@ -117,6 +117,8 @@ EXPECTED: dict[str, object] = {
     "tenders.consensus": frozenset({Role.EVALUATOR}),
     "tenders.justification": frozenset({Role.EVALUATOR}),
     "tenders.bid": frozenset({Role.CONTRIBUTOR}),
+    "tenders.minutes_pdf": EVERY_ROLE,
+    "tenders.ocds": EVERY_ROLE,
     "calendars.user_feed": PUBLIC,
     "calendars.city_feed": PUBLIC,
 }

@@ -1,10 +1,13 @@
 """Provider selection through the pages: from the draft to the award, with sealed prices."""
 
+import io
+import json
 from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from portal.extensions import db
 from portal.models import (
@@ -253,6 +256,43 @@ def test_a_tender_goes_from_draft_to_award_and_prices_stay_sealed_until_the_open
     assert move(everyone["central"], app, "awarded").status_code == 302
     assert tender(app).stage is TenderStage.AWARDED
 
+    # The minutes, in French, show every number; the OCDS release says who won and why.
+    response = everyone["observer"].get(f"/tenders/{current.id}/minutes.pdf")
+    assert response.content_type == "application/pdf"
+    minutes = (
+        " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+        .replace("\u202f", " ")
+        .replace("\xa0", " ")
+    )
+    for expected in (
+        "Procès-verbal de la commission d'évaluation",
+        "Rachid Alaoui",
+        "absence de conflit",
+        "Attestation expirée",
+        "85,00",
+        "88,75",
+        "85,75",
+        "77,60",
+        "987 654,32 MAD",
+        "Attribué",
+    ):
+        assert expected in minutes, expected
+    package = json.loads(everyone["observer"].get(f"/tenders/{current.id}/ocds.json").data)
+    release = package["releases"][0]
+    assert release["tender"]["status"] == "complete"
+    assert release["tender"]["mainProcurementCategory"] == "services"
+    (award,) = release["awards"]
+    assert award["status"] == "active" and award["value"] == {
+        "amount": 987654.32,
+        "currency": "MAD",
+    }
+    assert award["suppliers"][0]["name"] == "ADC Conseil"
+    evaluations = {
+        b["tenderers"][0]["name"]: b.get("evaluation") for b in release["bids"]["details"]
+    }
+    assert evaluations["ADC Conseil"]["combinedScore"] == "85.75"
+    assert evaluations["RSN Conseil"]["status"] == "not_admissible"
+
     with app.app_context():
         details = " ".join(str(e.details) for e in db.session.scalars(sa.select(AuditEvent)))
     for price in PRICES.values():
@@ -302,3 +342,18 @@ def test_a_draft_is_the_secretariats_and_a_bad_grid_is_refused(app, world):
     )
     assert response.status_code == 422
     assert "totalisent 90 points : il en faut 100" in text(response)
+
+
+def test_before_the_ranking_there_are_no_minutes_and_the_ocds_release_has_no_bid(app, world):
+    prepare(app, world)
+    current = tender(app)
+    with app.app_context():
+        lot_id = db.session.get(Tender, current.id).lots[0].id
+    bidder = browser(app, world["bidders"]["ADC"])
+    bidder.post(f"/tenders/{current.id}/lots/{lot_id}/bid", data={"price": PRICES["ADC"]})
+    secretariat = browser(app, world["secretariat"])
+    assert secretariat.get(f"/tenders/{current.id}/minutes.pdf").status_code == 404
+    package = json.loads(secretariat.get(f"/tenders/{current.id}/ocds.json").data)
+    release = package["releases"][0]
+    assert release["bids"]["details"] == [] and release["awards"] == []
+    assert PRICES["ADC"] not in json.dumps(package)

@@ -1,10 +1,21 @@
 """Provider selection: tenders, their specification, committee, bids, scoring and ranking."""
 
+import json
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
@@ -39,7 +50,7 @@ from portal.models.tenders import (
     TenderStage,
 )
 from portal.models.users import Role, RoleAssignment, User
-from portal.services import files
+from portal.services import files, minutes
 from portal.services import tenders as service
 from portal.services.errors import DomainError, NotAllowed, StaleObject
 from portal.services.organizations import all_cities
@@ -184,6 +195,7 @@ def _detail(tender: Tender, *, status: int = 200, consensus_form=None):
             "normalization": NORMALIZATION_LABELS,
         },
         STAGES=service.STAGE_LABELS,
+        minutes_available=minutes.available(tender),
     )
     return html, status
 
@@ -531,6 +543,36 @@ def check(tender_id: int, bid_id: int):
     return render_template(
         "tenders/check.html", tender=tender, bid=found, criteria=criteria, form=form
     ), status
+
+
+# --- What the procedure leaves on record -------------------------------------------------------
+
+
+@bp.route("/<id:tender_id>/minutes.pdf")
+@require(Permission.TENDERS_VIEW)
+def minutes_pdf(tender_id: int):
+    tender = _tender_or_404(tender_id)
+    if not minutes.available(tender) or not service.may_see_bids(acting_user(), tender):
+        abort(404)
+    response = make_response(minutes.minutes_pdf(tender))
+    response.content_type = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="PV-{tender.id}.pdf"'
+    return response
+
+
+@bp.route("/<id:tender_id>/ocds.json")
+@require(Permission.TENDERS_VIEW)
+def ocds(tender_id: int):
+    tender = _tender_or_404(tender_id)
+    package = minutes.ocds_release(
+        tender,
+        publisher=current_app.config["OCDS_PUBLISHER"],
+        prefix=current_app.config["OCDS_PREFIX"],
+    )
+    response = make_response(json.dumps(package, ensure_ascii=False, indent=2))
+    response.content_type = "application/json; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="ocds-{tender.id}.json"'
+    return response
 
 
 # --- Scoring ----------------------------------------------------------------------------------

@@ -28,19 +28,27 @@ from portal.models import (
     AgreementStatus,
     AssetKind,
     AuditEvent,
+    Bid,
     City,
     Domain,
+    FinancialMethod,
     Horizon,
     Installment,
     InstallmentStatus,
     KeyBasis,
+    Lot,
     Milestone,
     MilestoneStatus,
+    Normalization,
     Organization,
     Plan,
+    Procedure,
     Role,
     RoleAssignment,
     SharedAsset,
+    Tender,
+    TenderCategory,
+    TenderStage,
     User,
 )
 from portal.models.types import utcnow
@@ -52,6 +60,7 @@ ACTIONS_PER_CITY = 40
 # Per size: accounts, milestones per action (3 cities x 40 actions x n), and agreements
 # per city (each with 12 installments).
 SIZES = {"1x": (500, 10, 50), "10x": (5000, 100, 500)}
+TENDERS_PER_AGREEMENTS = 5  # a tender (one lot, four bids) for every five agreements
 INSTALLMENTS_PER_AGREEMENT = 12
 TIME_RATIO_LIMIT = 1.5
 TODAY = date(2026, 11, 25)
@@ -84,6 +93,8 @@ def pages(ids: dict) -> list[tuple[str, str]]:
         ("installments, overdue", "/finance/installments?when=overdue"),
         ("agreement page", f"/finance/agreements/{ids.get('agreement', 0)}"),
         ("shared assets", "/finance/assets"),
+        ("tenders", "/tenders"),
+        ("tender page", f"/tenders/{ids.get('tender', 0)}"),
     ]
 
 
@@ -114,6 +125,7 @@ def build(app, users: int, per_action: int, agreements: int) -> dict:
         _people(users)
         ids = _programme(per_action)
         ids.update(_ledger(agreements))
+        ids.update(_tenders(agreements * 3 // TENDERS_PER_AGREEMENTS))
         return ids
 
 
@@ -312,6 +324,68 @@ def _ledger(per_city: int) -> dict:
         ),
         "installments": len(rows),
     }
+
+
+def _tenders(count: int) -> dict:
+    """Published tenders, each with one lot and four sealed bids from the providers."""
+    bidders = db.session.scalars(
+        sa.select(Organization.id).where(Organization.city_id.is_(None))
+    ).all()[:4]
+    now = utcnow()
+    db.session.execute(
+        sa.insert(Tender),
+        [
+            {
+                "reference": f"AO-BENCH-{i:05d}",
+                "title": f"Appel d'offres {i}",
+                "category": TenderCategory.SERVICES,
+                "procedure": Procedure.OPEN_CALL,
+                "estimate": Decimal("1000000.00"),
+                "submission_deadline": now + timedelta(days=30),
+                "stage": TenderStage.PUBLISHED,
+                "cancel_reason": "",
+                "method": FinancialMethod.WEIGHTED,
+                "normalization": Normalization.RAW,
+                "decimals": 2,
+                "excessive_above": Decimal("20"),
+                "abnormal_below_works": Decimal("20"),
+                "abnormal_below_other": Decimal("25"),
+                "spread_limit": Decimal("20"),
+                "created_at": now,
+                "version": 1,
+            }
+            for i in range(count)
+        ],
+    )
+    tender_ids = db.session.scalars(sa.select(Tender.id).order_by(Tender.id)).all()
+    db.session.execute(
+        sa.insert(Lot),
+        [
+            {"tender_id": t, "number": 1, "title": "Lot unique", "estimate": Decimal("1e6")}
+            for t in tender_ids
+        ],
+    )
+    lots = db.session.scalars(sa.select(Lot.id).order_by(Lot.id)).all()
+    db.session.execute(
+        sa.insert(Bid),
+        [
+            {
+                "lot_id": lot,
+                "bidder_id": bidder,
+                "received_at": now,
+                "late": False,
+                "inadmissibility_reason": "",
+                "sealed_price": Decimal("900000.00"),
+                "justification": "",
+                "award_proposed": False,
+                "version": 1,
+            }
+            for lot in lots
+            for bidder in bidders
+        ],
+    )
+    db.session.commit()
+    return {"tender": tender_ids[0]}
 
 
 def measure(app, ids: dict) -> dict[str, tuple[int, float]]:

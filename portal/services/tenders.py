@@ -122,7 +122,8 @@ def _was_opened(tender: Tender) -> bool:
 
 def price_of(bid: Bid, tender: Tender | None = None) -> Decimal:
     """The bid's price, once the envelopes are open; refused before, whoever asks."""
-    tender = tender or bid.lot.tender
+    if tender is None or tender.id != bid.lot.tender_id:
+        tender = bid.lot.tender  # another tender's opening never unseals this one
     if not envelopes_open(tender):
         raise SealedOffer(_l("Offre financière scellée jusqu'à l'ouverture des plis."))
     return bid.sealed_price
@@ -148,7 +149,9 @@ def may_see_bids(user: User, tender: Tender) -> bool:
     member = membership(user, tender)
     if member is not None:
         return member.cleared
-    return reached(tender, S.RANKING) and authz.can(user, Permission.TENDERS_VIEW)
+    return reached(tender, S.RANKING) and authz.can(
+        user, Permission.TENDERS_VIEW, city_id=tender.city_id
+    )
 
 
 def _require_manage(actor: User, tender: Tender | None = None) -> None:
@@ -322,20 +325,28 @@ def save_specification(
     ensure_current(tender, expected_version, STALE)
     _require_draft(tender)
 
-    def number(value, name, *, required=False):
+    def number(value, name, *, required=False, places=2):
         text = str(value if value is not None else "").strip().replace(",", ".")
         if not text:
             if required:
                 raise InvalidInput(_l("Ce champ est obligatoire."), field=name)
             return None
-        return selection._decimal(text, name)
+        parsed = selection._decimal(text, name)
+        # Stored with this many decimals: more would be rounded away after publication.
+        if parsed != parsed.quantize(Decimal(1).scaleb(-places)):
+            raise InvalidInput(_l("Au plus %(n)d décimales.", n=places), field=name)
+        return parsed
 
     method_value = _enum(FinancialMethod, method, "method")
     weighted = method_value is FinancialMethod.WEIGHTED
     settings = {
         "method": method_value,
-        "technical_weight": number(technical_weight, "technical_weight", required=weighted),
-        "financial_weight": number(financial_weight, "financial_weight", required=weighted),
+        "technical_weight": number(
+            technical_weight, "technical_weight", required=weighted, places=3
+        ),
+        "financial_weight": number(
+            financial_weight, "financial_weight", required=weighted, places=3
+        ),
         "technical_threshold": number(technical_threshold, "technical_threshold"),
         "normalization": _enum(Normalization, normalization, "normalization"),
         "excessive_above": number(excessive_above, "excessive_above", required=True),
@@ -483,8 +494,10 @@ def set_committee(actor: User, tender: Tender, members: list[tuple[int, str]], *
     """Name the committee (before the bids are examined): one president, evaluators only."""
     _require_manage(actor, tender)
     ensure_current(tender, expected_version, STALE)
-    if reached(tender, S.ADMINISTRATIVE_CHECK) or tender.stage in FINAL:
-        raise TransitionNotAllowed(_l("La commission se compose avant l'examen des offres."))
+    # A recused chair can still be replaced, as long as nobody has handed in scores.
+    started = any(m.scores_submitted_at for m in tender.members)
+    if reached(tender, S.TECHNICAL_LOCKED) or tender.stage in FINAL or started:
+        raise TransitionNotAllowed(_l("La commission ne change plus une fois des notes remises."))
     chosen: dict[int, CommitteeRole] = {}
     for user_id, role in members:
         if not user_id:
@@ -677,7 +690,9 @@ def record_score(
         or bid.lot.tender_id != (criterion.tender_id)
     ):
         raise InvalidInput(_l("Cette offre ou ce critère ne se note pas."), field="points")
-    value = selection._decimal(str(points or "").replace(",", "."), "points")
+    value = selection._decimal(
+        str(points if points is not None else "").replace(",", "."), "points"
+    )
     if value is None or not 0 <= value <= criterion.max_points:
         raise InvalidInput(
             _l("Une note entre 0 et %(max)s.", max=f"{criterion.max_points:f}"), field="points"
@@ -794,14 +809,18 @@ def technical_scores(tender: Tender) -> dict[int, Decimal]:
     }
 
 
-def set_consensus(actor: User, bid: Bid, criterion: Criterion, *, points, reason: str) -> None:
+def set_consensus(
+    actor: User, bid: Bid, criterion: Criterion, *, points, reason: str, now=None
+) -> None:
     tender = bid.lot.tender
     _president(actor, tender)
     if tender.stage is not S.TECHNICAL_EVALUATION:
         raise TransitionNotAllowed(_l("L'évaluation technique n'est pas en cours."))
     if not bid.admissible or criterion not in leaf_criteria(tender):
         raise InvalidInput(_l("Cette offre ou ce critère ne se note pas."), field="points")
-    value = selection._decimal(str(points or "").replace(",", "."), "points")
+    value = selection._decimal(
+        str(points if points is not None else "").replace(",", "."), "points"
+    )
     if value is None or not 0 <= value <= criterion.max_points:
         raise InvalidInput(
             _l("Une note entre 0 et %(max)s.", max=f"{criterion.max_points:f}"), field="points"
@@ -818,7 +837,7 @@ def set_consensus(actor: User, bid: Bid, criterion: Criterion, *, points, reason
     existing.points = value
     existing.reason = reason
     existing.decided_by_id = actor.id
-    existing.decided_at = utcnow()
+    existing.decided_at = now or utcnow()
     audit.record(
         actor,
         "tender.consensus",
@@ -932,7 +951,7 @@ def advance(
         actor=actor,
         occurred_at=now,
         note=note,
-        present=sorted(present or []),
+        present=sorted(set(present or [])),
     )
     db.session.add(event)
     audit.record(
@@ -1014,10 +1033,10 @@ def _check_move(actor, tender, to_stage, *, now, present) -> None:
     elif to_stage is S.FINANCIAL_OPENING:
         _president(actor, tender)
         members = {m.id: m for m in tender.members}
-        present = present or []
-        if (
-            any(p not in members for p in present)
-            or len([p for p in present if members[p].role in SCORING_ROLES]) < 2
+        present = sorted(set(present or []))
+        scorers = [p for p in present if p in members and members[p].role in SCORING_ROLES]
+        if any(p not in members for p in present) or (
+            len([p for p in scorers if members[p].cleared]) < 2
         ):
             raise InvalidInput(
                 _l("Indiquez les membres présents : au moins deux membres notants."),
@@ -1030,19 +1049,20 @@ def _check_move(actor, tender, to_stage, *, now, present) -> None:
                 _l("Des offres anormalement basses attendent la décision sur leur justification.")
             )
         if to_stage is S.AWARD_PROPOSED:
-            for ranking in rank(tender):
-                winner = ranking.result.winner
-                for key, bid in ranking.bids.items():
-                    bid.award_proposed = key == winner
-                ranking.lot.reference_price = ranking.result.reference_price
-                ranking.lot.outcome = None if winner else LotOutcome.UNSUCCESSFUL
-            if all(lot.proposed_bid is None for lot in tender.lots):
+            rankings = rank(tender)
+            if not any(r.result.winner for r in rankings):
                 raise TransitionNotAllowed(
                     _l(
                         "Aucune offre qualifiée : il revient au ministère de déclarer l'appel "
                         "d'offres infructueux."
                     )
                 )
+            for ranking in rankings:
+                winner = ranking.result.winner
+                for key, bid in ranking.bids.items():
+                    bid.award_proposed = key == winner
+                ranking.lot.reference_price = ranking.result.reference_price
+                ranking.lot.outcome = None if winner else LotOutcome.UNSUCCESSFUL
 
 
 def _decide(actor, tender, to_stage, before) -> None:

@@ -118,6 +118,7 @@ EXPECTED: dict[str, object] = {
     "tenders.justification": frozenset({Role.EVALUATOR}),
     "tenders.bid": frozenset({Role.CONTRIBUTOR}),
     "tenders.minutes_pdf": EVERY_ROLE,
+    "tenders.bid_file": EVERY_ROLE,
     "tenders.ocds": EVERY_ROLE,
     "calendars.user_feed": PUBLIC,
     "calendars.city_feed": PUBLIC,

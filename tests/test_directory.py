@@ -50,3 +50,15 @@ def test_profile_shows_contacts_responsibilities_and_milestones(
     assert "Pose des fourreaux" in html and "Déjà livré" not in html
     assert "1 jalon à livrer" in html and "1 en retard" in html
     assert client.get("/organizations/999999/profile").status_code == 404
+
+
+def test_a_large_organisations_contacts_come_a_page_at_a_time(app, make_user, make_org):
+    organization = make_org(short_name="GRANDE")
+    for n in range(27):
+        make_user(organization=organization, full_name=f"Contact {n:02d}", role=Role.OBSERVER)
+    client = app.test_client()
+    assert login(client, make_user(role=Role.OBSERVER)).status_code == 302
+    first = client.get(f"/organizations/{organization.id}/profile").get_data(as_text=True)
+    second = client.get(f"/organizations/{organization.id}/profile?page=2").get_data(as_text=True)
+    assert first.count("Contact ") == 25 and "Contact 24" in first
+    assert second.count("Contact ") == 2 and "Contact 26" in second

@@ -357,3 +357,25 @@ def test_before_the_ranking_there_are_no_minutes_and_the_ocds_release_has_no_bid
     release = package["releases"][0]
     assert release["bids"]["details"] == [] and release["awards"] == []
     assert PRICES["ADC"] not in json.dumps(package)
+
+
+def test_a_bids_documents_are_for_the_committee_and_the_bidder(app, world):
+    prepare(app, world)
+    current = tender(app)
+    with app.app_context():
+        lot_id = db.session.get(Tender, current.id).lots[0].id
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+    bidder = browser(app, world["bidders"]["ADC"])
+    response = bidder.post(
+        f"/tenders/{current.id}/lots/{lot_id}/bid",
+        data={"price": PRICES["ADC"], "documents": [(io.BytesIO(pdf), "offre-technique.pdf")]},
+    )
+    assert response.status_code == 302, text(response)
+    with app.app_context():
+        bid = db.session.scalars(sa.select(Bid)).one()
+        url = f"/tenders/{current.id}/bids/{bid.id}/files/{bid.files[0].id}"
+    assert bidder.get(url).data == pdf
+    assert browser(app, world["secretariat"]).get(url).data == pdf
+    # A competitor, and a member who has not declared, do not get it.
+    assert browser(app, world["bidders"]["MCS"]).get(url).status_code == 404
+    assert browser(app, world["president"]).get(url).status_code == 404

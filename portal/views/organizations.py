@@ -196,12 +196,13 @@ def directory():
 @require(Permission.PLANS_VIEW)
 def profile(organization_id: int):
     organization = db.get_or_404(Organization, organization_id)
-    contacts = db.session.scalars(
+    # A large organisation's accounts come a page at a time.
+    contacts = paginate(
         sa.select(User)
         .where(User.organization_id == organization.id, User.active.is_(True))
         .options(selectinload(User.role_assignments).selectinload(RoleAssignment.city))
-        .order_by(User.full_name)
-    ).all()
+        .order_by(User.full_name, User.id)
+    )
     letters = db.session.execute(
         sa.select(RaciAssignment.role, Action, City)
         .join(Action, RaciAssignment.action_id == Action.id)

@@ -82,6 +82,7 @@ def _tender_or_404(tender_id: int) -> Tender:
             joinedload(Tender.city),
             joinedload(Tender.action),
             selectinload(Tender.lots).selectinload(Lot.bids).joinedload(Bid.bidder),
+            selectinload(Tender.lots).selectinload(Lot.bids).selectinload(Bid.files),
             selectinload(Tender.criteria),
             selectinload(Tender.members).joinedload(CommitteeMember.user),
         )
@@ -146,16 +147,10 @@ def _detail(tender: Tender, *, status: int = 200, consensus_form=None):
         if see_bids and service.reached(tender, TenderStage.FINANCIAL_EVALUATION)
         else []
     )
-    scores_visible = service.visible_scores(user, tender) if see_bids else []
-    # Before the lock, only a president who has submitted their own scores sees the others'.
-    president_ready = (
-        member is not None
-        and member.role is CommitteeRole.PRESIDENT
-        and member.cleared
-        and member.scores_submitted_at is not None
-    )
+    # Before the lock, a member sees the others' scores once they have handed in their own.
+    scorer_ready = member is not None and member.cleared and member.scores_submitted_at is not None
     locked = see_bids and service.reached(tender, TenderStage.TECHNICAL_LOCKED)
-    table = service.technical_table(tender) if locked or president_ready else {}
+    table = service.technical_table(tender) if locked or scorer_ready else {}
     events = db.session.scalars(
         sa.select(TenderEvent)
         .where(TenderEvent.tender_id == tender.id)
@@ -172,7 +167,6 @@ def _detail(tender: Tender, *, status: int = 200, consensus_form=None):
         if opened and see_bids
         else {},
         rankings=rankings,
-        scores=scores_visible,
         table=table,
         technical=service.technical_scores(tender) if table else {},
         leaves=service.leaf_criteria(tender),
@@ -543,6 +537,23 @@ def check(tender_id: int, bid_id: int):
     return render_template(
         "tenders/check.html", tender=tender, bid=found, criteria=criteria, form=form
     ), status
+
+
+@bp.route("/<id:tender_id>/bids/<id:bid_id>/files/<id:file_id>")
+@require(Permission.TENDERS_VIEW)
+def bid_file(tender_id: int, bid_id: int, file_id: int):
+    """A bid's technical document, for those who may see the bids (and its own bidder)."""
+    tender = _tender_or_404(tender_id)
+    user = acting_user()
+    found = next((b for lot in tender.lots for b in lot.bids if b.id == bid_id), None)
+    if found is None or not (
+        service.may_see_bids(user, tender) or user.organization_id == found.bidder_id
+    ):
+        abort(404)
+    stored = next((f for f in found.files if f.id == file_id), None)
+    if stored is None:
+        abort(404)
+    return files.send(stored)
 
 
 # --- What the procedure leaves on record -------------------------------------------------------

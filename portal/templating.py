@@ -1,6 +1,7 @@
 """What every template can use: permission checks, navigation, labels, local times."""
 
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Flask, make_response, render_template, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
@@ -40,7 +41,9 @@ def score(value, decimals: int = 2) -> str:
     if value is None:
         return "—"
     pattern = "0." + "0" * decimals if decimals else "0"
-    return format_decimal(value, format=pattern)
+    # Half up, as the selection engine rounds (Babel would round half to even).
+    rounded = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return format_decimal(rounded, format=pattern)
 
 
 def render_page(template: str, fragment: str, **context):

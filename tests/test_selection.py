@@ -30,7 +30,7 @@ def test_weighted_scores_match_the_hand_computation(app):
     bids = [
         Bid("A", D("123"), D("10500.00")),
         Bid("B", D("129"), D("11000.00")),
-        Bid("C", D("80"), D("9900.00")),  # 80/129 = 62.02: below the threshold
+        Bid("C", D("65"), D("9900.00")),  # 65 as scored: below the threshold of 70
         Bid("D", D("120"), D("9000.00"), admissible=False),
     ]
     result = selection.evaluate(weighted(), bids)
@@ -51,6 +51,24 @@ def test_weighted_scores_match_the_hand_computation(app):
     # Neither C's nor D's lower price became "the lowest price".
     assert bids_out["C"].status == selection.BELOW_THRESHOLD and bids_out["C"].rank is None
     assert bids_out["D"].status == selection.NOT_ADMISSIBLE
+
+
+def test_the_threshold_applies_to_the_scores_as_given_not_normalised(app):
+    # Normalised to the best, 50 would become 100 and 40 become 80: both above 70.
+    bids = [Bid("A", D("50"), D("100")), Bid("B", D("40"), D("90"))]
+    result = selection.evaluate(weighted(), bids)
+    assert (result.outcome, result.winner) == ("unsuccessful", None)
+    assert {b.status for b in result.bids} == {selection.BELOW_THRESHOLD}
+
+
+def test_a_full_tie_is_broken_by_the_lower_price(app):
+    # A: 0.5 x 100 + 0.5 x 100 = 100 at 1000; B: the same scores after rounding (100.00
+    # financial as 100 x 1000 / 1000.004 rounds to 100.00), at a higher price.
+    method = weighted(technical_weight=D("0.5"), financial_weight=D("0.5"), normalization="raw")
+    bids = [Bid("B", D("100"), D("1000.004")), Bid("A", D("100"), D("1000"))]
+    result = by_bidder(selection.evaluate(method, bids))
+    assert result["A"].combined_score == result["B"].combined_score
+    assert (result["A"].rank, result["B"].rank) == (1, 2)
 
 
 def test_raw_scores_are_used_as_scored(app):
@@ -203,7 +221,7 @@ def test_the_simulation_command_prints_the_portals_result(app, tmp_path):
         "bids": [
             {"bidder": "A", "technical_score": "123", "price": "10500.00", "admissible": True},
             {"bidder": "B", "technical_score": "129", "price": "11000.00"},
-            {"bidder": "C", "technical_score": "80", "price": "9900.00"},
+            {"bidder": "C", "technical_score": "65", "price": "9900.00"},
             {"bidder": "D", "technical_score": "120", "price": "9000", "admissible": False},
         ],
     }

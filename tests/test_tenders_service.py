@@ -940,6 +940,13 @@ def test_a_score_of_zero_points_given_as_a_number_is_accepted(w):
 
 def test_a_consensus_of_zero_points_given_as_a_number_is_accepted(w):
     tender, offer = scoring_started(w)
+    # A consensus comes once every member has handed in their scores.
+    early = refused(TransitionNotAllowed, consensus, w.president, offer, "Experts", D("0"))
+    assert "une fois les notes de tous les membres remises" in early.message
+    for person, points in ((w.president, "30"), (w.member, "10")):
+        for label in ("Méthodologie", "Chef de projet", "Experts"):
+            score(person, offer, label, points)
+        submit(person, tender)
     consensus(w.president, offer, "Experts", D("0"))
     assert tenders.technical_table(tender)[offer.id][criterion(tender, "Experts").id].retained == 0
 
@@ -1272,3 +1279,115 @@ def test_with_no_qualified_bid_the_award_is_refused_and_the_tender_is_unsuccessf
     assert not any(o.award_proposed for o in offers)
     # Opened before the end: the prices remain readable for the minutes.
     assert [tenders.price_of(o) for o in offers] == [D("900000.00"), D("800000.00")]
+
+
+# --- Review findings: declarations on record, quorum, early unsuccessful, justifications ------
+
+
+def test_a_member_who_declared_stays_on_record_and_a_recused_chair_is_replaced(w):
+    tender = published(w)
+    bid(w.bidders[0], tender.lots[0], "900000.00")
+    advance_to(w, tender, S.TECHNICAL_EVALUATION)
+    declare(w.member, tender, conflict=True, note="Ancien associé du soumissionnaire")
+    # Removing her (to add her back and declare again) is refused.
+    error = refused(
+        InvalidInput,
+        name_committee,
+        w,
+        tender,
+        [(w.president, "president"), (w.rapporteur, "member")],
+    )
+    assert "reste membre" in error.message
+    # One cleared scorer is not enough to lock: the committee is completed instead.
+    declare(w.president, tender)
+    score_the_rest(w.president, tender)
+    submit(w.president, tender)
+    short = refused(TransitionNotAllowed, move, w.president, tender, S.TECHNICAL_LOCKED)
+    assert "au moins deux membres" in short.message
+    name_committee(
+        w,
+        tender,
+        [
+            (w.president, "president"),
+            (w.member, "member"),
+            (w.witness, "observer"),
+            (w.rapporteur, "rapporteur"),
+        ],
+    )
+    declare(w.rapporteur, tender)
+    score_the_rest(w.rapporteur, tender)
+    submit(w.rapporteur, tender)
+    move(w.president, tender, S.TECHNICAL_LOCKED)
+    assert tender.stage is S.TECHNICAL_LOCKED
+
+
+def test_no_bid_reaching_the_threshold_ends_the_tender_without_opening_envelopes(w):
+    tender = published(w, technical_threshold="70")
+    offer = bid(w.bidders[0], tender.lots[0], "900000.00")
+    advance_to(w, tender, S.TECHNICAL_EVALUATION)
+    for person in (w.president, w.member):
+        declare(person, tender)
+        score_the_rest(person, tender, share=D("0.5"))  # 50 out of 100
+        submit(person, tender)
+    move(w.president, tender, S.TECHNICAL_LOCKED)
+    move(w.central, tender, S.UNSUCCESSFUL, note="Aucune offre au seuil technique")
+    assert tender.stage is S.UNSUCCESSFUL
+    refused(tenders.SealedOffer, tenders.price_of, offer)  # its envelope was never opened
+
+
+def test_a_justification_is_decided_once_and_only_for_an_abnormally_low_bid(w):
+    tender = published(w, category="works", method="reference_price", technical_threshold="")
+    lot = tender.lots[0]
+    low = bid(w.bidders[0], lot, "500000.00")  # the lot's estimate is 1 000 000: -50 %
+    fair = bid(w.bidders[1], lot, "950000.00")
+    advance_to(w, tender, S.FINANCIAL_EVALUATION)
+    wrong = refused(
+        TransitionNotAllowed,
+        tenders.decide_justification,
+        w.president,
+        fair,
+        accepted=True,
+        justification="Sans objet",
+    )
+    assert "pas anormalement basse" in wrong.message
+    tenders.decide_justification(w.president, low, accepted=False, justification="Prix non tenable")
+    again = refused(
+        TransitionNotAllowed,
+        tenders.decide_justification,
+        w.president,
+        low,
+        accepted=True,
+        justification="Nouvelle note",
+    )
+    assert "déjà prise" in again.message
+    assert low.justification_accepted is False
+
+
+def test_the_late_and_the_technically_failed_envelopes_stay_closed_after_the_opening(w):
+    tender = published(w, technical_threshold="70")
+    lot = tender.lots[0]
+    good = bid(w.bidders[0], lot, "900000.00")
+    poor = bid(w.bidders[1], lot, "800000.00")
+    late = bid(w.bidders[2], lot, "700000.00", now=DEADLINE + timedelta(minutes=5))
+    advance_to(w, tender, S.TECHNICAL_EVALUATION)
+    for person in (w.president, w.member):
+        declare(person, tender)
+        score(person, poor, "Méthodologie", "10")
+        score(person, poor, "Chef de projet", "10")
+        score(person, poor, "Experts", "10")
+        score_the_rest(person, tender)
+        submit(person, tender)
+    advance_to(w, tender, S.FINANCIAL_OPENING)
+    assert tenders.opened_prices(tender) == {good.id: D("900000.00")}
+    assert late.late and poor.id not in tenders.opened_prices(tender)
+
+
+def test_long_labels_and_an_unknown_city_are_refused_with_a_message(w):
+    tender = new_tender(w)
+    error = refused(InvalidInput, set_lots, w, tender, [("x" * 201, "1000")])
+    assert "trop long" in error.message
+    long_grid = [CriterionInput("x" * 301, "eliminatory"), *grid()]
+    error = refused(InvalidInput, specify, w, tender, long_grid)
+    assert "au plus 300 caractères" in error.message
+    error = refused(InvalidInput, edit_tender, w, tender, city_id=999_999)
+    assert error.field == "city_id"

@@ -356,6 +356,7 @@ def test_before_the_ranking_there_are_no_minutes_and_the_ocds_release_has_no_bid
     package = json.loads(secretariat.get(f"/tenders/{current.id}/ocds.json").data)
     release = package["releases"][0]
     assert release["bids"]["details"] == [] and release["awards"] == []
+    assert "numberOfTenderers" not in release["tender"]  # how many bid is told with the ranking
     assert PRICES["ADC"] not in json.dumps(package)
 
 
@@ -379,3 +380,36 @@ def test_a_bids_documents_are_for_the_committee_and_the_bidder(app, world):
     # A competitor, and a member who has not declared, do not get it.
     assert browser(app, world["bidders"]["MCS"]).get(url).status_code == 404
     assert browser(app, world["president"]).get(url).status_code == 404
+
+
+def test_scores_may_be_published_without_decimals(app, world):
+    secretariat = browser(app, world["secretariat"])
+    secretariat.post(
+        "/tenders/new",
+        data={
+            "reference": "AO-2026-03",
+            "title": "Wi-Fi",
+            "city_id": 0,
+            "action_id": 0,
+            "category": "works",
+            "procedure": "open_call",
+            "estimate": "500000",
+        },
+    )
+    current = tender(app)
+    response = secretariat.post(
+        f"/tenders/{current.id}/specification",
+        data={
+            "criteria": SPEC,
+            "method": "lowest_price",
+            "normalization": "raw",
+            "decimals": "0",
+            "excessive_above": "20",
+            "abnormal_below_works": "20",
+            "abnormal_below_other": "25",
+            "spread_limit": "20",
+            "version": current.version,
+        },
+    )
+    assert response.status_code == 302, text(response)
+    assert tender(app).decimals == 0

@@ -11,7 +11,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice as Choice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.forms.fields import FilterSelectField
 from portal.models.tenders import FinancialMethod, Normalization, Procedure, TenderCategory
@@ -76,7 +76,7 @@ class SpecificationForm(FlaskForm):
     technical_threshold = StringField(_l("Seuil technique (sur 100)"), validators=[Optional()])
     normalization = SelectField(_l("Normalisation des notes techniques"))
     decimals = IntegerField(
-        _l("Décimales publiées"), default=2, validators=[DataRequired(), NumberRange(0, 6)]
+        _l("Décimales publiées"), default=2, validators=[InputRequired(), NumberRange(0, 6)]
     )
     excessive_above = StringField(_l("Offre excessive au-delà de (+ %)"), default="20")
     abnormal_below_works = StringField(_l("Anormalement basse, travaux (− %)"), default="20")

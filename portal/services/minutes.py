@@ -50,9 +50,11 @@ def _money(value: Decimal) -> str:
 
 
 def _score(value: Decimal | None, decimals: int) -> str:
+    """Rounded half up, as the engine rounds, then written the French way."""
     if value is None:
         return "—"
-    return format_decimal(value, format="0." + "0" * decimals if decimals else "0")
+    rounded = selection._round(value, decimals)
+    return format_decimal(rounded, format="0." + "0" * decimals if decimals else "0")
 
 
 class _Minutes(FPDF):
@@ -236,7 +238,7 @@ def _build(tender: Tender) -> bytes:
                 _(
                     "%(bidder)s — note technique : %(score)s",
                     bidder=bid.bidder.name,
-                    score=_score(technical[bid.id], 2),
+                    score=_score(technical[bid.id], decimals),
                 )
             )
             pdf.set_font("DejaVu", "", 8)
@@ -253,7 +255,7 @@ def _build(tender: Tender) -> bytes:
                     for m in scorers
                     if m.id in cell.points
                 )
-                retained = _score(cell.retained, 2)
+                retained = _score(cell.retained, decimals)
                 if cell.consensus is not None:
                     retained += " " + _("(consensus : %(reason)s)", reason=cell.consensus.reason)
                 rows.append(
@@ -279,9 +281,18 @@ def _build(tender: Tender) -> bytes:
                 names=", ".join(present) or "—",
             )
         )
-    for ranking in rules.rank(tender):
+    rankings = rules.rank(tender)
+    prices = rules.opened_prices(tender, rankings)
+    for ranking in rankings:
         pdf.set_font("DejaVu", "B", 9)
-        pdf.line_text(_("Lot %(n)d : %(title)s", n=ranking.lot.number, title=ranking.lot.title))
+        pdf.line_text(
+            _(
+                "Lot %(n)d : %(title)s (estimation %(estimate)s)",
+                n=ranking.lot.number,
+                title=ranking.lot.title,
+                estimate=_money(ranking.lot.estimate),
+            )
+        )
         pdf.set_font("DejaVu", "", 8)
         if ranking.result.reference_price is not None:
             pdf.line_text(
@@ -296,7 +307,7 @@ def _build(tender: Tender) -> bytes:
                     str(outcome.rank) if outcome.rank else "—",
                     bid.bidder.name,
                     STATUS_TEXT[outcome.status],
-                    _money(rules.price_of(bid, tender)) if bid.admissible else "—",
+                    _money(prices[bid.id]) if bid.id in prices else _("non ouverte"),
                     _score(outcome.technical_score, decimals),
                     _score(outcome.financial_score, decimals),
                     _score(outcome.combined_score, decimals),
@@ -315,6 +326,17 @@ def _build(tender: Tender) -> bytes:
             rows,
             [12, 48, 30, 34, 22, 22, 22],
         )
+        for bid in ranking.lot.bids:
+            if bid.justification_accepted is not None:
+                pdf.line_text(
+                    _(
+                        "Justification de l'offre anormalement basse de %(bidder)s : "
+                        "%(decision)s — %(text)s",
+                        bidder=bid.bidder.name,
+                        decision=_("acceptée") if bid.justification_accepted else _("rejetée"),
+                        text=bid.justification,
+                    )
+                )
         pdf.set_font("DejaVu", "", 9)
 
     pdf.heading(_("5. Résultat"))
@@ -397,6 +419,7 @@ def ocds_release(tender: Tender, *, publisher: str, prefix: str) -> dict:
     parties = {"SDTN": {**buyer, "roles": ["buyer", "procuringEntity"]}}
     bids, awards = [], []
     rankings = {r.lot.id: r for r in rules.rank(tender)} if complete else {}
+    prices = rules.opened_prices(tender, list(rankings.values())) if complete else {}
     # Who bid, and for how much, is published with the ranking, not before.
     for lot in tender.lots if complete else []:
         outcomes = {}
@@ -418,11 +441,8 @@ def ocds_release(tender: Tender, *, publisher: str, prefix: str) -> dict:
             }
             outcome = outcomes.get(str(bid.id))
             if outcome is not None:
-                if bid.admissible:
-                    detail["value"] = {
-                        "amount": float(rules.price_of(bid, tender)),
-                        "currency": "MAD",
-                    }
+                if bid.id in prices:
+                    detail["value"] = {"amount": float(prices[bid.id]), "currency": "MAD"}
                 detail["evaluation"] = {
                     "status": outcome.status,
                     "technicalScore": _plain(outcome.technical_score),
@@ -480,7 +500,6 @@ def ocds_release(tender: Tender, *, publisher: str, prefix: str) -> dict:
             },
             "awardCriteria": OCDS_AWARD_CRITERIA[tender.method],
             "awardCriteriaDetails": _criteria_details(tender, leaves),
-            "numberOfTenderers": len({b.bidder_id for lot in tender.lots for b in lot.bids}),
             "lots": [
                 {
                     "id": f"LOT-{lot.number}",
@@ -493,6 +512,11 @@ def ocds_release(tender: Tender, *, publisher: str, prefix: str) -> dict:
         "bids": {"details": bids},
         "awards": awards,
     }
+    if complete:
+        # Counted once the ranking is out: during the call it would tell bidders too much.
+        release["tender"]["numberOfTenderers"] = len(
+            {b.bidder_id for lot in tender.lots for b in lot.bids}
+        )
     return {
         "uri": f"{prefix}/{tender.reference}.json",
         "version": "1.1",

@@ -5,10 +5,11 @@ One engine for the portal and for `flask tenders simulate`. Pure functions on `D
 - technical scores are normalised (as scored, or relative to the best admissible one) and
   rounded to the published number of decimals (half up); every later figure is computed from
   the published ones, so that anyone can redo the minutes' arithmetic with a pencil;
-- a bid that is not admissible, or below the technical threshold, is out: its price never
-  enters any formula (not even as the lowest price);
+- a bid that is not admissible, or whose technical score as scored is below the threshold,
+  is out: its price never enters any formula (not even as the lowest price);
 - weighted (quality and cost, QCBS): financial = 100 x lowest qualified price / price,
-  combined = wt x technical + wf x financial; highest combined first, then highest technical;
+  combined = wt x technical + wf x financial; highest combined first, then highest technical,
+  then lowest price (bids equal on all three share a rank; the earlier received is proposed);
 - lowest price among the qualified bids (ties: highest technical first);
 - reference price (Moroccan practice): a price more than `excessive_above` % above the
   estimate is excessive; more than `abnormal_below` % below it (20 % for works, 25 % for
@@ -165,10 +166,13 @@ def evaluate(method: Method, bids: list[Bid]) -> Result:
         technical[bid.bidder] = _round(score, places)
         results[bid.bidder].technical_score = technical[bid.bidder]
 
+    # The threshold is a floor on quality as scored: normalised to the best, the best bid
+    # would always reach 100 and pass, however poor.
     qualified = []
     for bid in admissible:
         threshold = method.technical_threshold
-        if threshold is not None and technical[bid.bidder] < threshold:
+        raw = bid.technical_score
+        if threshold is not None and _round(raw, places) < threshold:
             results[bid.bidder].status = BELOW_THRESHOLD
         else:
             qualified.append(bid)
@@ -228,7 +232,8 @@ def _weighted(method, qualified, technical, results) -> list[list[Bid]]:
         combined[bid.bidder] = score
         results[bid.bidder].financial_score = financial
         results[bid.bidder].combined_score = score
-    key = lambda b: (-combined[b.bidder], -technical[b.bidder])  # noqa: E731
+    # Equal combined scores: the better technical score, then the lower price.
+    key = lambda b: (-combined[b.bidder], -technical[b.bidder], b.price)  # noqa: E731
     return _group(sorted(qualified, key=key), key)
 
 

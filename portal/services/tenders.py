@@ -21,7 +21,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from portal import authz
 from portal.authz import Permission
 from portal.extensions import db
-from portal.models.organizations import Organization
+from portal.models.organizations import City, Organization
 from portal.models.plans import Action
 from portal.models.tenders import (
     Bid,
@@ -214,6 +214,8 @@ def save_tender(
         _require_draft(tender)
     if not authz.can(actor, Permission.TENDERS_MANAGE, city_id=city_id):
         raise NotAllowed(_l("Seul le secrétariat du programme conduit la procédure."))
+    if city_id and db.session.get(City, city_id) is None:
+        raise InvalidInput(_l("Ville inconnue."), field="city_id")
     if action_id:
         action = db.session.get(Action, action_id)
         if action is None or (city_id is not None and action.plan.city_id != city_id):
@@ -283,7 +285,10 @@ def save_lots(actor: User, tender: Tender, lots: list[tuple[str, object]], *, ex
             raise InvalidInput(
                 _l("Lot %(n)d : l'estimation doit être positive.", n=index), field="lots"
             )
-        parsed.append((_text(title, "lots"), amount))
+        title = _text(title, "lots")
+        if len(title) > Lot.title.type.length:
+            raise InvalidInput(_l("Lot %(n)d : intitulé trop long.", n=index), field="lots")
+        parsed.append((title, amount))
     if not parsed:
         raise InvalidInput(_l("Un appel d'offres compte au moins un lot."), field="lots")
     tender.lots.clear()
@@ -373,6 +378,13 @@ def save_specification(
         raise InvalidInput(_l("Au moins un critère technique."), field="criteria")
     rows = []
     total = Decimal(0)
+    limit = Criterion.label.type.length
+    labels = [c.label for c in criteria] + [k.label for c in criteria for k in c.children]
+    if any(len((label or "").strip()) > limit for label in labels):
+        raise InvalidInput(
+            _l("Un libellé de critère compte au plus %(n)d caractères.", n=limit),
+            field="criteria",
+        )
     for position, criterion in enumerate([*eliminatory, *technical]):
         label = _text(criterion.label, "criteria")
         if criterion.kind == "eliminatory":
@@ -494,10 +506,12 @@ def set_committee(actor: User, tender: Tender, members: list[tuple[int, str]], *
     """Name the committee (before the bids are examined): one president, evaluators only."""
     _require_manage(actor, tender)
     ensure_current(tender, expected_version, STALE)
-    # A recused chair can still be replaced, as long as nobody has handed in scores.
-    started = any(m.scores_submitted_at for m in tender.members)
-    if reached(tender, S.TECHNICAL_LOCKED) or tender.stage in FINAL or started:
-        raise TransitionNotAllowed(_l("La commission ne change plus une fois des notes remises."))
+    # Members may be added (to replace a recused one) until the technical result is locked;
+    # the lock then waits for their scores too.
+    if reached(tender, S.TECHNICAL_LOCKED) or tender.stage in FINAL:
+        raise TransitionNotAllowed(
+            _l("La commission ne change plus une fois le résultat technique arrêté.")
+        )
     chosen: dict[int, CommitteeRole] = {}
     for user_id, role in members:
         if not user_id:
@@ -524,8 +538,19 @@ def set_committee(actor: User, tender: Tender, members: list[tuple[int, str]], *
         )
     kept = {m.user_id: m for m in tender.members}
     for user_id, member in kept.items():
-        if user_id not in chosen:
-            tender.members.remove(member)
+        if user_id in chosen:
+            continue
+        if member.declaration is not None:
+            # A declaration stays on record: a recused member cannot be removed and re-added
+            # to declare again.
+            raise InvalidInput(
+                _l(
+                    "%(name)s a signé sa déclaration : il reste membre de la commission.",
+                    name=member.user.full_name,
+                ),
+                field="members",
+            )
+        tender.members.remove(member)
     for user_id, role in chosen.items():
         if user_id in kept:
             kept[user_id].role = role
@@ -818,6 +843,13 @@ def set_consensus(
         raise TransitionNotAllowed(_l("L'évaluation technique n'est pas en cours."))
     if not bid.admissible or criterion not in leaf_criteria(tender):
         raise InvalidInput(_l("Cette offre ou ce critère ne se note pas."), field="points")
+    if any(
+        m.role in SCORING_ROLES and not m.recused and m.scores_submitted_at is None
+        for m in tender.members
+    ):
+        raise TransitionNotAllowed(
+            _l("Le consensus se fixe une fois les notes de tous les membres remises.")
+        )
     value = selection._decimal(
         str(points if points is not None else "").replace(",", "."), "points"
     )
@@ -825,6 +857,8 @@ def set_consensus(
         raise InvalidInput(
             _l("Une note entre 0 et %(max)s.", max=f"{criterion.max_points:f}"), field="points"
         )
+    if value != value.quantize(Decimal("0.01")):
+        raise InvalidInput(_l("Deux décimales au plus."), field="points")
     reason = _text(reason, "reason")
     existing = db.session.scalar(
         sa.select(Consensus).where(
@@ -842,7 +876,8 @@ def set_consensus(
         actor,
         "tender.consensus",
         obj=tender,
-        details={"bid": bid.id, "criterion": criterion.id, "points": str(value), "reason": reason},
+        # The points themselves are in the minutes, not in a trail the administrator reads.
+        details={"bid": bid.id, "criterion": criterion.id, "reason": reason},
     )
 
 
@@ -852,6 +887,10 @@ def decide_justification(actor: User, bid: Bid, *, accepted: bool, justification
     _president(actor, tender)
     if tender.stage is not S.FINANCIAL_EVALUATION:
         raise TransitionNotAllowed(_l("L'évaluation financière n'est pas en cours."))
+    if bid.justification_accepted is not None:
+        raise TransitionNotAllowed(_l("La décision sur cette justification est déjà prise."))
+    if bid not in abnormally_low_pending(tender):
+        raise TransitionNotAllowed(_l("Cette offre n'est pas anormalement basse."))
     bid.justification = _text(justification, "justification")
     bid.justification_accepted = accepted
     audit.record(
@@ -1012,10 +1051,18 @@ def _check_move(actor, tender, to_stage, *, now, present) -> None:
                     len(waiting),
                 )
             )
-        if not any(m.role in SCORING_ROLES and m.cleared for m in tender.members) and (
-            admitted_bids(tender)
-        ):
-            raise TransitionNotAllowed(_l("Aucun membre n'a noté."))
+        scored = [
+            m
+            for m in tender.members
+            if m.role in SCORING_ROLES and m.cleared and m.scores_submitted_at is not None
+        ]
+        if len(scored) < 2 and admitted_bids(tender):
+            raise TransitionNotAllowed(
+                _l(
+                    "Il faut les notes d'au moins deux membres sans conflit : complétez la "
+                    "commission."
+                )
+            )
         unresolved = [
             (bid_id, criterion_id)
             for bid_id, row in technical_table(tender).items()
@@ -1080,6 +1127,15 @@ def _decide(actor, tender, to_stage, before) -> None:
     pending = [b for lot in tender.lots for b in lot.bids if b.admissible or b.admissible is None]
     if envelopes_open(tender):
         qualified = any(r.result.winner for r in rank(tender))
+    elif reached(tender, S.TECHNICAL_LOCKED):
+        # No price needed: the threshold applies to the technical scores as scored.
+        scores = technical_scores(tender)
+        floor = tender.technical_threshold
+        qualified = any(
+            floor is None
+            or selection._round(scores.get(b.id, Decimal(0)), tender.decimals) >= floor
+            for b in pending
+        )
     else:
         qualified = bool(pending)
     if qualified:
@@ -1171,3 +1227,18 @@ def allowed_moves(user: User, tender: Tender) -> list[TenderStage]:
     if may_manage(user, tender) or authz.can(user, Permission.TENDERS_DECIDE):
         moves.append(S.CANCELLED)
     return moves
+
+
+UNOPENED = frozenset({selection.NOT_ADMISSIBLE, selection.BELOW_THRESHOLD})
+
+
+def opened_prices(tender: Tender, rankings: list[LotRanking] | None = None) -> dict[int, Decimal]:
+    """The prices read at the opening: those of the bids still in the running. A late,
+    inadmissible or technically failed bid's envelope stays closed (QCBS practice)."""
+    rankings = rank(tender) if rankings is None else rankings
+    return {
+        ranking.bids[outcome.bidder].id: price_of(ranking.bids[outcome.bidder], tender)
+        for ranking in rankings
+        for outcome in ranking.result.bids
+        if outcome.status not in UNOPENED
+    }

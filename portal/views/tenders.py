@@ -142,11 +142,10 @@ def _detail(tender: Tender, *, status: int = 200, consensus_form=None):
     member = service.membership(user, tender)
     see_bids = service.may_see_bids(user, tender)
     opened = service.envelopes_open(tender)
-    rankings = (
-        service.rank(tender)
-        if see_bids and service.reached(tender, TenderStage.FINANCIAL_EVALUATION)
-        else []
-    )
+    all_rankings = service.rank(tender) if see_bids and opened else []
+    prices = service.opened_prices(tender, all_rankings) if all_rankings else {}
+    # The ranking table from the financial evaluation on; at the opening, the prices alone.
+    rankings = all_rankings if service.reached(tender, TenderStage.FINANCIAL_EVALUATION) else []
     # Before the lock, a member sees the others' scores once they have handed in their own.
     scorer_ready = member is not None and member.cleared and member.scores_submitted_at is not None
     locked = see_bids and service.reached(tender, TenderStage.TECHNICAL_LOCKED)
@@ -163,12 +162,10 @@ def _detail(tender: Tender, *, status: int = 200, consensus_form=None):
         member=member,
         see_bids=see_bids,
         opened=opened,
-        prices={b.id: service.price_of(b, tender) for lot in tender.lots for b in lot.bids}
-        if opened and see_bids
-        else {},
+        prices=prices,
         rankings=rankings,
         table=table,
-        technical=service.technical_scores(tender) if table else {},
+        technical=service.technical_scores(tender) if table else {},  # rounded by |score
         leaves=service.leaf_criteria(tender),
         eliminatory=service.eliminatory_criteria(tender),
         criteria_text=service.criteria_text(tender),
@@ -546,9 +543,14 @@ def bid_file(tender_id: int, bid_id: int, file_id: int):
     tender = _tender_or_404(tender_id)
     user = acting_user()
     found = next((b for lot in tender.lots for b in lot.bids if b.id == bid_id), None)
-    if found is None or not (
-        service.may_see_bids(user, tender) or user.organization_id == found.bidder_id
-    ):
+    member = service.membership(user, tender)
+    # Documents are for those who evaluate and for their author, even after the ranking.
+    allowed = (
+        service.may_manage(user, tender)
+        or (member is not None and member.cleared)
+        or (found is not None and user.organization_id == found.bidder_id)
+    )
+    if found is None or not allowed:
         abort(404)
     stored = next((f for f in found.files if f.id == file_id), None)
     if stored is None:
@@ -687,6 +689,8 @@ def justification(tender_id: int, bid_id: int):
     found = next((b for lot in tender.lots for b in lot.bids if b.id == bid_id), None)
     if found is None:
         abort(404)
+    if request.form.get("decision") not in ("accept", "reject"):
+        abort(400)
     try:
         service.decide_justification(
             acting_user(),

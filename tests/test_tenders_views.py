@@ -413,3 +413,19 @@ def test_scores_may_be_published_without_decimals(app, world):
     )
     assert response.status_code == 302, text(response)
     assert tender(app).decimals == 0
+
+
+def test_a_bidder_gets_its_receipt_but_neither_its_rivals_nor_the_committee(app, world):
+    prepare(app, world)
+    current = tender(app)
+    with app.app_context():
+        lot_id = db.session.get(Tender, current.id).lots[0].id
+    for name in ("ADC", "MCS"):
+        bidder = browser(app, world["bidders"][name])
+        bidder.post(f"/tenders/{current.id}/lots/{lot_id}/bid", data={"price": PRICES[name]})
+    page = text(browser(app, world["bidders"]["ADC"]).get(f"/tenders/{current.id}"))
+    assert 'id="own-bids"' in page and "reçue le" in page
+    assert "MCS Conseil" not in page  # a rival's offer
+    assert "Rachid Alaoui" not in page and "Leila Mansouri" not in page  # the committee
+    for price in PRICES.values():
+        assert price not in page and price.replace(".", ",") not in page

@@ -188,9 +188,7 @@ def _detail(tender: Tender, *, status: int = 200, consensus_form=None):
         STAGES=service.STAGE_LABELS,
         minutes_available=minutes.available(tender),
         # A bidder's receipt: when its offer came and what it sent, never another's.
-        own_bids=[
-            b for lot in tender.lots for b in lot.bids if b.bidder_id == user.organization_id
-        ]
+        own_bids=[b for lot in tender.lots for b in lot.bids if b.bidder_id == user.organization_id]
         if user.organization_id is not None
         else [],
         # Bidders do not learn who sits on the committee before the ranking (no lobbying).

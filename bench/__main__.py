@@ -415,10 +415,28 @@ def measure(app, ids: dict) -> dict[str, tuple[int, float]]:
     return results
 
 
+PLANNING_LIMIT_MS = 2000
+
+
+def measure_planning(app) -> tuple[int, float, int]:
+    """One planning of the day's reminders over the whole programme, outbox writes included:
+    (queries, milliseconds, reminders planned)."""
+    from portal.services import reminders
+
+    with app.app_context():
+        engine = db.engine
+        with counting_queries(engine) as count:
+            start = time.perf_counter()
+            report = reminders.run(TODAY)
+            db.session.commit()
+            elapsed = (time.perf_counter() - start) * 1000
+        return count[0], elapsed, report.planned
+
+
 def main() -> int:
     import time_machine
 
-    results, counts, installments = {}, {}, {}
+    results, counts, installments, planning = {}, {}, {}, {}
     with tempfile.TemporaryDirectory() as tmp, time_machine.travel(TODAY, tick=True):
         for label, (users, per_action, agreements) in SIZES.items():
             url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench-{label}.sqlite3"
@@ -434,6 +452,7 @@ def main() -> int:
             counts[label] = ids["milestones"]
             installments[label] = ids["installments"]
             results[label] = measure(app, ids)
+            planning[label] = measure_planning(app)
             with app.app_context():
                 db.engine.dispose()
     print(
@@ -451,6 +470,15 @@ def main() -> int:
             failures.append(f"{name}: {q1} queries at 1x, {q10} at 10x")
         if ratio > TIME_RATIO_LIMIT and name not in COUNT_ONLY:
             failures.append(f"{name}: {ratio:.2f}x slower at 10x")
+    (p1, pt1, n1), (p10, pt10, n10) = planning["1x"], planning["10x"]
+    print(
+        f"{'reminder planning':<24}{p1:>12}{p10:>6}{pt1:>10.1f}{pt10:>10.1f}"
+        f"{pt10 / pt1:>8.2f}  ({n1} and {n10} reminders)"
+    )
+    if p1 != p10:
+        failures.append(f"reminder planning: {p1} queries at 1x, {p10} at 10x")
+    if pt10 > PLANNING_LIMIT_MS:
+        failures.append(f"reminder planning: {pt10:.0f} ms at 10x (limit {PLANNING_LIMIT_MS})")
     for failure in failures:
         print("FAIL", failure)
     print("ok" if not failures else f"{len(failures)} failure(s)")

@@ -14,6 +14,7 @@ from portal.services.errors import DomainError
 seed_cli = AppGroup("seed", help="Load reference and demo data.")
 users_cli = AppGroup("users", help="Manage accounts from the command line.")
 tenders_cli = AppGroup("tenders", help="Provider selection.")
+reminders_cli = AppGroup("reminders", help="Deadline reminders.")
 
 
 @seed_cli.command("reference")
@@ -98,6 +99,32 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(tenders_cli)
+    app.cli.add_command(reminders_cli)
+
+
+@reminders_cli.command("run")
+@click.option("--today", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+@click.option("--dry-run", is_flag=True, help="Print what would be planned; write nothing.")
+def reminders_run(day, dry_run: bool):
+    """Plan the reminders due up to today (catching up on missed days) into the outbox."""
+    from portal.services import reminders
+
+    today = day.date() if day else clock.today()
+    report = reminders.run(today, dry_run=dry_run)
+    if dry_run:
+        for row in report.rows:
+            click.echo(
+                f"{row['planned_for']}  {row['kind'].value:<16} {row['item_type']} "
+                f"#{row['item_id']} -> user #{row['recipient_id']} ({row['occurrence']}, "
+                f"due {row['due_date']})"
+            )
+    else:
+        db.session.commit()
+    days = f"{report.days[0]}..{report.days[-1]}" if len(report.days) > 1 else report.days[0]
+    click.echo(
+        f"reminders: {report.planned} due over {days}, "
+        + ("nothing written (dry run)" if dry_run else f"{report.written} new in the outbox")
+    )
 
 
 @tenders_cli.command("simulate")

@@ -31,6 +31,13 @@ from portal.models.milestones import (
 from portal.models.organizations import City, Organization, OrganizationKind
 from portal.models.plans import Action, Domain, Horizon, Plan, PlanStatus
 from portal.models.raci import RaciAssignment, RaciRole
+from portal.models.reminders import (
+    OutboxMessage,
+    OutboxStatus,
+    PlannedDay,
+    ReminderKind,
+    ReminderRule,
+)
 from portal.models.tenders import (
     Bid,
     CommitteeMember,
@@ -91,11 +98,16 @@ __all__ = [
     "Normalization",
     "Organization",
     "OrganizationKind",
+    "OutboxMessage",
+    "OutboxStatus",
     "Plan",
     "PlanStatus",
+    "PlannedDay",
     "Procedure",
     "RaciAssignment",
     "RaciRole",
+    "ReminderKind",
+    "ReminderRule",
     "Role",
     "RoleAssignment",
     "Score",

@@ -1,0 +1,89 @@
+"""Deadline reminders: the rules per kind, the days already planned, and the outbox."""
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.types import UTCDateTime, str_enum, utcnow
+from portal.models.users import User
+
+
+class ReminderKind(enum.Enum):
+    MILESTONE_DUE = "milestone_due"
+    APPROVAL_WAITING = "approval_waiting"
+    COMMITMENT_DUE = "commitment_due"
+    INSTALLMENT_DUE = "installment_due"
+    TENDER_SUBMISSION = "tender_submission"
+    TENDER_EVALUATION = "tender_evaluation"
+    TENDER_DECLARATION = "tender_declaration"
+    CHANGE_REQUEST_WAITING = "change_request_waiting"
+
+
+class ReminderRule(db.Model):
+    """How early, how often once late, and when to climb the hierarchy, per kind."""
+
+    __tablename__ = "reminder_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ReminderKind] = mapped_column(str_enum(ReminderKind), unique=True)
+    # Days before the deadline, e.g. "30,7,1".
+    lead_days: Mapped[str] = mapped_column(sa.String(60), default="30,7,1")
+    overdue_every_days: Mapped[int] = mapped_column(default=7)
+    escalate_local_after: Mapped[int | None] = mapped_column(default=7)
+    escalate_central_after: Mapped[int | None] = mapped_column(default=21)
+    active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def leads(self) -> list[int]:
+        return sorted({int(d) for d in self.lead_days.split(",") if d.strip()}, reverse=True)
+
+
+class PlannedDay(db.Model):
+    """A day whose reminders have been planned: the catch-up starts after the last one."""
+
+    __tablename__ = "planned_days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    planned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    messages: Mapped[int] = mapped_column(default=0)
+
+
+class OutboxStatus(enum.Enum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(db.Model):
+    """One reminder for one person. `key` (item, recipient, kind, occurrence) is unique, so
+    planning twice, or in two processes at once, never writes it twice."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    kind: Mapped[ReminderKind] = mapped_column(str_enum(ReminderKind))
+    item_type: Mapped[str] = mapped_column(sa.String(40))
+    item_id: Mapped[int]
+    # "lead-7", "overdue-14", "escalation-local"...
+    occurrence: Mapped[str] = mapped_column(sa.String(40))
+    due_date: Mapped[date]
+    planned_for: Mapped[date] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[OutboxStatus] = mapped_column(
+        str_enum(OutboxStatus), default=OutboxStatus.PENDING, index=True
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    recipient: Mapped[User] = relationship()

@@ -185,3 +185,26 @@ def test_the_command_plans_for_a_given_day(app, world):
     result = runner.invoke(args=["reminders", "run", "--today", day])
     assert "1 new in the outbox" in result.output
     assert len(outbox(app)) == 1
+
+
+def test_two_planners_at_once_write_each_reminder_once(app, world, make_milestone):
+    import threading
+
+    for n in range(20):
+        make_milestone(action=world["action"], due_date=DUE, title=f"Jalon parallèle {n}")
+    day = DUE - timedelta(days=7)
+    errors = []
+
+    def plan():
+        try:
+            run(app, day)
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=plan) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(outbox(app)) == 21  # one reminder per milestone, whoever planned it

@@ -112,14 +112,25 @@ SOURCES = (
 
 
 def ensure_rules() -> dict[ReminderKind, ReminderRule]:
-    """Every kind has a rule; missing ones get the defaults (30, 7 and 1 days; weekly)."""
-    existing = {r.kind: r for r in db.session.scalars(sa.select(ReminderRule))}
-    for kind in ReminderKind:
-        if kind not in existing:
-            existing[kind] = ReminderRule(kind=kind)
-            db.session.add(existing[kind])
-    db.session.flush()
-    return existing
+    """Every kind has a rule; missing ones get the defaults (30, 7 and 1 days; weekly; the
+    city after 7 days late, the ministry after 21). Safe when two planners start at once."""
+    _insert_ignoring_duplicates(
+        ReminderRule,
+        [
+            {
+                "kind": kind,
+                "lead_days": "30,7,1",
+                "overdue_every_days": 7,
+                "escalate_local_after": 7,
+                "escalate_central_after": 21,
+                "active": True,
+                "version": 1,
+            }
+            for kind in ReminderKind
+        ],
+        "kind",
+    )
+    return {r.kind: r for r in db.session.scalars(sa.select(ReminderRule))}
 
 
 def occurrences(rule: ReminderRule, due: date, day: date) -> list[str]:

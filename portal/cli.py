@@ -15,6 +15,7 @@ seed_cli = AppGroup("seed", help="Load reference and demo data.")
 users_cli = AppGroup("users", help="Manage accounts from the command line.")
 tenders_cli = AppGroup("tenders", help="Provider selection.")
 reminders_cli = AppGroup("reminders", help="Deadline reminders.")
+mail_cli = AppGroup("mail", help="Outgoing mail.")
 
 
 @seed_cli.command("reference")
@@ -100,6 +101,19 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(tenders_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(mail_cli)
+
+
+@mail_cli.command("send")
+def mail_send():
+    """One pass over the outbox: send what is due by SMTP (nothing without SMTP_HOST)."""
+    from portal.services import mail
+
+    if not mail.configured():
+        click.echo("mail: SMTP_HOST is not set; messages stay in the outbox")
+        return
+    result = mail.send_pending()
+    click.echo(f"mail: {result.sent} sent, {result.retried} to retry, {result.failed} failed")
 
 
 @reminders_cli.command("run")

@@ -86,6 +86,18 @@ def load(instance_path: str) -> dict:
         "HORIZON_MEDIUM_MONTHS": _int("HORIZON_MEDIUM_MONTHS", 36),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(path / "uploads"),
         "UPLOAD_MAX_BYTES": _int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024),
+        # Outgoing mail; without SMTP_HOST (the demo) messages stay in the outbox.
+        "SMTP_HOST": os.environ.get("SMTP_HOST") or "",
+        "SMTP_PORT": _int("SMTP_PORT", 25),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME") or "",
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or "",
+        "SMTP_STARTTLS": _bool("SMTP_STARTTLS", False),
+        "SMTP_SSL": _bool("SMTP_SSL", False),
+        "SMTP_TIMEOUT": _int("SMTP_TIMEOUT", 20),
+        "MAIL_FROM": os.environ.get("MAIL_FROM") or "no-reply@sdtn.example",
+        "MAIL_DOMAIN": os.environ.get("MAIL_DOMAIN") or "sdtn.example",
+        # Links in e-mails point here.
+        "PORTAL_URL": os.environ.get("PORTAL_URL") or "http://127.0.0.1:5000",
         # Open Contracting: the publisher's name and the ocid prefix (registered with OCP).
         "OCDS_PUBLISHER": os.environ.get("OCDS_PUBLISHER")
         or "Programme SDTN — Ministère de l'Urbanisme",

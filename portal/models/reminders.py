@@ -56,6 +56,7 @@ class PlannedDay(db.Model):
 
 class OutboxStatus(enum.Enum):
     PENDING = "pending"
+    SENDING = "sending"  # claimed by one sender
     SENT = "sent"
     FAILED = "failed"
 

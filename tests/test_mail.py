@@ -1,0 +1,167 @@
+"""Sending the outbox to a real SMTP server (aiosmtpd on loopback), each message once."""
+
+import email
+import email.policy
+import socket
+import threading
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from portal.extensions import db
+from portal.models import OutboxMessage, OutboxStatus, Role
+from portal.models.types import utcnow
+from portal.services import mail, reminders
+
+DUE = date(2026, 6, 30)
+
+
+class Recorder:
+    """An SMTP server's mailbox; addresses in `refuse` get a permanent 550."""
+
+    def __init__(self):
+        self.messages: list[email.message.Message] = []
+        self.refuse: set[str] = set()
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if address in self.refuse:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append(
+                email.message_from_bytes(envelope.content, policy=email.policy.default)
+            )
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(app):
+    recorder = Recorder()
+    port = free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TIMEOUT=5)
+    yield recorder
+    controller.stop()
+    app.config.update(SMTP_HOST="", SMTP_PORT=25)
+
+
+@pytest.fixture
+def planned(app, make_city, make_org, make_user, make_plan, make_action, make_milestone):
+    """Five milestones due in a week, each reminded to one contributor."""
+    city = make_city()
+    utility = make_org(city=city)
+    action = make_action(plan=make_plan(city=city), lead_organization=utility)
+    user = make_user(role=Role.CONTRIBUTOR, organization=utility, email="hicham@radeema.example")
+    for n in range(5):
+        make_milestone(action=action, due_date=DUE, title=f"Fibre tronçon {n}")
+    with app.test_request_context():
+        reminders.run(DUE - timedelta(days=7))
+        db.session.commit()
+    return user
+
+
+def outbox(app) -> list[OutboxMessage]:
+    with app.app_context():
+        rows = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        db.session.expunge_all()
+        return rows
+
+
+def send(app, **kw):
+    with app.test_request_context():
+        return mail.send_pending(**kw)
+
+
+def test_each_reminder_is_sent_once_in_the_recipients_language(app, smtp, planned):
+    result = send(app)
+    assert (result.sent, result.retried, result.failed) == (5, 0, 0)
+    assert len(smtp.messages) == 5
+    first = smtp.messages[0]
+    assert first["To"].endswith("<hicham@radeema.example>")
+    assert first["Subject"].startswith("Rappel d'échéance : Fibre tronçon")
+    assert first["Message-ID"].endswith("@sdtn.example>")
+    text = first.get_body(preferencelist=("plain",)).get_content()
+    html = first.get_body(preferencelist=("html",)).get_content()
+    assert "Échéance : 30 juin 2026." in text and "/milestones/" in text
+    assert 'href="http://127.0.0.1:5000/milestones/' in html
+    assert {m.status for m in outbox(app)} == {OutboxStatus.SENT}
+    # A second pass finds nothing to send.
+    assert send(app).sent == 0 and len(smtp.messages) == 5
+    assert len({m["Message-ID"] for m in smtp.messages}) == 5
+
+
+def test_english_for_who_chose_english(app, smtp, planned):
+    with app.app_context():
+        db.session.get(type(planned), planned.id).preferred_language = "en"
+        db.session.commit()
+    send(app)
+    assert smtp.messages[0]["Subject"].startswith("Deadline reminder: Fibre tronçon")
+
+
+def test_nothing_is_lost_when_the_server_is_down(app, smtp, planned):
+    port = app.config["SMTP_PORT"]
+    app.config["SMTP_PORT"] = free_port()  # nobody listens there
+    result = send(app)
+    assert (result.sent, result.retried) == (0, 1)
+    waiting = outbox(app)
+    assert {m.status for m in waiting} == {OutboxStatus.PENDING}
+    first = waiting[0]
+    assert first.attempts == 1 and first.last_error
+    app.config["SMTP_PORT"] = port
+    # The first one waits for its backoff; the others go now.
+    assert send(app).sent == 4
+    later = utcnow() + timedelta(minutes=2)
+    assert send(app, now=later).sent == 1
+    assert len(smtp.messages) == 5
+    assert {m.status for m in outbox(app)} == {OutboxStatus.SENT}
+
+
+def test_a_permanent_refusal_stops_and_is_shown(app, smtp, planned):
+    smtp.refuse.add("hicham@radeema.example")
+    result = send(app)
+    assert (result.sent, result.failed) == (0, 5)
+    failed = outbox(app)
+    assert {m.status for m in failed} == {OutboxStatus.FAILED}
+    assert failed[0].last_error.startswith("550")
+    # Not retried: the next pass sends nothing.
+    smtp.refuse.clear()
+    assert send(app, now=utcnow() + timedelta(days=1)).sent == 0
+
+
+def test_three_senders_at_once_deliver_each_message_once(app, smtp, planned):
+    errors = []
+
+    def sender():
+        try:
+            send(app)
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=sender) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(smtp.messages) == 5
+    assert len({m["Message-ID"] for m in smtp.messages}) == 5
+
+
+def test_without_smtp_settings_messages_stay_in_the_outbox(app, planned):
+    assert send(app).sent == 0
+    assert {m.status for m in outbox(app)} == {OutboxStatus.PENDING}
+    result = app.test_cli_runner().invoke(args=["mail", "send"])
+    assert "SMTP_HOST is not set" in result.output

@@ -56,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
         finance,
         home,
         milestones,
+        notifications,
         organizations,
         plans,
         raci,
@@ -77,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
         commitments.bp,
         finance.bp,
         tenders.bp,
+        notifications.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

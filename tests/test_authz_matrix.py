@@ -120,6 +120,11 @@ EXPECTED: dict[str, object] = {
     "tenders.minutes_pdf": EVERY_ROLE,
     "tenders.bid_file": EVERY_ROLE,
     "tenders.ocds": EVERY_ROLE,
+    "notifications.centre": SIGNED_IN,
+    "notifications.badge": SIGNED_IN,
+    "notifications.read": SIGNED_IN,
+    "notifications.read_all": SIGNED_IN,
+    "notifications.outbox": ADMIN_ONLY,
     "calendars.user_feed": PUBLIC,
     "calendars.city_feed": PUBLIC,
 }
@@ -146,6 +151,7 @@ SAMPLE_ARGS = {
     "tender_id": "target_tender",
     "lot_id": "target_lot",
     "bid_id": "target_bid",
+    "message_id": 1,
 }
 
 AUDIENCES = [None, *Role]  # None: an anonymous visitor

@@ -64,6 +64,43 @@ def describe(message: OutboxMessage) -> Item:
     return Item(agreement.title, f"/finance/agreements/{agreement.id}")
 
 
+def describe_many(messages) -> dict[int, Item]:
+    """Titles and pages of many reminders' items in three queries, whatever their number."""
+    ids: dict[str, set[int]] = {"milestone": set(), "commitment": set(), "installment": set()}
+    for message in messages:
+        ids[message.item_type].add(message.item_id)
+    milestones = dict(
+        db.session.execute(
+            sa.select(Milestone.id, Milestone.title).where(Milestone.id.in_(ids["milestone"]))
+        ).all()
+    )
+    commitments = dict(
+        db.session.execute(
+            sa.select(Commitment.id, Commitment.title).where(Commitment.id.in_(ids["commitment"]))
+        ).all()
+    )
+    installments = {
+        row.id: row
+        for row in db.session.execute(
+            sa.select(Installment.id, Agreement.id.label("agreement_id"), Agreement.title)
+            .join(Agreement, Installment.agreement_id == Agreement.id)
+            .where(Installment.id.in_(ids["installment"]))
+        )
+    }
+    found = {}
+    for message in messages:
+        if message.item_type == "milestone" and message.item_id in milestones:
+            found[message.id] = Item(milestones[message.item_id], f"/milestones/{message.item_id}")
+        elif message.item_type == "commitment" and message.item_id in commitments:
+            found[message.id] = Item(
+                commitments[message.item_id], f"/commitments/{message.item_id}"
+            )
+        elif message.item_id in installments:
+            row = installments[message.item_id]
+            found[message.id] = Item(row.title, f"/finance/agreements/{row.agreement_id}")
+    return found
+
+
 def compose(message: OutboxMessage) -> EmailMessage:
     """The e-mail in the recipient's language: the item, its deadline, why they get it, a
     link; plain text and HTML."""

@@ -1,0 +1,115 @@
+"""The notification centre (each person's reminders) and the outbox for the administrator."""
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from portal.authz import Permission, authenticated, require
+from portal.extensions import db
+from portal.models.reminders import OutboxMessage, OutboxStatus, ReminderKind
+from portal.models.types import utcnow
+from portal.services import mail
+from portal.templating import render_page
+from portal.views._common import acting_user, paginate, safe_next
+
+bp = Blueprint("notifications", __name__)
+
+KIND_LABELS = {
+    ReminderKind.MILESTONE_DUE: _l("Jalon"),
+    ReminderKind.APPROVAL_WAITING: _l("Décision attendue"),
+    ReminderKind.COMMITMENT_DUE: _l("Engagement"),
+    ReminderKind.INSTALLMENT_DUE: _l("Échéance de paiement"),
+    ReminderKind.TENDER_SUBMISSION: _l("Remise des offres"),
+    ReminderKind.TENDER_EVALUATION: _l("Évaluation d'offres"),
+    ReminderKind.TENDER_DECLARATION: _l("Déclaration d'intérêts"),
+    ReminderKind.CHANGE_REQUEST_WAITING: _l("Demande de report"),
+}
+STATUS_LABELS = {
+    OutboxStatus.PENDING: _l("à envoyer"),
+    OutboxStatus.SENDING: _l("en cours d'envoi"),
+    OutboxStatus.SENT: _l("envoyé"),
+    OutboxStatus.FAILED: _l("échec"),
+}
+
+
+def _mine():
+    return sa.select(OutboxMessage).where(OutboxMessage.recipient_id == acting_user().id)
+
+
+def unread_count() -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(OutboxMessage.id)).where(
+            OutboxMessage.recipient_id == acting_user().id, OutboxMessage.read_at.is_(None)
+        )
+    )
+
+
+@bp.route("/notifications")
+@authenticated
+def centre():
+    pagination = paginate(
+        _mine().order_by(OutboxMessage.planned_for.desc(), OutboxMessage.id.desc())
+    )
+    return render_page(
+        "notifications/centre.html",
+        "notifications/_list.html",
+        pagination=pagination,
+        items=mail.describe_many(pagination.items),
+        kinds=KIND_LABELS,
+        unread=unread_count(),
+    )
+
+
+@bp.route("/notifications/badge")
+@authenticated
+def badge():
+    """The unread count in the navigation, refreshed by htmx."""
+    return render_template("notifications/_badge.html", unread=unread_count())
+
+
+@bp.route("/notifications/<id:message_id>/read", methods=["POST"])
+@authenticated
+def read(message_id: int):
+    message = db.session.scalar(_mine().where(OutboxMessage.id == message_id))
+    if message is None:
+        abort(404)  # someone else's reminder does not exist for this person
+    if message.read_at is None:
+        message.read_at = utcnow()
+        db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("notifications.centre"))
+
+
+@bp.route("/notifications/read-all", methods=["POST"])
+@authenticated
+def read_all():
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.recipient_id == acting_user().id, OutboxMessage.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    flash(_("Toutes vos notifications sont marquées comme lues."), "success")
+    return redirect(url_for("notifications.centre"))
+
+
+@bp.route("/admin/outbox")
+@require(Permission.AUDIT_VIEW)
+def outbox():
+    status = request.args.get("status", "")
+    query = sa.select(OutboxMessage).options(joinedload(OutboxMessage.recipient))
+    if status in {s.value for s in OutboxStatus}:
+        query = query.where(OutboxMessage.status == OutboxStatus(status))
+    pagination = paginate(query.order_by(OutboxMessage.id.desc()))
+    return render_page(
+        "notifications/outbox.html",
+        "notifications/_outbox_table.html",
+        pagination=pagination,
+        items=mail.describe_many(pagination.items),
+        kinds=KIND_LABELS,
+        statuses=STATUS_LABELS,
+        status=status,
+        smtp=mail.configured(),
+    )

@@ -33,7 +33,7 @@ run: $(VENV)/.installed translations
 	$(FLASK) db upgrade
 	$(FLASK) seed demo --if-empty
 	$(FLASK) seed accounts
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	EMBED_SCHEDULER=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

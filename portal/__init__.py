@@ -86,6 +86,10 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    if app.config["EMBED_SCHEDULER"]:
+        from portal import scheduler
+
+        scheduler.embed(app)
     return app
 
 

@@ -16,6 +16,7 @@ users_cli = AppGroup("users", help="Manage accounts from the command line.")
 tenders_cli = AppGroup("tenders", help="Provider selection.")
 reminders_cli = AppGroup("reminders", help="Deadline reminders.")
 mail_cli = AppGroup("mail", help="Outgoing mail.")
+scheduler_cli = AppGroup("scheduler", help="The scheduled jobs (reminders, mail).")
 
 
 @seed_cli.command("reference")
@@ -102,6 +103,21 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(tenders_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(scheduler_cli)
+
+
+@scheduler_cli.command("run")
+def scheduler_run():
+    """The production scheduler: reminders planned daily (and caught up at start), mail sent
+    every minute. Run one; a second one stays idle."""
+    from flask import current_app
+
+    from portal import scheduler
+
+    click.echo(
+        f"scheduler: {scheduler.HOLDER}, planning daily at {current_app.config['REMINDER_HOUR']}:00"
+    )
+    scheduler.build(current_app._get_current_object(), blocking=True).start()
 
 
 @mail_cli.command("send")

@@ -96,6 +96,10 @@ def load(instance_path: str) -> dict:
         "SMTP_TIMEOUT": _int("SMTP_TIMEOUT", 20),
         "MAIL_FROM": os.environ.get("MAIL_FROM") or "no-reply@sdtn.example",
         "MAIL_DOMAIN": os.environ.get("MAIL_DOMAIN") or "sdtn.example",
+        # Reminders are planned daily at this hour, Morocco time.
+        "REMINDER_HOUR": _int("REMINDER_HOUR", 7),
+        # `make run` sets it: one scheduler inside the demo server.
+        "EMBED_SCHEDULER": _bool("EMBED_SCHEDULER", False),
         # Links in e-mails point here.
         "PORTAL_URL": os.environ.get("PORTAL_URL") or "http://127.0.0.1:5000",
         # Open Contracting: the publisher's name and the ocid prefix (registered with OCP).

@@ -17,7 +17,13 @@ depends_on = None
 
 
 def upgrade():
-
+    op.create_table(
+        "scheduler_leases",
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("holder", sa.String(length=80), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_scheduler_leases")),
+    )
     op.create_table(
         "planned_days",
         sa.Column("day", sa.Date(), nullable=False),
@@ -109,6 +115,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table("scheduler_leases")
 
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_messages_status"))

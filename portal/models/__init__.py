@@ -32,6 +32,7 @@ from portal.models.organizations import City, Organization, OrganizationKind
 from portal.models.plans import Action, Domain, Horizon, Plan, PlanStatus
 from portal.models.raci import RaciAssignment, RaciRole
 from portal.models.reminders import (
+    Lease,
     OutboxMessage,
     OutboxStatus,
     PlannedDay,
@@ -90,6 +91,7 @@ __all__ = [
     "Installment",
     "InstallmentStatus",
     "KeyBasis",
+    "Lease",
     "Lot",
     "LotOutcome",
     "Milestone",

@@ -88,3 +88,13 @@ class OutboxMessage(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     recipient: Mapped[User] = relationship()
+
+
+class Lease(db.Model):
+    """Who runs a scheduled job: a second scheduler finds the lease held and stays idle."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(sa.String(80))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

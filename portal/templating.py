@@ -1,7 +1,7 @@
 """What every template can use: permission checks, navigation, labels, local times."""
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from flask import Flask, make_response, render_template, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
@@ -11,6 +11,7 @@ from portal import authz, labels, navigation
 from portal.forms.milestones import HORIZON_LABELS
 from portal.services import commitments as commitment_rules
 from portal.services import finance as finance_rules
+from portal.services import selection
 from portal.services import tenders as tender_rules
 from portal.services.milestones import STATUS_LABELS
 
@@ -41,9 +42,8 @@ def score(value, decimals: int = 2) -> str:
     if value is None:
         return "—"
     pattern = "0." + "0" * decimals if decimals else "0"
-    # Half up, as the selection engine rounds (Babel would round half to even).
-    rounded = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    return format_decimal(rounded, format=pattern)
+    # Rounded by the engine's own rule (Babel alone would round half to even).
+    return format_decimal(selection.round_published(Decimal(value), decimals), format=pattern)
 
 
 def render_page(template: str, fragment: str, **context):

@@ -53,15 +53,7 @@ class Item:
 
 def describe(message: OutboxMessage) -> Item:
     """The reminded item's title and its page in the portal."""
-    if message.item_type == "milestone":
-        milestone = db.session.get(Milestone, message.item_id)
-        return Item(milestone.title, f"/milestones/{milestone.id}")
-    if message.item_type == "commitment":
-        commitment = db.session.get(Commitment, message.item_id)
-        return Item(commitment.title, f"/commitments/{commitment.id}")
-    installment = db.session.get(Installment, message.item_id)
-    agreement = db.session.get(Agreement, installment.agreement_id)
-    return Item(agreement.title, f"/finance/agreements/{agreement.id}")
+    return describe_many([message])[message.id]
 
 
 def describe_many(messages) -> dict[int, Item]:

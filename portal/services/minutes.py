@@ -53,7 +53,7 @@ def _score(value: Decimal | None, decimals: int) -> str:
     """Rounded half up, as the engine rounds, then written the French way."""
     if value is None:
         return "—"
-    rounded = selection._round(value, decimals)
+    rounded = selection.round_published(value, decimals)
     return format_decimal(rounded, format="0." + "0" * decimals if decimals else "0")
 
 

@@ -88,7 +88,7 @@ class Result:
     decimals: int = 2
 
 
-def _round(value: Decimal, decimals: int) -> Decimal:
+def round_published(value: Decimal, decimals: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
@@ -163,7 +163,7 @@ def evaluate(method: Method, bids: list[Bid]) -> Result:
         score = bid.technical_score
         if method.normalization == "relative_to_best":
             score = score / best * HUNDRED if best else Decimal(0)
-        technical[bid.bidder] = _round(score, places)
+        technical[bid.bidder] = round_published(score, places)
         results[bid.bidder].technical_score = technical[bid.bidder]
 
     # The threshold is a floor on quality as scored: normalised to the best, the best bid
@@ -172,7 +172,7 @@ def evaluate(method: Method, bids: list[Bid]) -> Result:
     for bid in admissible:
         threshold = method.technical_threshold
         raw = bid.technical_score
-        if threshold is not None and _round(raw, places) < threshold:
+        if threshold is not None and round_published(raw, places) < threshold:
             results[bid.bidder].status = BELOW_THRESHOLD
         else:
             qualified.append(bid)
@@ -224,8 +224,8 @@ def _weighted(method, qualified, technical, results) -> list[list[Bid]]:
     lowest = min(b.price for b in qualified)
     combined = {}
     for bid in qualified:
-        financial = _round(HUNDRED * lowest / bid.price, places)
-        score = _round(
+        financial = round_published(HUNDRED * lowest / bid.price, places)
+        score = round_published(
             method.technical_weight * technical[bid.bidder] + method.financial_weight * financial,
             places,
         )
@@ -266,7 +266,7 @@ def _reference(method, qualified, results) -> tuple[list[list[Bid]], Decimal | N
 # --- Reading the simulation's JSON -----------------------------------------------------------
 
 
-def _decimal(value, field_name: str) -> Decimal | None:
+def parse_decimal(value, field_name: str) -> Decimal | None:
     if value is None:
         return None
     try:
@@ -292,14 +292,14 @@ def from_json(data: dict) -> tuple[Method, list[Bid]]:
     bands = {}
     for key in ("excessive_above", "abnormal_below_works", "abnormal_below_other"):
         if data.get(key) is not None:
-            bands[key] = _decimal(data[key], key)
+            bands[key] = parse_decimal(data[key], key)
     method = Method(
         method=str(data.get("method", "")),
         category=str(data.get("category", "")),
-        estimate=_decimal(data.get("estimate"), "estimate"),
-        technical_weight=_decimal(data.get("technical_weight"), "technical_weight"),
-        financial_weight=_decimal(data.get("financial_weight"), "financial_weight"),
-        technical_threshold=_decimal(data.get("technical_threshold"), "technical_threshold"),
+        estimate=parse_decimal(data.get("estimate"), "estimate"),
+        technical_weight=parse_decimal(data.get("technical_weight"), "technical_weight"),
+        financial_weight=parse_decimal(data.get("financial_weight"), "financial_weight"),
+        technical_threshold=parse_decimal(data.get("technical_threshold"), "technical_threshold"),
         normalization=str(data.get("technical_normalization", "raw")),
         decimals=decimals,
         **bands,
@@ -311,8 +311,8 @@ def from_json(data: dict) -> tuple[Method, list[Bid]]:
         bids.append(
             Bid(
                 bidder=str(row.get("bidder", "")).strip(),
-                technical_score=_decimal(row.get("technical_score"), "technical_score"),
-                price=_decimal(row.get("price"), "price"),
+                technical_score=parse_decimal(row.get("technical_score"), "technical_score"),
+                price=parse_decimal(row.get("price"), "price"),
                 admissible=row.get("admissible", True) is not False,
                 justification_accepted=row.get("justification_accepted", False) is True,
             )
@@ -322,7 +322,7 @@ def from_json(data: dict) -> tuple[Method, list[Bid]]:
 
 def to_json(result: Result) -> dict:
     def text(value: Decimal | None, places: int) -> str | None:
-        return None if value is None else f"{_round(value, places):f}"
+        return None if value is None else f"{round_published(value, places):f}"
 
     return {
         "outcome": result.outcome,

@@ -336,7 +336,7 @@ def save_specification(
             if required:
                 raise InvalidInput(_l("Ce champ est obligatoire."), field=name)
             return None
-        parsed = selection._decimal(text, name)
+        parsed = selection.parse_decimal(text, name)
         # Stored with this many decimals: more would be rounded away after publication.
         if parsed != parsed.quantize(Decimal(1).scaleb(-places)):
             raise InvalidInput(_l("Au plus %(n)d décimales.", n=places), field=name)
@@ -449,7 +449,7 @@ def save_specification(
 
 def _points(value, label) -> Decimal:
     try:
-        points = selection._decimal(str(value or "").replace(",", "."), "criteria")
+        points = selection.parse_decimal(str(value or "").replace(",", "."), "criteria")
     except InvalidInput:
         points = None
     if points is None or points <= 0 or points != points.quantize(Decimal("0.01")):
@@ -715,7 +715,7 @@ def record_score(
         or bid.lot.tender_id != (criterion.tender_id)
     ):
         raise InvalidInput(_l("Cette offre ou ce critère ne se note pas."), field="points")
-    value = selection._decimal(
+    value = selection.parse_decimal(
         str(points if points is not None else "").replace(",", "."), "points"
     )
     if value is None or not 0 <= value <= criterion.max_points:
@@ -850,7 +850,7 @@ def set_consensus(
         raise TransitionNotAllowed(
             _l("Le consensus se fixe une fois les notes de tous les membres remises.")
         )
-    value = selection._decimal(
+    value = selection.parse_decimal(
         str(points if points is not None else "").replace(",", "."), "points"
     )
     if value is None or not 0 <= value <= criterion.max_points:
@@ -1133,7 +1133,7 @@ def _decide(actor, tender, to_stage, before) -> None:
         floor = tender.technical_threshold
         qualified = any(
             floor is None
-            or selection._round(scores.get(b.id, Decimal(0)), tender.decimals) >= floor
+            or selection.round_published(scores.get(b.id, Decimal(0)), tender.decimals) >= floor
             for b in pending
         )
     else:

@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import abort, current_app, request
+from flask import abort, current_app, make_response, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.extensions import db
 from portal.models.organizations import City
-from portal.services import files
+from portal.services import exports, files
 from portal.services.errors import DomainError, StaleObject
 
 
@@ -43,6 +43,25 @@ def paginate(query):
     return db.paginate(
         query, page=page_number(), per_page=current_app.config["PAGE_SIZE"], error_out=False
     )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def attachment(body: bytes | str, mimetype: str, name: str):
+    """A download, never shown inline."""
+    response = make_response(body)
+    response.content_type = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def tabular_export(fmt: str, headers, rows, *, name: str, sheet: str):
+    """A list as CSV (French Excel) or XLSX, named `name`.csv or `name`.xlsx."""
+    headers = [str(h) for h in headers]
+    if fmt == "csv":
+        return attachment(exports.to_csv(headers, rows), "text/csv; charset=utf-8", f"{name}.csv")
+    return attachment(exports.to_xlsx(headers, rows, sheet_title=sheet), XLSX, f"{name}.xlsx")
 
 
 def get_city_or_404(slug: str) -> City:

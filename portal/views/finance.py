@@ -7,7 +7,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -50,7 +49,7 @@ from portal.models.finance import (
 )
 from portal.models.organizations import Organization
 from portal.models.plans import Action, Plan
-from portal.services import exports, files
+from portal.services import files
 from portal.services import finance as service
 from portal.services.errors import DomainError, InvalidInput, NotAllowed, StaleObject
 from portal.services.organizations import all_cities
@@ -62,13 +61,13 @@ from portal.views._common import (
     paginate,
     safe_next,
     save,
+    tabular_export,
     valid_id,
 )
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 
 UPCOMING_DAYS = 90
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _organizations():
@@ -107,20 +106,6 @@ def _asset_or_404(asset_id: int) -> SharedAsset:
     if asset is None or not service.may_see_asset(acting_user(), asset):
         abort(404)
     return asset
-
-
-def _download(body: bytes, mimetype: str, name: str):
-    response = make_response(body)
-    response.content_type = mimetype
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
-def _export(fmt: str, headers, rows, *, name: str, sheet: str):
-    headers = [str(h) for h in headers]
-    if fmt == "csv":
-        return _download(exports.to_csv(headers, rows), "text/csv; charset=utf-8", f"{name}.csv")
-    return _download(exports.to_xlsx(headers, rows, sheet_title=sheet), XLSX, f"{name}.xlsx")
 
 
 # --- Balances ---------------------------------------------------------------------------------
@@ -259,7 +244,7 @@ def export_agreements(fmt: str):
         )
         for a in agreements
     ]
-    return _export(
+    return tabular_export(
         fmt,
         AGREEMENT_HEADERS,
         rows,
@@ -684,7 +669,7 @@ def export_installments(fmt: str):
         )
         for i in db.session.scalars(_filtered_installments(_installment_filters(), today))
     ]
-    return _export(
+    return tabular_export(
         fmt,
         INSTALLMENT_HEADERS,
         rows,

@@ -6,7 +6,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -37,7 +36,7 @@ from portal.models.milestones import (
 )
 from portal.models.organizations import City, Organization
 from portal.models.plans import Action, Domain
-from portal.services import exports, files
+from portal.services import files
 from portal.services import milestones as service
 from portal.services.errors import DomainError, NotAllowed, StaleObject
 from portal.templating import render_page
@@ -48,6 +47,7 @@ from portal.views._common import (
     page_number,
     paginate,
     save,
+    tabular_export,
 )
 
 bp = Blueprint("milestones", __name__)
@@ -152,17 +152,9 @@ def export(fmt: str):
         )
         for m in milestones
     ]
-    name = f"jalons-{today.isoformat()}.{fmt}"
-    headers = [str(h) for h in EXPORT_HEADERS]
-    if fmt == "csv":
-        body, mimetype = exports.to_csv(headers, rows), "text/csv; charset=utf-8"
-    else:
-        body = exports.to_xlsx(headers, rows, sheet_title=_("Jalons"))
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = make_response(body)
-    response.content_type = mimetype
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return tabular_export(
+        fmt, EXPORT_HEADERS, rows, name=f"jalons-{today.isoformat()}", sheet=_("Jalons")
+    )
 
 
 @bp.route("/decisions")

@@ -3,7 +3,7 @@
 from collections import defaultdict
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, make_response, request
+from flask import Blueprint, abort, request
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
@@ -13,7 +13,6 @@ from portal.extensions import db
 from portal.models.organizations import City
 from portal.models.plans import Action, Domain, Plan
 from portal.models.raci import RaciAssignment, RaciRole
-from portal.services import exports
 from portal.services import raci as service
 from portal.services.errors import DomainError, NotAllowed
 from portal.templating import render_page
@@ -22,6 +21,7 @@ from portal.views._common import (
     commit_or_conflict,
     get_city_or_404,
     paginate,
+    tabular_export,
     valid_id,
 )
 
@@ -163,12 +163,4 @@ def export(slug: str, fmt: str):
         ]
         for a in actions
     ]
-    if fmt == "csv":
-        body, content_type = exports.to_csv(headers, rows), "text/csv; charset=utf-8"
-    else:
-        body = exports.to_xlsx(headers, rows, sheet_title=f"RACI {city.name}")
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = make_response(body)
-    response.content_type = content_type
-    response.headers["Content-Disposition"] = f'attachment; filename="raci-{city.slug}.{fmt}"'
-    return response
+    return tabular_export(fmt, headers, rows, name=f"raci-{city.slug}", sheet=f"RACI {city.name}")

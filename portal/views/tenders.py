@@ -10,7 +10,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -57,6 +56,7 @@ from portal.services.organizations import all_cities
 from portal.templating import render_page
 from portal.views._common import (
     acting_user,
+    attachment,
     commit_or_conflict,
     form_version,
     paginate,
@@ -576,10 +576,7 @@ def minutes_pdf(tender_id: int):
     tender = _tender_or_404(tender_id)
     if not minutes.available(tender) or not service.may_see_bids(acting_user(), tender):
         abort(404)
-    response = make_response(minutes.minutes_pdf(tender))
-    response.content_type = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="PV-{tender.id}.pdf"'
-    return response
+    return attachment(minutes.minutes_pdf(tender), "application/pdf", f"PV-{tender.id}.pdf")
 
 
 @bp.route("/<id:tender_id>/ocds.json")
@@ -591,10 +588,11 @@ def ocds(tender_id: int):
         publisher=current_app.config["OCDS_PUBLISHER"],
         prefix=current_app.config["OCDS_PREFIX"],
     )
-    response = make_response(json.dumps(package, ensure_ascii=False, indent=2))
-    response.content_type = "application/json; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="ocds-{tender.id}.json"'
-    return response
+    return attachment(
+        json.dumps(package, ensure_ascii=False, indent=2),
+        "application/json; charset=utf-8",
+        f"ocds-{tender.id}.json",
+    )
 
 
 # --- Scoring ----------------------------------------------------------------------------------

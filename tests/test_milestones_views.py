@@ -1349,3 +1349,30 @@ def test_the_queue_pages_through_many_waiting_milestones(app, site, make_milesto
     assert "(30)" in first and "Page 1 sur 2" in first
     second = page(browser.get("/decisions?page=2"))
     assert len(listed_titles(section(second, 'id="waiting"', "</table>"))) == 5
+
+
+def test_the_queue_pages_through_many_change_requests_on_their_own(app, site, make_milestone):
+    from portal.models import ChangeRequest
+    from portal.models.types import utcnow
+
+    for n in range(27):
+        milestone = make_milestone(action=site.action, title=f"Report {n:02d}", status=S.PLANNED)
+        with app.app_context():
+            db.session.add(
+                ChangeRequest(
+                    milestone_id=milestone.id,
+                    requested_by_id=site.people.contributor.id,
+                    requested_at=utcnow() + timedelta(minutes=n),
+                    current_due_date=milestone.due_date,
+                    proposed_due_date=milestone.due_date + timedelta(days=30),
+                    reason="Retard du fournisseur",
+                )
+            )
+            db.session.commit()
+    browser = client_for(app, site.people.central)
+    first = page(browser.get("/decisions"))
+    requests = section(first, 'id="requests-title"')
+    assert "(27)" in requests and "Page 1 sur 2" in requests
+    assert requests.count("Report ") == 25
+    second = section(page(browser.get("/decisions?requests_page=2")), 'id="requests-title"')
+    assert "Report 25" in second and "Report 26" in second and second.count("Report ") == 2

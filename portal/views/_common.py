@@ -34,14 +34,15 @@ def safe_next(target: str | None) -> str | None:
 MAX_PAGE = 100_000
 
 
-def page_number() -> int:
-    page = request.args.get("page", type=int) or 1
+def page_number(arg: str = "page") -> int:
+    page = request.args.get(arg, type=int) or 1
     return min(max(page, 1), MAX_PAGE)
 
 
-def paginate(query):
+def paginate(query, arg: str = "page"):
+    """A page of `query`; `arg` names the page's parameter when a page has two lists."""
     return db.paginate(
-        query, page=page_number(), per_page=current_app.config["PAGE_SIZE"], error_out=False
+        query, page=page_number(arg), per_page=current_app.config["PAGE_SIZE"], error_out=False
     )
 
 

@@ -171,7 +171,7 @@ def queue():
         )
         .order_by(Milestone.due_date, Milestone.id)
     )
-    requests = db.session.scalars(
+    requests = paginate(
         sa.select(ChangeRequest)
         .join(ChangeRequest.milestone)
         .where(service.pending_change_requests_filter(user))
@@ -179,8 +179,9 @@ def queue():
             joinedload(ChangeRequest.milestone).joinedload(Milestone.city),
             joinedload(ChangeRequest.requested_by),
         )
-        .order_by(ChangeRequest.requested_at)
-    ).all()
+        .order_by(ChangeRequest.requested_at, ChangeRequest.id),
+        arg="requests_page",
+    )
     return render_template(
         "milestones/queue.html", waiting=waiting, requests=requests, today=clock.today()
     )

@@ -29,8 +29,14 @@ from portal.models import (
     AssetKind,
     AuditEvent,
     Bid,
+    ChangeRequest,
+    ChangeRequestStatus,
     City,
+    CommitteeMember,
+    CommitteeRole,
+    Declaration,
     Domain,
+    EventKind,
     FinancialMethod,
     Horizon,
     Installment,
@@ -38,6 +44,7 @@ from portal.models import (
     KeyBasis,
     Lot,
     Milestone,
+    MilestoneEvent,
     MilestoneStatus,
     Normalization,
     Organization,
@@ -152,10 +159,19 @@ def _people(size: int) -> None:
         ],
     )
     ids = db.session.scalars(sa.select(User.id).where(User.email.like("%@bench.example"))).all()
-    roles = [r for r in Role if r is not Role.LOCAL_DECISION_MAKER]
+
+    # Mostly observers: an organisation has tens of contributors, not hundreds, and the
+    # programme a handful of central decision-makers and secretariat members.
+    def role_of(uid: int) -> Role:
+        if uid % 500 == 0:
+            return Role.CENTRAL_DECISION_MAKER
+        if uid % 500 == 250:
+            return Role.SECRETARIAT
+        return {1: Role.CONTRIBUTOR, 2: Role.EVALUATOR, 3: Role.ADMIN}.get(uid % 20, Role.OBSERVER)
+
     db.session.execute(
         sa.insert(RoleAssignment),
-        [{"user_id": uid, "role": roles[uid % len(roles)], "city_id": None} for uid in ids],
+        [{"user_id": uid, "role": role_of(uid), "city_id": None} for uid in ids],
     )
     db.session.execute(
         sa.insert(AuditEvent),
@@ -241,9 +257,57 @@ def _programme(per_action: int) -> dict:
         db.session.execute(sa.insert(Milestone), rows)
         ids.setdefault("city", city.id)
     ids["milestone"] = db.session.scalar(sa.select(sa.func.min(Milestone.id)))
+    _waiting_decisions(now)
     db.session.commit()
     ids["milestones"] = db.session.scalar(sa.select(sa.func.count()).select_from(Milestone))
     return ids
+
+
+def _waiting_decisions(now) -> None:
+    """What waits on a decision-maker: the submission of every submitted or locally approved
+    milestone, and a pending change request on one open milestone in twenty."""
+    requester = db.session.scalar(sa.select(sa.func.min(User.id)))
+    waiting = db.session.execute(
+        sa.select(Milestone.id, Milestone.status, Milestone.due_date).where(
+            Milestone.status.in_(
+                [
+                    MilestoneStatus.SUBMITTED,
+                    MilestoneStatus.APPROVED_LOCALLY,
+                    MilestoneStatus.IN_PROGRESS,
+                ]
+            )
+        )
+    ).all()
+    events, requests = [], []
+    for n, (milestone_id, status, due) in enumerate(waiting):
+        if status is MilestoneStatus.IN_PROGRESS:
+            if n % 20 == 0:
+                requests.append(
+                    {
+                        "milestone_id": milestone_id,
+                        "requested_by_id": requester,
+                        "requested_at": now - timedelta(days=n % 15),
+                        "current_due_date": due,
+                        "proposed_due_date": due + timedelta(days=30),
+                        "reason": "Retard du fournisseur",
+                        "status": ChangeRequestStatus.PENDING,
+                        "decision_comment": "",
+                        "version": 1,
+                    }
+                )
+            continue
+        events.append(
+            {
+                "milestone_id": milestone_id,
+                "occurred_at": now - timedelta(days=n % 30),
+                "kind": EventKind.TRANSITION,
+                "to_status": status,
+                "comment": "",
+                "details": {},
+            }
+        )
+    db.session.execute(sa.insert(MilestoneEvent), events)
+    db.session.execute(sa.insert(ChangeRequest), requests)
 
 
 def _ledger(per_city: int) -> dict:
@@ -382,6 +446,29 @@ def _tenders(count: int) -> dict:
             }
             for lot in lots
             for bidder in bidders
+        ],
+    )
+    # Half of them under evaluation, with a committee that has not all scored or declared.
+    evaluators = db.session.scalars(sa.select(User.id).order_by(User.id).limit(3)).all()
+    evaluating = tender_ids[::2]
+    db.session.execute(
+        sa.update(Tender)
+        .where(Tender.id.in_(evaluating))
+        .values(stage=TenderStage.TECHNICAL_EVALUATION, evaluation_due=TODAY + timedelta(days=7))
+    )
+    db.session.execute(
+        sa.insert(CommitteeMember),
+        [
+            {
+                "tender_id": tender_id,
+                "user_id": user_id,
+                "role": (CommitteeRole.PRESIDENT, CommitteeRole.MEMBER, CommitteeRole.MEMBER)[k],
+                "declaration": None if (tender_id + k) % 3 == 0 else Declaration.NO_CONFLICT,
+                "declaration_note": "",
+                "version": 1,
+            }
+            for tender_id in tender_ids
+            for k, user_id in enumerate(evaluators)
         ],
     )
     db.session.commit()

@@ -20,6 +20,8 @@ class Permission(enum.StrEnum):
     USERS_MANAGE = "users.manage"
     ORGANIZATIONS_MANAGE = "organizations.manage"
     AUDIT_VIEW = "audit.view"
+    # Lead times, repeats and escalation of the deadline reminders.
+    REMINDERS_CONFIGURE = "reminders.configure"
     PLANS_VIEW = "plans.view"
     PLANS_MANAGE = "plans.manage"
     MILESTONES_EDIT = "milestones.edit"
@@ -53,7 +55,14 @@ AUTHENTICATED = "authenticated"  # any signed-in, active account
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(
-        {P.USERS_MANAGE, P.ORGANIZATIONS_MANAGE, P.AUDIT_VIEW, P.PLANS_VIEW, P.TENDERS_VIEW}
+        {
+            P.USERS_MANAGE,
+            P.ORGANIZATIONS_MANAGE,
+            P.AUDIT_VIEW,
+            P.REMINDERS_CONFIGURE,
+            P.PLANS_VIEW,
+            P.TENDERS_VIEW,
+        }
     ),
     Role.CENTRAL_DECISION_MAKER: frozenset(
         {

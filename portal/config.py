@@ -98,6 +98,9 @@ def load(instance_path: str) -> dict:
         "MAIL_DOMAIN": os.environ.get("MAIL_DOMAIN") or "sdtn.example",
         # Reminders are planned daily at this hour, Morocco time.
         "REMINDER_HOUR": _int("REMINDER_HOUR", 7),
+        # How often the scheduler sends the outbox, and how long its lease lasts unrenewed.
+        "MAIL_SEND_INTERVAL_SECONDS": _int("MAIL_SEND_INTERVAL_SECONDS", 60),
+        "SCHEDULER_LEASE_SECONDS": _int("SCHEDULER_LEASE_SECONDS", 120),
         # `make run` sets it: one scheduler inside the demo server.
         "EMBED_SCHEDULER": _bool("EMBED_SCHEDULER", False),
         # Links in e-mails point here.

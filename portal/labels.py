@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from portal.models.organizations import OrganizationKind
+from portal.models.reminders import ReminderKind
 from portal.models.users import Role
 
 ROLE_LABELS = {
@@ -44,6 +45,17 @@ ORGANIZATION_KIND_LABELS = {
     OrganizationKind.REGULATOR: _l("Régulateur"),
     OrganizationKind.CONSULTANT: _l("Bureau d'études"),
     OrganizationKind.PROVIDER: _l("Prestataire"),
+}
+
+REMINDER_KIND_LABELS = {
+    ReminderKind.MILESTONE_DUE: _l("Jalon"),
+    ReminderKind.APPROVAL_WAITING: _l("Décision attendue"),
+    ReminderKind.COMMITMENT_DUE: _l("Engagement"),
+    ReminderKind.INSTALLMENT_DUE: _l("Échéance de paiement"),
+    ReminderKind.TENDER_SUBMISSION: _l("Remise des offres"),
+    ReminderKind.TENDER_EVALUATION: _l("Évaluation d'offres"),
+    ReminderKind.TENDER_DECLARATION: _l("Déclaration d'intérêts"),
+    ReminderKind.CHANGE_REQUEST_WAITING: _l("Demande de report"),
 }
 
 LANGUAGE_NAMES = {"fr": "Français", "en": "English", "ar": "العربية"}

@@ -42,6 +42,7 @@ ADMIN_NAV = (
     NavItem("organizations.list", _l("Organismes")),
     NavItem("organizations.cities", _l("Villes")),
     NavItem("audit.list", _l("Journal d'audit")),
+    NavItem("notifications.rules", _l("Règles de rappel")),
     NavItem("notifications.outbox", _l("Boîte d'envoi")),
 )
 

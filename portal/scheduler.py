@@ -13,7 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal import clock
@@ -23,11 +23,12 @@ from portal.models.types import utcnow
 
 log = logging.getLogger(__name__)
 HOLDER = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-LEASE_SECONDS = 120  # longer than a job takes; renewed at each run
 
 
-def acquire(name: str, holder: str = HOLDER, seconds: int = LEASE_SECONDS) -> bool:
-    """Take or renew the lease `name`; False when another live holder has it."""
+def acquire(name: str, holder: str = HOLDER, seconds: int | None = None) -> bool:
+    """Take or renew the lease `name`; False when another live holder has it. The lease
+    outlasts a job's run and is renewed at each one."""
+    seconds = seconds or current_app.config["SCHEDULER_LEASE_SECONDS"]
     now = utcnow()
     expires = now + timedelta(seconds=seconds)
     dialect = db.session.get_bind().dialect.name
@@ -85,7 +86,12 @@ def build(app: Flask, *, blocking: bool):
     )
     # At start: catch up on the days missed while nothing ran.
     scheduler.add_job(plan_reminders, args=[app], id="catch-up")
-    scheduler.add_job(send_mail, IntervalTrigger(minutes=1), args=[app], id="send-mail")
+    scheduler.add_job(
+        send_mail,
+        IntervalTrigger(seconds=app.config["MAIL_SEND_INTERVAL_SECONDS"]),
+        args=[app],
+        id="send-mail",
+    )
     return scheduler
 
 

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import Flask, make_response, render_template, request
+from flask import Flask, has_request_context, make_response, render_template, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
@@ -86,9 +86,11 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def layout_context():
         locale = str(get_locale() or "fr")
+        # E-mails are rendered by the scheduler, outside any request: no one to show a menu.
+        user = current_user if has_request_context() else None
         return {
-            "main_nav": navigation.visible(current_user, navigation.MAIN_NAV),
-            "admin_nav": navigation.visible(current_user, navigation.ADMIN_NAV),
+            "main_nav": navigation.visible(user, navigation.MAIN_NAV) if user else [],
+            "admin_nav": navigation.visible(user, navigation.ADMIN_NAV) if user else [],
             "current_language": locale,
             "text_direction": "rtl" if locale in labels.RTL_LANGUAGES else "ltr",
             "languages": app.config["LANGUAGES"],

@@ -4,13 +4,18 @@ Tests run on SQLite, or on PostgreSQL when TEST_DATABASE_URL is set. The schema 
 the Alembic migrations (not create_all), so every test also exercises them.
 """
 
+import email
+import email.policy
 import itertools
 import os
 import re
+import socket
+import threading
 from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 from flask import has_app_context
 from flask_migrate import upgrade
 
@@ -315,3 +320,46 @@ def make_milestone(app, make_action, make_org):
         return milestone
 
     return make
+
+
+# --- A real SMTP server on loopback --------------------------------------------------------
+
+
+class Recorder:
+    """An SMTP server's mailbox; addresses in `refuse` get a permanent 550."""
+
+    def __init__(self):
+        self.messages: list[email.message.Message] = []
+        self.refuse: set[str] = set()
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if address in self.refuse:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append(
+                email.message_from_bytes(envelope.content, policy=email.policy.default)
+            )
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(app):
+    recorder = Recorder()
+    port = free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TIMEOUT=5)
+    yield recorder
+    controller.stop()
+    app.config.update(SMTP_HOST="", SMTP_PORT=25)

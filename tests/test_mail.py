@@ -1,61 +1,18 @@
 """Sending the outbox to a real SMTP server (aiosmtpd on loopback), each message once."""
 
-import email
-import email.policy
-import socket
 import threading
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 
 from portal.extensions import db
 from portal.models import OutboxMessage, OutboxStatus, Role
 from portal.models.types import utcnow
 from portal.services import mail, reminders
+from tests.conftest import free_port, login
 
 DUE = date(2026, 6, 30)
-
-
-class Recorder:
-    """An SMTP server's mailbox; addresses in `refuse` get a permanent 550."""
-
-    def __init__(self):
-        self.messages: list[email.message.Message] = []
-        self.refuse: set[str] = set()
-        self.lock = threading.Lock()
-
-    async def handle_RCPT(self, server, session, envelope, address, options):
-        if address in self.refuse:
-            return "550 5.1.1 Mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append(
-                email.message_from_bytes(envelope.content, policy=email.policy.default)
-            )
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(app):
-    recorder = Recorder()
-    port = free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TIMEOUT=5)
-    yield recorder
-    controller.stop()
-    app.config.update(SMTP_HOST="", SMTP_PORT=25)
 
 
 @pytest.fixture
@@ -81,7 +38,8 @@ def outbox(app) -> list[OutboxMessage]:
 
 
 def send(app, **kw):
-    with app.test_request_context():
+    # As the scheduler does: an application context, no request.
+    with app.app_context():
         return mail.send_pending(**kw)
 
 
@@ -129,13 +87,18 @@ def test_nothing_is_lost_when_the_server_is_down(app, smtp, planned):
     assert {m.status for m in outbox(app)} == {OutboxStatus.SENT}
 
 
-def test_a_permanent_refusal_stops_and_is_shown(app, smtp, planned):
+def test_a_permanent_refusal_stops_and_is_shown(app, smtp, planned, make_user):
     smtp.refuse.add("hicham@radeema.example")
     result = send(app)
     assert (result.sent, result.failed) == (0, 5)
     failed = outbox(app)
     assert {m.status for m in failed} == {OutboxStatus.FAILED}
     assert failed[0].last_error.startswith("550")
+    # The administrator sees the refusal in the outbox.
+    admin = app.test_client()
+    login(admin, make_user(role=Role.ADMIN))
+    page = admin.get("/admin/outbox?status=failed").get_data(as_text=True)
+    assert page.count("550 ") == 5 and "échec" in page
     # Not retried: the next pass sends nothing.
     smtp.refuse.clear()
     assert send(app, now=utcnow() + timedelta(days=1)).sent == 0
@@ -165,3 +128,61 @@ def test_without_smtp_settings_messages_stay_in_the_outbox(app, planned):
     assert {m.status for m in outbox(app)} == {OutboxStatus.PENDING}
     result = app.test_cli_runner().invoke(args=["mail", "send"])
     assert "SMTP_HOST is not set" in result.output
+
+
+def test_a_daily_digest_gathers_the_days_reminders_in_one_email(app, smtp, planned):
+    with app.app_context():
+        db.session.get(type(planned), planned.id).mail_digest = True
+        db.session.commit()
+    result = send(app)
+    assert result.sent == 5 and len(smtp.messages) == 1
+    digest = smtp.messages[0]
+    assert digest["Subject"] == "Vos rappels SDTN : 5 échéances"
+    text = digest.get_body(preferencelist=("plain",)).get_content()
+    assert "Voici vos rappels d'échéance du jour." in text
+    assert all(f"Fibre tronçon {n}" in text for n in range(5))
+    assert text.count("/milestones/") == 5
+    assert {m.status for m in outbox(app)} == {OutboxStatus.SENT}
+    assert send(app).sent == 0 and len(smtp.messages) == 1
+
+
+def test_three_digest_senders_at_once_send_one_digest(app, smtp, planned):
+    with app.app_context():
+        db.session.get(type(planned), planned.id).mail_digest = True
+        db.session.commit()
+    threads = [threading.Thread(target=send, args=(app,)) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(smtp.messages) == 1
+    assert {m.status for m in outbox(app)} == {OutboxStatus.SENT}
+
+
+def test_a_muted_kind_is_not_emailed_but_escalations_still_are(
+    app, smtp, make_city, make_org, make_user, make_plan, make_action, make_milestone
+):
+    from portal.models import ReminderKind, ReminderMute
+
+    city = make_city()
+    utility = make_org(city=city)
+    action = make_action(plan=make_plan(city=city), lead_organization=utility)
+    contributor = make_user(role=Role.CONTRIBUTOR, organization=utility)
+    local = make_user(role=Role.LOCAL_DECISION_MAKER, city=city)
+    make_milestone(action=action, due_date=DUE, title="Fibre en retard")
+    with app.app_context():
+        for user in (contributor, local):
+            db.session.add(ReminderMute(user_id=user.id, kind=ReminderKind.MILESTONE_DUE))
+        db.session.commit()
+    with app.test_request_context():
+        reminders.run(DUE + timedelta(days=7))  # a week late: overdue, and the city is told
+        db.session.commit()
+    result = send(app)
+    assert result.sent == 1 and len(smtp.messages) == 1
+    assert smtp.messages[0]["Subject"] == "En retard : Fibre en retard"
+    assert smtp.messages[0]["To"].endswith(f"<{local.email}>")
+    statuses = {(m.recipient_id, m.occurrence): m.status for m in outbox(app)}
+    assert statuses == {
+        (contributor.id, "overdue-7"): OutboxStatus.MUTED,
+        (local.id, "escalation-local"): OutboxStatus.SENT,
+    }

@@ -29,3 +29,40 @@ def test_migrations_go_down_to_nothing_and_up_again(app):
         assert _differences(app) == []
     finally:
         reset_schema(app)
+
+
+def test_the_reminder_preferences_migration_keeps_the_data_and_rewrites_outbox_keys(app):
+    """Upgrading a database with people and reminders in it (on SQLite, a table rebuild of
+    `users` would fail on the rows that point to it)."""
+    rows = [
+        "INSERT INTO organizations (id, name, short_name, kind, created_at, version) "
+        "VALUES (1, 'Commune', 'C', 'commune', '2026-01-01 00:00:00', 1)",
+        "INSERT INTO users (id, email, full_name, password_hash, organization_id, "
+        "preferred_language, active, failed_login_count, session_token, created_at, version) "
+        "VALUES (2, 'a@example.org', 'A', 'x', 1, 'fr', true, 0, 't', '2026-01-01 00:00:00', 1)",
+        "INSERT INTO outbox_messages (key, recipient_id, kind, item_type, item_id, occurrence, "
+        "due_date, planned_for, created_at, status, attempts, last_error) VALUES "
+        "('milestone_due:milestone:1:2:lead-7', 2, 'milestone_due', 'milestone', 1, 'lead-7', "
+        "'2026-12-02', '2026-11-25', '2026-11-25 07:00:00', 'sent', 1, '')",
+    ]
+    keys = sa.text("SELECT key FROM outbox_messages")
+    try:
+        with app.app_context():
+            downgrade(revision="0007_reminders")
+            with db.engine.begin() as conn:
+                for row in rows:
+                    conn.execute(sa.text(row))
+            upgrade()
+            with db.engine.connect() as conn:
+                assert conn.execute(keys).scalars().all() == [
+                    "milestone_due:milestone:1:2:lead-7:2026-12-02"
+                ]
+                assert conn.execute(sa.text("SELECT mail_digest FROM users")).scalar() in (
+                    False,
+                    0,
+                )
+            downgrade(revision="0007_reminders")
+            with db.engine.connect() as conn:
+                assert conn.execute(keys).scalars().all() == ["milestone_due:milestone:1:2:lead-7"]
+    finally:
+        reset_schema(app)

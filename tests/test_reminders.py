@@ -208,3 +208,285 @@ def test_two_planners_at_once_write_each_reminder_once(app, world, make_mileston
         thread.join()
     assert errors == []
     assert len(outbox(app)) == 21  # one reminder per milestone, whoever planned it
+
+
+def at(day: date, hour: int = 9):
+    from datetime import UTC, datetime, time
+
+    return datetime.combine(day, time(hour), tzinfo=UTC)
+
+
+def kind_rows(app, kind: str) -> set[tuple]:
+    return {(row[3], row[4]) for row in outbox(app) if row[0] == kind}
+
+
+def test_an_approval_waits_on_the_city_then_on_the_ministry(
+    app, world, make_milestone, make_city, make_user
+):
+    from portal.models import EventKind, MilestoneEvent
+
+    other_local = make_user(role=Role.LOCAL_DECISION_MAKER, city=make_city(name="Fès"))
+    submitted = date(2026, 6, 1)
+    milestone = make_milestone(action=world["action"], status=MilestoneStatus.SUBMITTED)
+    with app.app_context():
+        db.session.add(
+            MilestoneEvent(
+                milestone_id=milestone.id,
+                kind=EventKind.TRANSITION,
+                from_status=MilestoneStatus.IN_PROGRESS,
+                to_status=MilestoneStatus.SUBMITTED,
+                occurred_at=at(submitted),
+            )
+        )
+        db.session.commit()
+    local, central = world["local"].id, world["central"].id
+    # Ten days to decide by default: due on the 11th; reminded 7 days and 1 day before.
+    run(app, submitted)
+    run(app, date(2026, 6, 10))
+    assert kind_rows(app, "approval_waiting") == {(local, "lead-7"), (local, "lead-1")}
+    # Approved locally on the 12th: now the ministry has ten days, due on the 22nd.
+    with app.app_context():
+        db.session.get(type(milestone), milestone.id).status = MilestoneStatus.APPROVED_LOCALLY
+        db.session.add(
+            MilestoneEvent(
+                milestone_id=milestone.id,
+                kind=EventKind.TRANSITION,
+                from_status=MilestoneStatus.SUBMITTED,
+                to_status=MilestoneStatus.APPROVED_LOCALLY,
+                occurred_at=at(date(2026, 6, 12)),
+            )
+        )
+        db.session.commit()
+    run(app, date(2026, 6, 29))
+    assert kind_rows(app, "approval_waiting") == {
+        (local, "lead-7"),
+        (local, "lead-1"),
+        (central, "lead-7"),
+        (central, "lead-1"),
+        (central, "overdue-7"),
+        (local, "escalation-local"),  # a week late: the city hears of it too
+    }
+    assert other_local.id not in {row[3] for row in outbox(app)}
+
+
+def test_a_change_request_waits_on_the_central_decision_makers(app, world):
+    from portal.models import ChangeRequest, ChangeRequestStatus
+
+    with app.app_context():
+        request = ChangeRequest(
+            milestone_id=world["milestone"].id,
+            requested_by_id=world["deliverer"].id,
+            requested_at=at(date(2026, 6, 1)),
+            current_due_date=DUE,
+            proposed_due_date=DUE + timedelta(days=30),
+            reason="Retard de livraison du matériel",
+        )
+        db.session.add(request)
+        db.session.commit()
+        request_id = request.id
+    run(app, date(2026, 6, 4))
+    central = world["central"].id
+    assert {r for r in outbox(app) if r[0] == "change_request_waiting"} == {
+        ("change_request_waiting", "change_request", request_id, central, "lead-7")
+    }
+    with app.app_context():
+        db.session.get(ChangeRequest, request_id).status = ChangeRequestStatus.ACCEPTED
+        db.session.commit()
+    run(app, date(2026, 6, 12))
+    assert kind_rows(app, "change_request_waiting") == {(central, "lead-7")}
+
+
+def test_a_moved_deadline_is_reminded_again(app, world):
+    from portal.models import Milestone
+
+    run(app, DUE - timedelta(days=7))
+    with app.app_context():
+        db.session.get(Milestone, world["milestone"].id).due_date = DUE + timedelta(days=7)
+        db.session.commit()
+    run(app, DUE)  # seven days before the new deadline
+    leads = [row for row in outbox(app) if row[0] == "milestone_due"]
+    assert len(leads) == 1  # the set collapses the two: check the rows themselves
+    with app.app_context():
+        due_dates = sorted(
+            m.due_date
+            for m in db.session.scalars(
+                sa.select(OutboxMessage).where(OutboxMessage.occurrence == "lead-7")
+            )
+        )
+    assert due_dates == [DUE, DUE + timedelta(days=7)]
+
+
+@pytest.fixture
+def tender_world(app, world, make_org, make_user, make_city):
+    from portal.models import (
+        Bid,
+        CommitteeMember,
+        CommitteeRole,
+        Declaration,
+        Lot,
+        OrganizationKind,
+        Procedure,
+        Tender,
+        TenderCategory,
+        TenderStage,
+    )
+
+    city = world["city"]
+    elsewhere = make_city(name="Agadir")
+    market = {
+        "waiting": make_org(city=city, kind=OrganizationKind.PROVIDER),
+        "done": make_org(city=city, kind=OrganizationKind.PROVIDER),
+        "national": make_org(kind=OrganizationKind.CONSULTANT),
+        "elsewhere": make_org(city=elsewhere, kind=OrganizationKind.PROVIDER),
+    }
+    people = {
+        name: make_user(role=Role.CONTRIBUTOR, organization=org) for name, org in market.items()
+    }
+    committee = {
+        name: make_user(role=Role.EVALUATOR)
+        for name in ("chair", "scored", "scoring", "recused", "observer", "undeclared")
+    }
+    with app.app_context():
+        tender = Tender(
+            reference="AO-2026-01",
+            title="Wi-Fi public",
+            city_id=city.id,
+            category=TenderCategory.SUPPLIES,
+            procedure=Procedure.OPEN_CALL,
+            estimate=Decimal("1000000.00"),
+            submission_deadline=at(DUE, 12),
+            opening_session=at(DUE + timedelta(days=1), 10),
+            evaluation_due=DUE + timedelta(days=30),
+            stage=TenderStage.PUBLISHED,
+        )
+        tender.lots = [
+            Lot(number=1, title="Bornes", estimate=Decimal("600000.00")),
+            Lot(number=2, title="Pose", estimate=Decimal("400000.00")),
+        ]
+        db.session.add(tender)
+        db.session.flush()
+        for lot in tender.lots:
+            db.session.add(
+                Bid(
+                    lot_id=lot.id,
+                    bidder_id=market["done"].id,
+                    received_at=at(DUE - timedelta(days=10)),
+                    sealed_price=Decimal("1.00"),
+                )
+            )
+        db.session.add(
+            Bid(
+                lot_id=tender.lots[0].id,
+                bidder_id=market["waiting"].id,
+                received_at=at(DUE - timedelta(days=10)),
+                sealed_price=Decimal("1.00"),
+            )
+        )
+        roles = {
+            "chair": (CommitteeRole.PRESIDENT, Declaration.NO_CONFLICT, False),
+            "scored": (CommitteeRole.MEMBER, Declaration.NO_CONFLICT, True),
+            "scoring": (CommitteeRole.RAPPORTEUR, Declaration.NO_CONFLICT, False),
+            "recused": (CommitteeRole.MEMBER, Declaration.CONFLICT, False),
+            "observer": (CommitteeRole.OBSERVER, Declaration.NO_CONFLICT, False),
+            "undeclared": (CommitteeRole.MEMBER, None, False),
+        }
+        for name, (role, declaration, submitted) in roles.items():
+            db.session.add(
+                CommitteeMember(
+                    tender_id=tender.id,
+                    user_id=committee[name].id,
+                    role=role,
+                    declaration=declaration,
+                    scores_submitted_at=at(DUE) if submitted else None,
+                )
+            )
+        db.session.commit()
+        tender_id = tender.id
+    return {"tender_id": tender_id, "people": people, "committee": committee}
+
+
+def set_stage(app, tender_id, stage):
+    from portal.models import Tender, TenderStage
+
+    with app.app_context():
+        db.session.get(Tender, tender_id).stage = TenderStage(stage)
+        db.session.commit()
+
+
+def test_a_tender_deadline_reminds_its_committee_and_secretariat(
+    app, world, tender_world, make_user
+):
+    committee = tender_world["committee"]
+    secretariat = make_user(role=Role.SECRETARIAT)
+    run(app, DUE - timedelta(days=7))
+    # Every member but the recused one, and the secretariat that runs it; not the bidders.
+    assert kind_rows(app, "tender_submission") == {
+        (committee[name].id, "lead-7")
+        for name in ("chair", "scored", "scoring", "observer", "undeclared")
+    } | {(secretariat.id, "lead-7")}
+    # The member who has not declared is reminded before the opening session (the next day).
+    assert kind_rows(app, "tender_declaration") == set()
+    run(app, DUE - timedelta(days=6))
+    assert kind_rows(app, "tender_declaration") == {(committee["undeclared"].id, "lead-7")}
+    # Still open a week after the deadline: reminded again, and the city is alerted.
+    run(app, DUE + timedelta(days=7))
+    late = {
+        row for row in kind_rows(app, "tender_submission") if row[1].startswith(("over", "esc"))
+    }
+    assert (secretariat.id, "overdue-7") in late
+    assert (world["local"].id, "escalation-local") in late
+    # Closed: nothing more.
+    set_stage(app, tender_world["tender_id"], "submissions_closed")
+    before = kind_rows(app, "tender_submission")
+    run(app, DUE + timedelta(days=14))
+    assert kind_rows(app, "tender_submission") == before
+
+
+def test_an_evaluation_reminds_who_has_not_scored_then_the_chair(app, world, tender_world):
+    committee, tender_id = tender_world["committee"], tender_world["tender_id"]
+    set_stage(app, tender_id, "technical_evaluation")
+    due = DUE + timedelta(days=30)
+    run(app, due - timedelta(days=7))
+    # Not the member who handed in, the recused one or the observer.
+    assert kind_rows(app, "tender_evaluation") == {
+        (committee["chair"].id, "lead-7"),
+        (committee["scoring"].id, "lead-7"),
+        (committee["undeclared"].id, "lead-7"),
+    }
+    set_stage(app, tender_id, "ranking")
+    run(app, due + timedelta(days=7))
+    late = {row for row in kind_rows(app, "tender_evaluation") if row[1] != "lead-7"}
+    assert late == {
+        (committee["chair"].id, "lead-1"),
+        (committee["chair"].id, "overdue-7"),
+        (world["local"].id, "escalation-local"),
+    }
+
+
+def test_each_reminder_names_its_item_and_links_to_its_page(app, world, tender_world):
+    from portal.models import ChangeRequest
+    from portal.services import mail
+
+    with app.app_context():
+        db.session.add(
+            ChangeRequest(
+                milestone_id=world["milestone"].id,
+                requested_by_id=world["deliverer"].id,
+                requested_at=at(DUE - timedelta(days=10)),  # to decide by DUE
+                current_due_date=DUE,
+                proposed_due_date=DUE + timedelta(days=30),
+                reason="Retard",
+            )
+        )
+        db.session.commit()
+    run(app, DUE - timedelta(days=7))
+    with app.app_context():
+        messages = db.session.scalars(sa.select(OutboxMessage)).all()
+        described = mail.describe_many(messages)
+        pages = {(m.kind.value, described[m.id].title, described[m.id].path) for m in messages}
+    tender, milestone = tender_world["tender_id"], world["milestone"]
+    assert {
+        ("tender_submission", "AO-2026-01 — Wi-Fi public", f"/tenders/{tender}"),
+        ("milestone_due", milestone.title, f"/milestones/{milestone.id}"),
+        ("change_request_waiting", milestone.title, f"/milestones/{milestone.id}"),
+    } <= pages

@@ -53,3 +53,104 @@ def test_the_jobs_are_scheduled_in_morocco_time_with_a_catch_up_at_start(app):
     assert set(jobs) == {"plan-reminders", "catch-up", "send-mail"}
     assert str(built.timezone) == "Africa/Casablanca"
     assert "hour='7'" in str(jobs["plan-reminders"].trigger)
+
+
+def _processes(app, smtp_port: int, tmp_path, *args: str, count: int = 3):
+    """`count` portal processes against the test database and the loopback SMTP server."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(
+        os.environ,
+        FLASK_APP="wsgi",
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        SECRET_KEY="test-secret-key",
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(smtp_port),
+        MAIL_SEND_INTERVAL_SECONDS="1",
+        SCHEDULER_LEASE_SECONDS="5",
+    )
+    env.pop("EMBED_SCHEDULER", None)
+    return [
+        subprocess.Popen(
+            [sys.executable, "-m", "flask", *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(tmp_path / f"process-{n}.log").open("w"),
+        )
+        for n in range(count)
+    ]
+
+
+def _stop(processes) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except Exception:
+            process.kill()
+
+
+def _due_in_a_week(app, make_org, make_user, make_action, make_milestone, count: int):
+    with app.app_context():
+        today = clock.today()
+    utility = make_org()
+    action = make_action(lead_organization=utility)
+    for n in range(count):
+        make_milestone(action=action, due_date=today + timedelta(days=7), title=f"Jalon {n}")
+    make_user(role=Role.CONTRIBUTOR, organization=utility)
+    return today
+
+
+def _wait_for(condition, seconds: float) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.25)
+    return condition()
+
+
+def test_three_scheduler_processes_plan_and_deliver_each_reminder_once(
+    app, smtp, tmp_path, make_org, make_user, make_action, make_milestone
+):
+    import time
+
+    from portal.models import OutboxStatus
+
+    _due_in_a_week(app, make_org, make_user, make_action, make_milestone, 12)
+    processes = _processes(app, app.config["SMTP_PORT"], tmp_path, "scheduler", "run")
+    try:
+        # Each process catches up at start; the one holding the lease plans and sends.
+        delivered = _wait_for(lambda: len(smtp.messages) >= 12, 90)
+        time.sleep(3)  # a few more sending rounds: nothing more may arrive
+    finally:
+        _stop(processes)
+    logs = "\n".join(p.read_text() for p in tmp_path.glob("process-*.log"))
+    assert delivered, logs[-3000:]
+    assert len(smtp.messages) == 12
+    assert len({m["Message-ID"] for m in smtp.messages}) == 12
+    with app.app_context():
+        statuses = db.session.scalars(sa.select(OutboxMessage.status)).all()
+        assert statuses == [OutboxStatus.SENT] * 12
+
+
+def test_three_sender_processes_at_once_send_each_message_once(
+    app, smtp, tmp_path, make_org, make_user, make_action, make_milestone
+):
+    from portal.services import reminders
+
+    today = _due_in_a_week(app, make_org, make_user, make_action, make_milestone, 40)
+    with app.app_context():
+        assert reminders.run(today).written == 40
+        db.session.commit()
+    # No lease here: `flask mail send` claims each message, and only one process wins each.
+    processes = _processes(app, app.config["SMTP_PORT"], tmp_path, "mail", "send")
+    for process in processes:
+        assert process.wait(timeout=120) == 0
+    assert len(smtp.messages) == 40
+    assert len({m["Message-ID"] for m in smtp.messages}) == 40

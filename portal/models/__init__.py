@@ -37,6 +37,7 @@ from portal.models.reminders import (
     OutboxStatus,
     PlannedDay,
     ReminderKind,
+    ReminderMute,
     ReminderRule,
 )
 from portal.models.tenders import (
@@ -109,6 +110,7 @@ __all__ = [
     "RaciAssignment",
     "RaciRole",
     "ReminderKind",
+    "ReminderMute",
     "ReminderRule",
     "Role",
     "RoleAssignment",

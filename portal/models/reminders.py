@@ -34,6 +34,9 @@ class ReminderRule(db.Model):
     overdue_every_days: Mapped[int] = mapped_column(default=7)
     escalate_local_after: Mapped[int | None] = mapped_column(default=7)
     escalate_central_after: Mapped[int | None] = mapped_column(default=21)
+    # For what waits on someone (an approval, a change request): the days allowed to act,
+    # counted from when it started waiting; that is its deadline.
+    respond_within_days: Mapped[int] = mapped_column(default=10, server_default="10")
     active: Mapped[bool] = mapped_column(default=True)
     version: Mapped[int] = mapped_column(default=1)
 
@@ -59,6 +62,7 @@ class OutboxStatus(enum.Enum):
     SENDING = "sending"  # claimed by one sender
     SENT = "sent"
     FAILED = "failed"
+    MUTED = "muted"  # the recipient muted this kind: shown in the portal, not e-mailed
 
 
 class OutboxMessage(db.Model):
@@ -86,8 +90,21 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The sender that claimed it (a digest claims several rows at once).
+    claim: Mapped[str | None] = mapped_column(sa.String(40))
 
     recipient: Mapped[User] = relationship()
+
+
+class ReminderMute(db.Model):
+    """A kind whose reminders a person does not want by e-mail (escalations still come)."""
+
+    __tablename__ = "reminder_mutes"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[ReminderKind] = mapped_column(str_enum(ReminderKind), primary_key=True)
 
 
 class Lease(db.Model):

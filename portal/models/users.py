@@ -37,6 +37,8 @@ class User(UserMixin, db.Model):
     organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
     preferred_language: Mapped[str] = mapped_column(sa.String(8), default="fr")
     active: Mapped[bool] = mapped_column(default=True)
+    # Reminders by e-mail: one message each (False) or one daily digest (True).
+    mail_digest: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     failed_login_count: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -12,6 +12,8 @@ import contextlib
 import hashlib
 import smtplib
 import ssl
+import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -19,16 +21,19 @@ from email.utils import format_datetime, formataddr
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from portal.extensions import db
+from portal.labels import REMINDER_KIND_LABELS
 from portal.models.commitments import Commitment
 from portal.models.finance import Agreement, Installment
-from portal.models.milestones import Milestone
+from portal.models.milestones import ChangeRequest, Milestone
 from portal.models.reminders import OutboxMessage, OutboxStatus, ReminderKind
+from portal.models.tenders import Tender
 from portal.models.types import utcnow
 from portal.models.users import User
+from portal.services import reminders
 
 SENDING = OutboxStatus.SENDING
 BACKOFF_FIRST = timedelta(minutes=1)
@@ -40,8 +45,10 @@ def configured() -> bool:
     return bool(current_app.config.get("SMTP_HOST"))
 
 
-def message_id(message: OutboxMessage) -> str:
-    digest = hashlib.sha256(message.key.encode()).hexdigest()[:32]
+def message_id(messages: list[OutboxMessage]) -> str:
+    # Derived from the outbox keys: the same reminder resent after a crash keeps its id.
+    keys = "\n".join(sorted(message.key for message in messages))
+    digest = hashlib.sha256(keys.encode()).hexdigest()[:32]
     return f"<{digest}@{current_app.config['MAIL_DOMAIN']}>"
 
 
@@ -51,117 +58,167 @@ class Item:
     path: str
 
 
-def describe(message: OutboxMessage) -> Item:
-    """The reminded item's title and its page in the portal."""
-    return describe_many([message])[message.id]
+# Per type of reminded item: (id, title, id of the page), and the page's address.
+PAGES = {
+    "milestone": (
+        lambda: sa.select(Milestone.id, Milestone.title, Milestone.id),
+        "/milestones/{}",
+    ),
+    "commitment": (
+        lambda: sa.select(Commitment.id, Commitment.title, Commitment.id),
+        "/commitments/{}",
+    ),
+    "installment": (
+        lambda: sa.select(Installment.id, Agreement.title, Agreement.id).join(
+            Agreement, Installment.agreement_id == Agreement.id
+        ),
+        "/finance/agreements/{}",
+    ),
+    "tender": (
+        lambda: sa.select(Tender.id, Tender.reference + " — " + Tender.title, Tender.id),
+        "/tenders/{}",
+    ),
+    "change_request": (
+        lambda: sa.select(ChangeRequest.id, Milestone.title, Milestone.id).join(
+            Milestone, ChangeRequest.milestone_id == Milestone.id
+        ),
+        "/milestones/{}",
+    ),
+}
 
 
 def describe_many(messages) -> dict[int, Item]:
-    """Titles and pages of many reminders' items in three queries, whatever their number."""
-    ids: dict[str, set[int]] = {"milestone": set(), "commitment": set(), "installment": set()}
+    """Titles and pages of many reminders' items in one query per type of item, whatever
+    their number."""
+    ids: dict[str, set[int]] = defaultdict(set)
     for message in messages:
         ids[message.item_type].add(message.item_id)
-    milestones = dict(
-        db.session.execute(
-            sa.select(Milestone.id, Milestone.title).where(Milestone.id.in_(ids["milestone"]))
-        ).all()
-    )
-    commitments = dict(
-        db.session.execute(
-            sa.select(Commitment.id, Commitment.title).where(Commitment.id.in_(ids["commitment"]))
-        ).all()
-    )
-    installments = {
-        row.id: row
-        for row in db.session.execute(
-            sa.select(Installment.id, Agreement.id.label("agreement_id"), Agreement.title)
-            .join(Agreement, Installment.agreement_id == Agreement.id)
-            .where(Installment.id.in_(ids["installment"]))
-        )
+    pages: dict[tuple[str, int], Item] = {}
+    for item_type, wanted in ids.items():
+        query, path = PAGES[item_type]
+        statement = query()
+        key = statement.selected_columns[0]
+        for id_, title, page_id in db.session.execute(statement.where(key.in_(wanted))):
+            pages[item_type, id_] = Item(title, path.format(page_id))
+    return {
+        message.id: pages[message.item_type, message.item_id]
+        for message in messages
+        if (message.item_type, message.item_id) in pages
     }
-    found = {}
-    for message in messages:
-        if message.item_type == "milestone" and message.item_id in milestones:
-            found[message.id] = Item(milestones[message.item_id], f"/milestones/{message.item_id}")
-        elif message.item_type == "commitment" and message.item_id in commitments:
-            found[message.id] = Item(
-                commitments[message.item_id], f"/commitments/{message.item_id}"
-            )
-        elif message.item_id in installments:
-            row = installments[message.item_id]
-            found[message.id] = Item(row.title, f"/finance/agreements/{row.agreement_id}")
-    return found
 
 
-def compose(message: OutboxMessage) -> EmailMessage:
-    """The e-mail in the recipient's language: the item, its deadline, why they get it, a
-    link; plain text and HTML."""
-    user = message.recipient
-    item = describe(message)
-    link = current_app.config["PORTAL_URL"].rstrip("/") + item.path
+def _reason(message: OutboxMessage) -> str:
+    """Why this person gets this reminder, in the active language."""
+    if message.occurrence == "escalation-local":
+        return _("L'échéance est dépassée et vous décidez pour cette ville.")
+    if message.occurrence == "escalation-central":
+        return _("L'échéance est largement dépassée : le ministère est saisi.")
+    return {
+        ReminderKind.APPROVAL_WAITING: _("Ce jalon attend votre décision d'approbation."),
+        ReminderKind.CHANGE_REQUEST_WAITING: _(
+            "Une demande de report d'échéance attend votre décision."
+        ),
+        ReminderKind.TENDER_SUBMISSION: _(
+            "Vous suivez cet appel d'offres (commission ou secrétariat) : la remise des offres "
+            "se clôt à cette échéance."
+        ),
+        ReminderKind.TENDER_EVALUATION: _(
+            "Vous siégez à la commission d'évaluation de cet appel d'offres."
+        ),
+        ReminderKind.TENDER_DECLARATION: _(
+            "Déclarez l'absence ou l'existence d'un conflit d'intérêts avant l'ouverture des plis."
+        ),
+    }.get(message.kind, _("Votre organisme est chargé de cette échéance."))
+
+
+def _late(message: OutboxMessage) -> bool:
+    return message.occurrence.startswith(("overdue", "escalation"))
+
+
+def compose(messages: list[OutboxMessage], *, digest: bool = False) -> EmailMessage:
+    """The e-mail in the recipient's language: for each reminder the item, its deadline, why
+    they get it and a link; plain text and HTML. A digest gathers several in one e-mail."""
+    user = messages[0].recipient
+    items = describe_many(messages)
+    base = current_app.config["PORTAL_URL"].rstrip("/")
     with force_locale(user.preferred_language or "fr"):
-        reason = {
-            "escalation-local": _("L'échéance est dépassée et vous décidez pour cette ville."),
-            "escalation-central": _("L'échéance est largement dépassée : le ministère est saisi."),
-        }.get(
-            message.occurrence,
-            _("Votre organisme est chargé de cette échéance."),
-        )
-        kinds = {
-            ReminderKind.MILESTONE_DUE: _("Jalon"),
-            ReminderKind.COMMITMENT_DUE: _("Engagement"),
-            ReminderKind.INSTALLMENT_DUE: _("Échéance de paiement"),
-        }
+        entries = [
+            {
+                "kind": REMINDER_KIND_LABELS[message.kind],
+                "title": items[message.id].title if message.id in items else "",
+                "link": base + items[message.id].path if message.id in items else base,
+                "due": message.due_date,
+                "late": _late(message),
+                "reason": _reason(message),
+            }
+            for message in messages
+        ]
+        if digest:
+            subject = ngettext(
+                "Vos rappels SDTN : %(num)d échéance",
+                "Vos rappels SDTN : %(num)d échéances",
+                len(entries),
+            )
+        elif entries[0]["late"]:
+            subject = _("En retard : %(title)s", title=entries[0]["title"])
+        else:
+            subject = _("Rappel d'échéance : %(title)s", title=entries[0]["title"])
         context = {
             "user": user,
-            "item": item,
-            "kind": kinds.get(message.kind, message.kind.value),
-            "message": message,
-            "late": message.occurrence.startswith(("overdue", "escalation")),
-            "reason": reason,
-            "link": link,
+            "entries": entries,
+            "digest": digest,
+            "preferences": base + "/account/",
         }
-        subject = (
-            _("En retard : %(title)s", title=item.title)
-            if context["late"]
-            else _("Rappel d'échéance : %(title)s", title=item.title)
-        )
         text = render_template("mail/reminder.txt", **context)
         html = render_template("mail/reminder.html", **context)
     email = EmailMessage()
     email["Subject"] = subject
     email["From"] = formataddr(("Portail SDTN", current_app.config["MAIL_FROM"]))
     email["To"] = formataddr((user.full_name, user.email))
-    email["Message-ID"] = message_id(message)
+    email["Message-ID"] = message_id(messages)
     email["Date"] = format_datetime(utcnow())
     email.set_content(text)
     email.add_alternative(html, subtype="html")
     return email
 
 
-def _claim(now: datetime) -> int | None:
-    """Take the next message due, or None; only one sender can win a given row."""
-    candidate = (
-        sa.select(OutboxMessage.id)
-        .where(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            sa.or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
-        )
+def _claim(now: datetime) -> list[int] | None:
+    """Take the next message due (all of the recipient's due ones when they chose the daily
+    digest), or None when nothing is due; only one sender can win a given row."""
+    due = sa.and_(
+        OutboxMessage.status == OutboxStatus.PENDING,
+        sa.or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+    )
+    candidate = db.session.execute(
+        sa.select(OutboxMessage.id, OutboxMessage.recipient_id, User.mail_digest)
+        .join(User, OutboxMessage.recipient_id == User.id)
+        .where(due)
         .order_by(OutboxMessage.id)
         .limit(1)
-    )
-    message_id_ = db.session.scalar(candidate)
-    if message_id_ is None:
+    ).first()
+    if candidate is None:
         db.session.rollback()
         return None
-    won = db.session.execute(
+    token = uuid.uuid4().hex
+    which = (
+        OutboxMessage.recipient_id == candidate.recipient_id
+        if candidate.mail_digest
+        else OutboxMessage.id == candidate.id
+    )
+    db.session.execute(
         sa.update(OutboxMessage)
-        .where(OutboxMessage.id == message_id_, OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=SENDING, next_attempt_at=now)
+        .where(which, due)
+        .values(status=SENDING, next_attempt_at=now, claim=token)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.commit()
-    return message_id_ if won == 1 else -1
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage.id)
+            .where(OutboxMessage.claim == token, OutboxMessage.status == SENDING)
+            .order_by(OutboxMessage.id)
+        )
+    )
 
 
 def _release_stale(now: datetime) -> None:
@@ -210,36 +267,60 @@ def send_pending(*, now: datetime | None = None, limit: int = 200) -> Pass:
             claimed = _claim(now)
             if claimed is None:
                 break
-            if claimed == -1:
+            if not claimed:
                 continue  # another sender won that one
-            message = db.session.get(OutboxMessage, claimed)
-            recipient = db.session.get(User, message.recipient_id)
+            messages = list(
+                db.session.scalars(
+                    sa.select(OutboxMessage)
+                    .where(OutboxMessage.id.in_(claimed))
+                    .order_by(OutboxMessage.id)
+                )
+            )
+            recipient = db.session.get(User, messages[0].recipient_id)
+            messages = _drop_muted(recipient, messages)
+            if not messages:
+                continue
             try:
                 if not recipient.active:
                     raise smtplib.SMTPRecipientsRefused({recipient.email: (550, b"inactive")})
                 if server is None:
                     server = _connect()
-                server.send_message(compose(message))
+                server.send_message(compose(messages, digest=recipient.mail_digest))
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
                 code = _code(error)
                 if code is not None and 500 <= code < 600:
-                    _finish(message, OutboxStatus.FAILED, f"{code} {_text(error)}")
-                    result.failed += 1
+                    _finish(messages, OutboxStatus.FAILED, f"{code} {_text(error)}")
+                    result.failed += len(messages)
                 else:
-                    _retry(message, now, _text(error))
-                    result.retried += 1
+                    _retry(messages, now, _text(error))
+                    result.retried += len(messages)
                     server = _close(server)
             except (OSError, smtplib.SMTPException) as error:
-                _retry(message, now, _text(error))
-                result.retried += 1
+                _retry(messages, now, _text(error))
+                result.retried += len(messages)
                 server = _close(server)
                 break  # the server is unreachable: the rest waits for the next pass
             else:
-                _finish(message, OutboxStatus.SENT, "")
-                result.sent += 1
+                _finish(messages, OutboxStatus.SENT, "")
+                result.sent += len(messages)
     finally:
         _close(server)
     return result
+
+
+def _drop_muted(recipient: User, messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Kinds the recipient muted stay in their notification centre and are not e-mailed;
+    escalations always are."""
+    muted = reminders.muted_kinds(recipient)
+    kept = []
+    for message in messages:
+        if message.kind in muted and message.occurrence not in reminders.ESCALATIONS:
+            message.status = OutboxStatus.MUTED
+            message.claim = None
+        else:
+            kept.append(message)
+    db.session.commit()
+    return kept
 
 
 def _code(error) -> int | None:
@@ -253,21 +334,25 @@ def _text(error) -> str:
     return str(error)[:500] or error.__class__.__name__
 
 
-def _finish(message: OutboxMessage, status: OutboxStatus, error: str) -> None:
-    message.status = status
-    message.attempts += 1
-    message.last_error = error
-    if status is OutboxStatus.SENT:
-        message.sent_at = utcnow()
+def _finish(messages: list[OutboxMessage], status: OutboxStatus, error: str) -> None:
+    for message in messages:
+        message.status = status
+        message.attempts += 1
+        message.last_error = error
+        message.claim = None
+        if status is OutboxStatus.SENT:
+            message.sent_at = utcnow()
     db.session.commit()
 
 
-def _retry(message: OutboxMessage, now: datetime, error: str) -> None:
-    message.attempts += 1
-    delay = min(BACKOFF_FIRST * 2 ** (message.attempts - 1), BACKOFF_MAX)
-    message.status = OutboxStatus.PENDING
-    message.next_attempt_at = now + delay
-    message.last_error = error
+def _retry(messages: list[OutboxMessage], now: datetime, error: str) -> None:
+    for message in messages:
+        message.attempts += 1
+        delay = min(BACKOFF_FIRST * 2 ** (message.attempts - 1), BACKOFF_MAX)
+        message.status = OutboxStatus.PENDING
+        message.next_attempt_at = now + delay
+        message.last_error = error
+        message.claim = None
     db.session.commit()
 
 

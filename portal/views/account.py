@@ -1,4 +1,4 @@
-"""The signed-in person's own account: profile, password, language."""
+"""The signed-in person's own account: profile, password, language, reminder preferences."""
 
 from flask import (
     Blueprint,
@@ -17,17 +17,54 @@ from flask_login import current_user, login_user
 from portal.authz import authenticated, public
 from portal.extensions import db
 from portal.forms.auth import PasswordChangeForm
-from portal.services import accounts
+from portal.forms.notifications import ReminderPreferencesForm
+from portal.services import accounts, reminders
 from portal.services.errors import InvalidInput
-from portal.views._common import acting_user, client_ip, safe_next
+from portal.views._common import acting_user, client_ip, safe_next, save
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _preferences_form(formdata=None) -> ReminderPreferencesForm:
+    user = acting_user()
+    form = ReminderPreferencesForm(formdata=formdata)
+    form.set_choices()
+    if formdata is None:
+        form.frequency.data = "digest" if user.mail_digest else "immediate"
+        form.muted.data = sorted(kind.value for kind in reminders.muted_kinds(user))
+    return form
+
+
+def _page(form=None, preferences=None, status: int = 200):
+    return render_template(
+        "account/profile.html",
+        form=form or PasswordChangeForm(),
+        preferences=preferences or _preferences_form(),
+    ), status
 
 
 @bp.route("/", methods=["GET"])
 @authenticated
 def profile():
-    return render_template("account/profile.html", form=PasswordChangeForm())
+    return _page()
+
+
+@bp.route("/reminders", methods=["POST"])
+@authenticated
+def reminder_preferences():
+    form = _preferences_form(request.form)
+    if form.validate_on_submit():
+        status = save(
+            form,
+            lambda: reminders.set_preferences(
+                acting_user(), digest=form.frequency.data == "digest", muted=form.muted.data
+            ),
+        )
+        if status is None:
+            flash(_("Vos préférences de rappel ont été enregistrées."), "success")
+            return redirect(url_for("account.profile") + "#rappels")
+        return _page(preferences=form, status=status)
+    return _page(preferences=form, status=422)
 
 
 @bp.route("/password", methods=["POST"])
@@ -49,7 +86,7 @@ def change_password():
                 _("Votre mot de passe a été changé. Vos autres sessions sont fermées."), "success"
             )
             return redirect(url_for("account.profile"))
-    return render_template("account/profile.html", form=form), 422
+    return _page(form=form, status=422)
 
 
 @bp.route("/language", methods=["POST"])

@@ -8,29 +8,22 @@ from sqlalchemy.orm import joinedload
 
 from portal.authz import Permission, authenticated, require
 from portal.extensions import db
+from portal.forms.notifications import ReminderRuleForm
+from portal.labels import REMINDER_KIND_LABELS
 from portal.models.reminders import OutboxMessage, OutboxStatus, ReminderKind
 from portal.models.types import utcnow
-from portal.services import mail
+from portal.services import mail, reminders
 from portal.templating import render_page
-from portal.views._common import acting_user, paginate, safe_next
+from portal.views._common import acting_user, form_version, paginate, safe_next, save
 
 bp = Blueprint("notifications", __name__)
 
-KIND_LABELS = {
-    ReminderKind.MILESTONE_DUE: _l("Jalon"),
-    ReminderKind.APPROVAL_WAITING: _l("Décision attendue"),
-    ReminderKind.COMMITMENT_DUE: _l("Engagement"),
-    ReminderKind.INSTALLMENT_DUE: _l("Échéance de paiement"),
-    ReminderKind.TENDER_SUBMISSION: _l("Remise des offres"),
-    ReminderKind.TENDER_EVALUATION: _l("Évaluation d'offres"),
-    ReminderKind.TENDER_DECLARATION: _l("Déclaration d'intérêts"),
-    ReminderKind.CHANGE_REQUEST_WAITING: _l("Demande de report"),
-}
 STATUS_LABELS = {
     OutboxStatus.PENDING: _l("à envoyer"),
     OutboxStatus.SENDING: _l("en cours d'envoi"),
     OutboxStatus.SENT: _l("envoyé"),
     OutboxStatus.FAILED: _l("échec"),
+    OutboxStatus.MUTED: _l("non envoyé (mis en sourdine)"),
 }
 
 
@@ -57,7 +50,7 @@ def centre():
         "notifications/_list.html",
         pagination=pagination,
         items=mail.describe_many(pagination.items),
-        kinds=KIND_LABELS,
+        kinds=REMINDER_KIND_LABELS,
         unread=unread_count(),
     )
 
@@ -108,8 +101,62 @@ def outbox():
         "notifications/_outbox_table.html",
         pagination=pagination,
         items=mail.describe_many(pagination.items),
-        kinds=KIND_LABELS,
+        kinds=REMINDER_KIND_LABELS,
         statuses=STATUS_LABELS,
         status=status,
         smtp=mail.configured(),
     )
+
+
+@bp.route("/admin/reminders")
+@require(Permission.REMINDERS_CONFIGURE)
+def rules():
+    found = reminders.ensure_rules()
+    db.session.commit()
+    return render_template(
+        "notifications/rules.html",
+        rules=[found[kind] for kind in ReminderKind],
+        kinds=REMINDER_KIND_LABELS,
+        waiting=reminders.WAITING_KINDS,
+    )
+
+
+@bp.route("/admin/reminders/<kind>", methods=["GET", "POST"])
+@require(Permission.REMINDERS_CONFIGURE)
+def edit_rule(kind: str):
+    try:
+        reminder_kind = ReminderKind(kind)
+    except ValueError:
+        abort(404)
+    rule = reminders.ensure_rules()[reminder_kind]
+    db.session.commit()
+    form = ReminderRuleForm(obj=rule)
+    status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        status = save(
+            form,
+            lambda: reminders.update_rule(
+                acting_user(),
+                rule,
+                expected_version=form_version(form),
+                lead_days=form.lead_days.data,
+                overdue_every_days=form.overdue_every_days.data,
+                escalate_local_after=form.escalate_local_after.data,
+                escalate_central_after=form.escalate_central_after.data,
+                respond_within_days=form.respond_within_days.data,
+                active=form.active.data,
+            ),
+        )
+        if status is None:
+            flash(
+                _("La règle « %(kind)s » a été enregistrée.", kind=REMINDER_KIND_LABELS[rule.kind]),
+                "success",
+            )
+            return redirect(url_for("notifications.rules"))
+    return render_template(
+        "notifications/rule_form.html",
+        form=form,
+        rule=rule,
+        label=REMINDER_KIND_LABELS[rule.kind],
+        waiting=rule.kind in reminders.WAITING_KINDS,
+    ), status

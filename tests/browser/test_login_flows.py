@@ -23,7 +23,14 @@ PLAN_NAV = ["Accueil", "Programme", "Jalons", "Organismes", "Engagements"]
 READER_NAV = [*PLAN_NAV, "Appels d'offres"]
 PARTY_NAV = [*PLAN_NAV, "Contreparties", "Appels d'offres"]
 DECIDER_NAV = [*PARTY_NAV, "Mes décisions"]
-ADMIN_MENU = ["Utilisateurs", "Organismes", "Villes", "Journal d'audit", "Boîte d'envoi"]
+ADMIN_MENU = [
+    "Utilisateurs",
+    "Organismes",
+    "Villes",
+    "Journal d'audit",
+    "Règles de rappel",
+    "Boîte d'envoi",
+]
 EXPECTED_HOME = {
     "admin@sdtn.demo": ("Administrateur", "Les villes pilotes", READER_NAV, ADMIN_MENU),
     "central@sdtn.demo": ("Décideur central", "Les villes pilotes", DECIDER_NAV, []),

@@ -67,6 +67,8 @@ def test_english_for_who_chose_english(app, smtp, planned):
         db.session.commit()
     send(app)
     assert smtp.messages[0]["Subject"].startswith("Deadline reminder: Fibre tronçon")
+    text = smtp.messages[0].get_body(preferencelist=("plain",)).get_content()
+    assert "Choose a daily digest or mute reminders: http://127.0.0.1:5000/account/" in text
 
 
 def test_nothing_is_lost_when_the_server_is_down(app, smtp, planned):
@@ -186,3 +188,46 @@ def test_a_muted_kind_is_not_emailed_but_escalations_still_are(
         (contributor.id, "overdue-7"): OutboxStatus.MUTED,
         (local.id, "escalation-local"): OutboxStatus.SENT,
     }
+
+
+def test_an_international_domain_is_sent_and_an_unsendable_address_is_stopped(
+    app, smtp, planned, make_user
+):
+    from types import SimpleNamespace
+
+    same_organization = SimpleNamespace(id=planned.organization_id)
+    colleague = make_user(role=Role.CONTRIBUTOR, organization=same_organization)
+    with app.app_context():
+        db.session.get(type(planned), planned.id).email = "hicham@médina.ma"
+        db.session.get(type(planned), colleague.id).email = "rachîd@radeema.example"
+        db.session.commit()
+        reminders.run(DUE - timedelta(days=1))
+        db.session.commit()
+    result = send(app)
+    # Five week-ahead reminders and five day-before ones to Hicham, five to his colleague.
+    assert (result.sent, result.failed) == (10, 5)
+    assert {m["To"].split("<")[1] for m in smtp.messages} == {"hicham@xn--mdina-bsa.ma>"}
+    failed = [m for m in outbox(app) if m.status is OutboxStatus.FAILED]
+    assert {m.recipient_id for m in failed} == {colleague.id}
+    assert failed[0].last_error.startswith("composition:")
+    assert send(app).sent == 0  # stopped, not retried
+
+
+def test_a_long_pass_does_not_let_a_second_sender_take_its_claims(app, smtp, planned, monkeypatch):
+    compose, calls = mail.compose, []
+
+    def compose_while_another_sender_runs(messages, **kw):
+        calls.append(1)
+        if len(calls) == 1:
+            other = threading.Thread(target=send, args=(app,))
+            other.start()
+            other.join()
+        return compose(messages, **kw)
+
+    monkeypatch.setattr(mail, "compose", compose_while_another_sender_runs)
+    # This pass started sixteen minutes ago, longer than a claim is trusted: its claims are
+    # stamped when taken, so the other sender finds them fresh and leaves them alone.
+    send(app, now=utcnow() - timedelta(minutes=16))
+    assert len(smtp.messages) == 5
+    assert len({m["Message-ID"] for m in smtp.messages}) == 5
+    assert {m.status for m in outbox(app)} == {OutboxStatus.SENT}

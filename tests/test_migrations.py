@@ -61,8 +61,39 @@ def test_the_reminder_preferences_migration_keeps_the_data_and_rewrites_outbox_k
                     False,
                     0,
                 )
+            # The deadline moved and was reminded again; another reminder was muted.
+            with db.engine.begin() as conn:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO outbox_messages (key, recipient_id, kind, item_type, "
+                        "item_id, occurrence, due_date, planned_for, created_at, status, "
+                        "attempts, last_error) VALUES (:key, 2, 'milestone_due', 'milestone', "
+                        ":item, 'lead-7', :due, '2026-12-01', '2026-12-01 07:00:00', :status, "
+                        "0, '')"
+                    ),
+                    [
+                        {
+                            "key": "milestone_due:milestone:1:2:lead-7:2026-12-09",
+                            "item": 1,
+                            "due": "2026-12-09",
+                            "status": "sent",
+                        },
+                        {
+                            "key": "milestone_due:milestone:3:2:lead-7:2026-12-09",
+                            "item": 3,
+                            "due": "2026-12-09",
+                            "status": "muted",
+                        },
+                    ],
+                )
             downgrade(revision="0007_reminders")
             with db.engine.connect() as conn:
-                assert conn.execute(keys).scalars().all() == ["milestone_due:milestone:1:2:lead-7"]
+                rows = conn.execute(
+                    sa.text("SELECT key, due_date, status FROM outbox_messages ORDER BY key")
+                ).all()
+            assert [(key, str(due), status) for key, due, status in rows] == [
+                ("milestone_due:milestone:1:2:lead-7", "2026-12-09", "sent"),
+                ("milestone_due:milestone:3:2:lead-7", "2026-12-09", "failed"),
+            ]
     finally:
         reset_schema(app)

@@ -128,24 +128,25 @@ def test_the_administrator_sets_lead_times_repeats_and_escalation(app, make_user
 
 
 @pytest.mark.parametrize(
-    ("changes", "message"),
+    ("changes", "status", "message"),
     [
-        ({"lead_days": "30, sept"}, "« sept » n'est pas un nombre de jours entre 0 et 365."),
-        ({"lead_days": "400"}, "« 400 » n'est pas un nombre de jours"),
-        ({"overdue_every_days": ""}, "Un nombre entier de jours."),
-        ({"escalate_central_after": "5"}, "Le ministère est saisi après la ville"),
-        ({"escalate_local_after": "900"}, "Un nombre de jours entre 0 et 365."),
-        ({"version": "0"}, "Cette règle a été modifiée par quelqu'un d'autre"),
+        ({"lead_days": "30, sept"}, 422, "« sept » n'est pas un nombre de jours entre 0 et 365."),
+        ({"lead_days": "7, ²"}, 422, "« ² » n'est pas un nombre de jours"),
+        ({"lead_days": "400"}, 422, "« 400 » n'est pas un nombre de jours"),
+        ({"overdue_every_days": ""}, 422, "Un nombre entier de jours."),
+        ({"escalate_central_after": "5"}, 422, "Le ministère est saisi après la ville"),
+        ({"escalate_local_after": "900"}, 422, "Un nombre de jours entre 0 et 365."),
+        ({"version": "0"}, 409, "Cette règle a été modifiée par quelqu'un d'autre"),
     ],
 )
 def test_a_wrong_rule_is_refused_with_a_message_and_changes_nothing(
-    app, make_user, changes, message
+    app, make_user, changes, status, message
 ):
     admin = browser(app, make_user(role=Role.ADMIN))
     admin.get("/admin/reminders")  # the defaults exist
     before = stored_rule(app, "milestone_due")
     response = admin.post("/admin/reminders/milestone_due", data=rule_form(**changes))
-    assert response.status_code in (409, 422)
+    assert response.status_code == status
     assert message in html.unescape(response.get_data(as_text=True))
     after = stored_rule(app, "milestone_due")
     assert (after.lead_days, after.version) == (before.lead_days, before.version)
@@ -188,3 +189,18 @@ def test_each_person_chooses_a_daily_digest_and_mutes_kinds(app, world):
         assert muted_kinds(user) == {ReminderKind.MILESTONE_DUE}
     # Muted reminders still show in the person's centre.
     assert "Fibre de la médina" in client.get("/notifications").get_data(as_text=True)
+
+
+def test_a_stale_rule_form_can_be_saved_deliberately_after_the_warning(app, make_user):
+    admin = browser(app, make_user(role=Role.ADMIN))
+    admin.get("/admin/reminders")
+    first = admin.post("/admin/reminders/milestone_due", data=rule_form(lead_days="14, 1"))
+    assert first.status_code == 302
+    # Someone saved in between: the page says so, shows the current version, and a second
+    # save goes over it.
+    stale = admin.post("/admin/reminders/milestone_due", data=rule_form(lead_days="3"))
+    assert stale.status_code == 409
+    assert 'name="version" type="hidden" value="2"' in stale.get_data(as_text=True)
+    again = admin.post("/admin/reminders/milestone_due", data=rule_form(lead_days="3", version="2"))
+    assert again.status_code == 302
+    assert stored_rule(app, "milestone_due").lead_days == "3"

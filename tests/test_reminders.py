@@ -490,3 +490,26 @@ def test_each_reminder_names_its_item_and_links_to_its_page(app, world, tender_w
         ("milestone_due", milestone.title, f"/milestones/{milestone.id}"),
         ("change_request_waiting", milestone.title, f"/milestones/{milestone.id}"),
     } <= pages
+
+
+def test_an_escalation_replaces_the_plain_repeat_for_the_same_person(app, world, make_milestone):
+    from portal.models import EventKind, MilestoneEvent
+
+    milestone = make_milestone(action=world["action"], status=MilestoneStatus.SUBMITTED)
+    with app.app_context():
+        db.session.add(
+            MilestoneEvent(
+                milestone_id=milestone.id,
+                kind=EventKind.TRANSITION,
+                to_status=MilestoneStatus.SUBMITTED,
+                occurred_at=at(date(2026, 6, 1)),
+            )
+        )
+        db.session.commit()
+    # Due on the 11th; a week late on the 18th, the repeat and the city's escalation fall on
+    # the same day, and the city's decision-maker is the one awaited: one reminder, not two.
+    run(app, date(2026, 6, 18))
+    local = world["local"].id
+    assert {occ for user, occ in kind_rows(app, "approval_waiting") if user == local} == {
+        "escalation-local"
+    }

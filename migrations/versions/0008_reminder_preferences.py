@@ -60,21 +60,34 @@ def upgrade():
     outbox = sa.table(
         "outbox_messages", sa.column("key", sa.String), sa.column("due_date", sa.Date)
     )
-    op.execute(
-        outbox.update().values(key=outbox.c.key + ":" + sa.cast(outbox.c.due_date, sa.String))
-    )
+    if op.get_bind().dialect.name == "postgresql":
+        # Whatever the server's DateStyle.
+        day = sa.func.to_char(outbox.c.due_date, "YYYY-MM-DD")
+    else:
+        day = sa.cast(outbox.c.due_date, sa.String)  # stored as YYYY-MM-DD
+    op.execute(outbox.update().values(key=outbox.c.key + ":" + day))
 
 
 def downgrade():
     outbox = sa.table(
-        "outbox_messages", sa.column("key", sa.String), sa.column("due_date", sa.Date)
+        "outbox_messages",
+        sa.column("id", sa.Integer),
+        sa.column("key", sa.String),
+        sa.column("status", sa.String),
+        sa.column("last_error", sa.Text),
+    )
+    old_key = sa.func.substr(outbox.c.key, 1, sa.func.length(outbox.c.key) - 11)
+    # A deadline reminded again after it moved would share its old key: keep the latest.
+    latest = sa.select(sa.func.max(outbox.c.id)).group_by(old_key)
+    op.execute(outbox.delete().where(outbox.c.id.not_in(latest)))
+    # The older code knows no "muted": those were never e-mailed.
+    op.execute(
+        outbox.update()
+        .where(outbox.c.status == "muted")
+        .values(status="failed", last_error="muted by the recipient, not e-mailed")
     )
     # Strip the ":YYYY-MM-DD" suffix again.
-    op.execute(
-        outbox.update().values(
-            key=sa.func.substr(outbox.c.key, 1, sa.func.length(outbox.c.key) - 11)
-        )
-    )
+    op.execute(outbox.update().values(key=old_key))
     op.drop_column("users", "mail_digest")
     op.drop_column("reminder_rules", "respond_within_days")
     op.drop_column("outbox_messages", "claim")

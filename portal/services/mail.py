@@ -10,6 +10,7 @@ outbox key, so that a message resent after a crash is recognisable as the same o
 
 import contextlib
 import hashlib
+import logging
 import smtplib
 import ssl
 import uuid
@@ -35,6 +36,7 @@ from portal.models.types import utcnow
 from portal.models.users import User
 from portal.services import reminders
 
+log = logging.getLogger(__name__)
 SENDING = OutboxStatus.SENDING
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=6)
@@ -174,7 +176,7 @@ def compose(messages: list[OutboxMessage], *, digest: bool = False) -> EmailMess
     email = EmailMessage()
     email["Subject"] = subject
     email["From"] = formataddr(("Portail SDTN", current_app.config["MAIL_FROM"]))
-    email["To"] = formataddr((user.full_name, user.email))
+    email["To"] = formataddr((user.full_name, _ascii_address(user.email)))
     email["Message-ID"] = message_id(messages)
     email["Date"] = format_datetime(utcnow())
     email.set_content(text)
@@ -182,9 +184,17 @@ def compose(messages: list[OutboxMessage], *, digest: bool = False) -> EmailMess
     return email
 
 
-def _claim(now: datetime) -> list[int] | None:
+def _ascii_address(address: str) -> str:
+    """A domain such as médina.ma is written in its ASCII (IDNA) form; a local part that is
+    not ASCII cannot be sent without SMTPUTF8, and fails the composition."""
+    local, _at, domain = address.rpartition("@")
+    return f"{local}@{domain.encode('idna').decode('ascii')}"
+
+
+def _claim(now: datetime) -> tuple[str, list[int]] | None:
     """Take the next message due (all of the recipient's due ones when they chose the daily
-    digest), or None when nothing is due; only one sender can win a given row."""
+    digest), or None when nothing is due; only one sender can win a given row. Returns the
+    claim's token and the rows won (none when another sender was faster)."""
     due = sa.and_(
         OutboxMessage.status == OutboxStatus.PENDING,
         sa.or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
@@ -208,24 +218,26 @@ def _claim(now: datetime) -> list[int] | None:
     db.session.execute(
         sa.update(OutboxMessage)
         .where(which, due)
-        .values(status=SENDING, next_attempt_at=now, claim=token)
+        # Stamped with the clock, not the pass's start: a long pass's last claims are fresh.
+        .values(status=SENDING, next_attempt_at=utcnow(), claim=token)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return list(
-        db.session.scalars(
-            sa.select(OutboxMessage.id)
-            .where(OutboxMessage.claim == token, OutboxMessage.status == SENDING)
-            .order_by(OutboxMessage.id)
-        )
-    )
+    won = db.session.scalars(
+        sa.select(OutboxMessage.id)
+        .where(OutboxMessage.claim == token, OutboxMessage.status == SENDING)
+        .order_by(OutboxMessage.id)
+    ).all()
+    return token, list(won)
 
 
-def _release_stale(now: datetime) -> None:
+def _release_stale() -> None:
     """A claim older than STALE_CLAIM belonged to a sender that died: put it back."""
     db.session.execute(
         sa.update(OutboxMessage)
-        .where(OutboxMessage.status == SENDING, OutboxMessage.next_attempt_at < now - STALE_CLAIM)
+        .where(
+            OutboxMessage.status == SENDING, OutboxMessage.next_attempt_at < utcnow() - STALE_CLAIM
+        )
         .values(status=OutboxStatus.PENDING)
         .execution_options(synchronize_session=False)
     )
@@ -260,67 +272,73 @@ def send_pending(*, now: datetime | None = None, limit: int = 200) -> Pass:
     if not configured():
         return result  # the demo: messages stay in the outbox, readable in the portal
     now = now or utcnow()
-    _release_stale(now)
+    _release_stale()
     server = None
     try:
         for _turn in range(limit):
             claimed = _claim(now)
             if claimed is None:
                 break
-            if not claimed:
+            token, ids = claimed
+            if not ids:
                 continue  # another sender won that one
             messages = list(
                 db.session.scalars(
                     sa.select(OutboxMessage)
-                    .where(OutboxMessage.id.in_(claimed))
+                    .where(OutboxMessage.id.in_(ids))
                     .order_by(OutboxMessage.id)
                 )
             )
             recipient = db.session.get(User, messages[0].recipient_id)
-            messages = _drop_muted(recipient, messages)
+            messages = _drop_muted(recipient, messages, token)
             if not messages:
                 continue
+            if not recipient.active:
+                _finish(messages, token, OutboxStatus.FAILED, "550 account deactivated")
+                result.failed += len(messages)
+                continue
             try:
-                if not recipient.active:
-                    raise smtplib.SMTPRecipientsRefused({recipient.email: (550, b"inactive")})
+                email = compose(messages, digest=recipient.mail_digest)
+            except Exception as error:
+                # It would fail the same way next time: stop it, say why, go on with the rest.
+                log.exception("reminder e-mail could not be composed")
+                _finish(messages, token, OutboxStatus.FAILED, f"composition: {_text(error)}")
+                result.failed += len(messages)
+                continue
+            try:
                 if server is None:
                     server = _connect()
-                server.send_message(compose(messages, digest=recipient.mail_digest))
+                server.send_message(email)
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
                 code = _code(error)
                 if code is not None and 500 <= code < 600:
-                    _finish(messages, OutboxStatus.FAILED, f"{code} {_text(error)}")
+                    _finish(messages, token, OutboxStatus.FAILED, f"{code} {_text(error)}")
                     result.failed += len(messages)
                 else:
-                    _retry(messages, now, _text(error))
+                    _retry(messages, token, now, _text(error))
                     result.retried += len(messages)
                     server = _close(server)
             except (OSError, smtplib.SMTPException) as error:
-                _retry(messages, now, _text(error))
+                _retry(messages, token, now, _text(error))
                 result.retried += len(messages)
                 server = _close(server)
                 break  # the server is unreachable: the rest waits for the next pass
             else:
-                _finish(messages, OutboxStatus.SENT, "")
+                _finish(messages, token, OutboxStatus.SENT, "")
                 result.sent += len(messages)
     finally:
         _close(server)
     return result
 
 
-def _drop_muted(recipient: User, messages: list[OutboxMessage]) -> list[OutboxMessage]:
+def _drop_muted(recipient: User, messages: list[OutboxMessage], token: str) -> list:
     """Kinds the recipient muted stay in their notification centre and are not e-mailed;
     escalations always are."""
     muted = reminders.muted_kinds(recipient)
-    kept = []
-    for message in messages:
-        if message.kind in muted and message.occurrence not in reminders.ESCALATIONS:
-            message.status = OutboxStatus.MUTED
-            message.claim = None
-        else:
-            kept.append(message)
-    db.session.commit()
-    return kept
+    dropped = [m for m in messages if m.kind in muted and m.occurrence not in reminders.ESCALATIONS]
+    if dropped:
+        _settle(dropped, token, status=OutboxStatus.MUTED)
+    return [m for m in messages if m not in dropped]
 
 
 def _code(error) -> int | None:
@@ -334,26 +352,40 @@ def _text(error) -> str:
     return str(error)[:500] or error.__class__.__name__
 
 
-def _finish(messages: list[OutboxMessage], status: OutboxStatus, error: str) -> None:
-    for message in messages:
-        message.status = status
-        message.attempts += 1
-        message.last_error = error
-        message.claim = None
-        if status is OutboxStatus.SENT:
-            message.sent_at = utcnow()
+def _settle(messages: list[OutboxMessage], token: str, **values) -> None:
+    """Write a claim's outcome, on the rows this sender still holds only."""
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id.in_([m.id for m in messages]), OutboxMessage.claim == token)
+        .values(claim=None, **values)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
 
 
-def _retry(messages: list[OutboxMessage], now: datetime, error: str) -> None:
-    for message in messages:
-        message.attempts += 1
-        delay = min(BACKOFF_FIRST * 2 ** (message.attempts - 1), BACKOFF_MAX)
-        message.status = OutboxStatus.PENDING
-        message.next_attempt_at = now + delay
-        message.last_error = error
-        message.claim = None
-    db.session.commit()
+def _finish(messages, token: str, status: OutboxStatus, error: str) -> None:
+    _settle(
+        messages,
+        token,
+        status=status,
+        attempts=OutboxMessage.attempts + 1,
+        last_error=error,
+        sent_at=utcnow() if status is OutboxStatus.SENT else None,
+    )
+
+
+def _retry(messages, token: str, now: datetime, error: str) -> None:
+    # One backoff for the claim: a digest's rows go back together.
+    attempts = max(m.attempts for m in messages) + 1
+    delay = min(BACKOFF_FIRST * 2 ** (attempts - 1), BACKOFF_MAX)
+    _settle(
+        messages,
+        token,
+        status=OutboxStatus.PENDING,
+        attempts=OutboxMessage.attempts + 1,
+        next_attempt_at=now + delay,
+        last_error=error,
+    )
 
 
 def _close(server):

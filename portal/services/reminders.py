@@ -8,6 +8,7 @@ the central ones. The outbox key (kind, item, recipient, occurrence) is unique: 
 twice, or in two processes at once, writes nothing more.
 """
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -411,6 +412,17 @@ def outbox_key(kind: ReminderKind, item: Item, recipient: int, occurrence: str) 
     )
 
 
+def _recipients(occurrence: str, item: Item, people: People) -> list[int]:
+    if occurrence == "escalation-local":
+        return people.local.get(item.city_id, [])
+    if occurrence == "escalation-central":
+        return people.central
+    return sorted(
+        {u for org in item.organizations for u in people.contributors.get(org, [])}
+        | {u for u in item.users if u in people.active}
+    )
+
+
 def plan_day(day: date, *, rules=None, people=None) -> list[dict]:
     """The outbox rows for `day`: computed, not written."""
     rules = rules or ensure_rules()
@@ -425,17 +437,16 @@ def plan_day(day: date, *, rules=None, people=None) -> list[dict]:
             started = item.due_date - timedelta(days=rule.respond_within_days)
             if source.kind in WAITING_KINDS and day < started:
                 continue  # a catch-up day before it started waiting
-            for occurrence in occurrences(rule, item.due_date, day):
-                if occurrence == "escalation-local":
-                    recipients = people.local.get(item.city_id, [])
-                elif occurrence == "escalation-central":
-                    recipients = people.central
-                else:
-                    recipients = sorted(
-                        {u for org in item.organizations for u in people.contributors.get(org, [])}
-                        | {u for u in item.users if u in people.active}
-                    )
+            found = occurrences(rule, item.due_date, day)
+            if not found:
+                continue
+            targets = {occurrence: _recipients(occurrence, item, people) for occurrence in found}
+            # Someone alerted by an escalation that day does not also get the plain repeat.
+            escalated = {u for o in ESCALATIONS for u in targets.get(o, ())}
+            for occurrence, recipients in targets.items():
                 for recipient in recipients:
+                    if occurrence not in ESCALATIONS and recipient in escalated:
+                        continue
                     rows.append(
                         {
                             "key": outbox_key(source.kind, item, recipient, occurrence),
@@ -555,7 +566,7 @@ def parse_leads(text: str) -> str:
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit() or int(part) > MAX_DAYS:
+        if not re.fullmatch(r"[0-9]{1,3}", part) or int(part) > MAX_DAYS:
             raise InvalidInput(
                 _l(
                     "« %(value)s » n'est pas un nombre de jours entre 0 et %(high)s.",

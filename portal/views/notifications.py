@@ -153,6 +153,10 @@ def edit_rule(kind: str):
                 "success",
             )
             return redirect(url_for("notifications.rules"))
+        if status == 409:
+            # Keep what was typed; a deliberate second save goes over the current rule.
+            rule = reminders.ensure_rules()[reminder_kind]
+            form.version.data = str(rule.version)
     return render_template(
         "notifications/rule_form.html",
         form=form,

@@ -216,6 +216,23 @@ def at(day: date, hour: int = 9):
     return datetime.combine(day, time(hour), tzinfo=UTC)
 
 
+def entered(app, milestone_id: int, status: MilestoneStatus, day: date) -> None:
+    """The milestone moved to `status` on `day`, as its history records it."""
+    from portal.models import EventKind, Milestone, MilestoneEvent
+
+    with app.app_context():
+        db.session.get(Milestone, milestone_id).status = status
+        db.session.add(
+            MilestoneEvent(
+                milestone_id=milestone_id,
+                kind=EventKind.TRANSITION,
+                to_status=status,
+                occurred_at=at(day),
+            )
+        )
+        db.session.commit()
+
+
 def kind_rows(app, kind: str) -> set[tuple]:
     return {(row[3], row[4]) for row in outbox(app) if row[0] == kind}
 
@@ -223,40 +240,18 @@ def kind_rows(app, kind: str) -> set[tuple]:
 def test_an_approval_waits_on_the_city_then_on_the_ministry(
     app, world, make_milestone, make_city, make_user
 ):
-    from portal.models import EventKind, MilestoneEvent
 
     other_local = make_user(role=Role.LOCAL_DECISION_MAKER, city=make_city(name="Fès"))
     submitted = date(2026, 6, 1)
     milestone = make_milestone(action=world["action"], status=MilestoneStatus.SUBMITTED)
-    with app.app_context():
-        db.session.add(
-            MilestoneEvent(
-                milestone_id=milestone.id,
-                kind=EventKind.TRANSITION,
-                from_status=MilestoneStatus.IN_PROGRESS,
-                to_status=MilestoneStatus.SUBMITTED,
-                occurred_at=at(submitted),
-            )
-        )
-        db.session.commit()
+    entered(app, milestone.id, MilestoneStatus.SUBMITTED, submitted)
     local, central = world["local"].id, world["central"].id
     # Ten days to decide by default: due on the 11th; reminded 7 days and 1 day before.
     run(app, submitted)
     run(app, date(2026, 6, 10))
     assert kind_rows(app, "approval_waiting") == {(local, "lead-7"), (local, "lead-1")}
     # Approved locally on the 12th: now the ministry has ten days, due on the 22nd.
-    with app.app_context():
-        db.session.get(type(milestone), milestone.id).status = MilestoneStatus.APPROVED_LOCALLY
-        db.session.add(
-            MilestoneEvent(
-                milestone_id=milestone.id,
-                kind=EventKind.TRANSITION,
-                from_status=MilestoneStatus.SUBMITTED,
-                to_status=MilestoneStatus.APPROVED_LOCALLY,
-                occurred_at=at(date(2026, 6, 12)),
-            )
-        )
-        db.session.commit()
+    entered(app, milestone.id, MilestoneStatus.APPROVED_LOCALLY, date(2026, 6, 12))
     run(app, date(2026, 6, 29))
     assert kind_rows(app, "approval_waiting") == {
         (local, "lead-7"),
@@ -493,19 +488,9 @@ def test_each_reminder_names_its_item_and_links_to_its_page(app, world, tender_w
 
 
 def test_an_escalation_replaces_the_plain_repeat_for_the_same_person(app, world, make_milestone):
-    from portal.models import EventKind, MilestoneEvent
 
     milestone = make_milestone(action=world["action"], status=MilestoneStatus.SUBMITTED)
-    with app.app_context():
-        db.session.add(
-            MilestoneEvent(
-                milestone_id=milestone.id,
-                kind=EventKind.TRANSITION,
-                to_status=MilestoneStatus.SUBMITTED,
-                occurred_at=at(date(2026, 6, 1)),
-            )
-        )
-        db.session.commit()
+    entered(app, milestone.id, MilestoneStatus.SUBMITTED, date(2026, 6, 1))
     # Due on the 11th; a week late on the 18th, the repeat and the city's escalation fall on
     # the same day, and the city's decision-maker is the one awaited: one reminder, not two.
     run(app, date(2026, 6, 18))

@@ -26,6 +26,8 @@ from portal.models import (
     Agreement,
     AgreementPurpose,
     AgreementStatus,
+    Assessment,
+    AssessmentAnswer,
     AssetKind,
     AuditEvent,
     Bid,
@@ -34,6 +36,7 @@ from portal.models import (
     City,
     CommitteeMember,
     CommitteeRole,
+    CriteriaSet,
     Declaration,
     Domain,
     EventKind,
@@ -53,6 +56,9 @@ from portal.models import (
     Role,
     RoleAssignment,
     SharedAsset,
+    Site,
+    SiteKind,
+    SiteStatus,
     Tender,
     TenderCategory,
     TenderStage,
@@ -76,7 +82,15 @@ TODAY = date(2026, 11, 25)
 # A substring search reads every name, the ledger's balances sum every installment, and the
 # overdue list counts and sorts every overdue one (there are ten times more at 10x): their
 # time grows with the data by nature; only their query count is held constant.
-COUNT_ONLY = {"users search", "finance balances", "installments, overdue"}
+# The ranking scores every site of its city and kind, and the map draws every site of its
+# filters (up to its cap): they read all of them by nature too.
+COUNT_ONLY = {
+    "users search",
+    "finance balances",
+    "installments, overdue",
+    "sites ranking",
+    "sites map",
+}
 
 
 def pages(ids: dict) -> list[tuple[str, str]]:
@@ -102,6 +116,12 @@ def pages(ids: dict) -> list[tuple[str, str]]:
         ("shared assets", "/finance/assets"),
         ("tenders", "/tenders"),
         ("tender page", f"/tenders/{ids.get('tender', 0)}"),
+        ("coverage programme", "/coverage"),
+        ("coverage, city", "/coverage/cities/marrakech"),
+        ("sites list", "/coverage/sites?city=marrakech"),
+        ("sites map", "/coverage/map?city=fes"),
+        ("site page", f"/coverage/sites/{ids.get('site', 0)}"),
+        ("sites ranking", "/coverage/cities/marrakech/ranking/digital_space"),
     ]
 
 
@@ -133,6 +153,7 @@ def build(app, users: int, per_action: int, agreements: int) -> dict:
         ids = _programme(per_action)
         ids.update(_ledger(agreements))
         ids.update(_tenders(agreements * 3 // TENDERS_PER_AGREEMENTS))
+        ids.update(_coverage(agreements // 2))
         return ids
 
 
@@ -388,6 +409,79 @@ def _ledger(per_city: int) -> dict:
         ),
         "installments": len(rows),
     }
+
+
+def _coverage(per_kind: int) -> dict:
+    """Indicators with targets and measurements, and per city and kind `per_kind` candidate
+    sites, each assessed by two assessors on the city's published criteria."""
+    from seeds import coverage as data
+
+    known = set(db.session.scalars(sa.select(Domain.code)))
+    for number, code in enumerate({row[3] for row in data.INDICATORS} - known):
+        db.session.add(Domain(code=code, name=f"Domaine {code}", position=100 + number))
+    db.session.flush()
+    seeding.load_coverage(TODAY)
+    db.session.commit()
+    cities = db.session.scalars(sa.select(City)).all()
+    hosts = {
+        c.id: db.session.scalar(sa.select(Organization.id).where(Organization.city_id == c.id))
+        for c in cities
+    }
+    assessors = db.session.scalars(
+        sa.select(User.id).join(RoleAssignment).where(RoleAssignment.role == Role.EVALUATOR)
+    ).all()[:2]
+    statuses = list(SiteStatus)
+    rows = [
+        {
+            "city_id": city.id,
+            "district": f"Quartier {i % 12}",
+            "kind": kind,
+            "name": f"Site {kind.value} {i:05d}",
+            "address": city.name,
+            "latitude": Decimal("31.6") + Decimal(i % 97) / 1000,
+            "longitude": Decimal("-8.0") + Decimal(i % 89) / 1000,
+            "host_organization_id": hosts[city.id],
+            "estimated_cost": Decimal("500000.00"),
+            "status": statuses[i % 3],  # proposed, assessed, selected
+            "status_since": TODAY,
+            "decision_note": "",
+            "created_at": utcnow(),
+            "version": 1,
+        }
+        for city in cities
+        for kind in SiteKind
+        for i in range(per_kind)
+    ]
+    db.session.execute(sa.insert(Site), rows)
+    sites = db.session.execute(
+        sa.select(Site.id, Site.city_id, Site.kind).where(Site.name.like("Site %"))
+    ).all()
+    grids = {(g.city_id, g.kind): g.criteria for g in db.session.scalars(sa.select(CriteriaSet))}
+    now = utcnow()
+    assessments = [
+        {"site_id": sid, "assessor_id": who, "comment": "", "updated_at": now, "version": 1}
+        for sid, _city, _kind in sites
+        for who in assessors
+    ]
+    db.session.execute(sa.insert(Assessment), assessments)
+    kinds = {sid: (city, kind) for sid, city, kind in sites}
+    answers = []
+    for aid, sid in db.session.execute(
+        sa.select(Assessment.id, Assessment.site_id).where(Assessment.site_id.in_(list(kinds)))
+    ):
+        for criterion in grids[kinds[sid]]:
+            answers.append(
+                {
+                    "assessment_id": aid,
+                    "criterion_id": criterion.id,
+                    "points": None if criterion.eliminatory else criterion.weight * (sid % 10) / 10,
+                    "passed": True if criterion.eliminatory else None,
+                    "reason": "",
+                }
+            )
+    db.session.execute(sa.insert(AssessmentAnswer), answers)
+    db.session.commit()
+    return {"site": sites[0][0], "sites": len(sites)}
 
 
 def _tenders(count: int) -> dict:

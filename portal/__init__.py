@@ -53,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
         auth,
         calendars,
         commitments,
+        coverage,
         finance,
         home,
         milestones,
@@ -78,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
         commitments.bp,
         finance.bp,
         tenders.bp,
+        coverage.bp,
         notifications.bp,
     )
     for blueprint in blueprints:

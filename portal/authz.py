@@ -46,6 +46,13 @@ class Permission(enum.StrEnum):
     TENDERS_EVALUATE = "tenders.evaluate"
     TENDERS_DECIDE = "tenders.decide"
     TENDERS_BID = "tenders.bid"
+    # Digital coverage: following it, running it (indicators, sites, criteria), scoring
+    # candidate sites, selecting or rejecting them, and a host's own figures once open.
+    COVERAGE_VIEW = "coverage.view"
+    COVERAGE_MANAGE = "coverage.manage"
+    COVERAGE_ASSESS = "coverage.assess"
+    COVERAGE_DECIDE = "coverage.decide"
+    COVERAGE_REPORT = "coverage.report"
 
 
 # Declarations that are not permissions of the table.
@@ -62,6 +69,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.REMINDERS_CONFIGURE,
             P.PLANS_VIEW,
             P.TENDERS_VIEW,
+            P.COVERAGE_VIEW,
         }
     ),
     Role.CENTRAL_DECISION_MAKER: frozenset(
@@ -76,6 +84,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.FINANCE_SETTLE,
             P.TENDERS_VIEW,
             P.TENDERS_DECIDE,
+            P.COVERAGE_VIEW,
+            P.COVERAGE_DECIDE,
         }
     ),
     Role.LOCAL_DECISION_MAKER: frozenset(
@@ -89,6 +99,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.FINANCE_OVERSEE,
             P.FINANCE_SETTLE,
             P.TENDERS_VIEW,
+            P.COVERAGE_VIEW,
+            P.COVERAGE_DECIDE,
         }
     ),
     Role.CONTRIBUTOR: frozenset(
@@ -101,6 +113,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.FINANCE_SETTLE,
             P.TENDERS_VIEW,
             P.TENDERS_BID,
+            P.COVERAGE_VIEW,
+            P.COVERAGE_REPORT,
         }
     ),
     Role.SECRETARIAT: frozenset(
@@ -117,10 +131,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.FINANCE_MANAGE,
             P.TENDERS_VIEW,
             P.TENDERS_MANAGE,
+            P.COVERAGE_VIEW,
+            P.COVERAGE_MANAGE,
+            P.COVERAGE_REPORT,
         }
     ),
-    Role.EVALUATOR: frozenset({P.PLANS_VIEW, P.TENDERS_VIEW, P.TENDERS_EVALUATE}),
-    Role.OBSERVER: frozenset({P.PLANS_VIEW, P.TENDERS_VIEW}),
+    Role.EVALUATOR: frozenset(
+        {P.PLANS_VIEW, P.TENDERS_VIEW, P.TENDERS_EVALUATE, P.COVERAGE_VIEW, P.COVERAGE_ASSESS}
+    ),
+    Role.OBSERVER: frozenset({P.PLANS_VIEW, P.TENDERS_VIEW, P.COVERAGE_VIEW}),
 }
 
 # Roles whose rights hold only within one city, and roles that act only for their organisation.

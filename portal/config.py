@@ -109,6 +109,12 @@ def load(instance_path: str) -> dict:
         "OCDS_PUBLISHER": os.environ.get("OCDS_PUBLISHER")
         or "Programme SDTN — Ministère de l'Urbanisme",
         "OCDS_PREFIX": os.environ.get("OCDS_PREFIX") or "ocds-sdtn",
+        # The coverage map's background; empty for none. Markers show without it.
+        "MAP_TILE_URL": os.environ.get(
+            "MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+        ),
+        "MAP_TILE_ATTRIBUTION": os.environ.get("MAP_TILE_ATTRIBUTION")
+        or "© OpenStreetMap contributors",
         "WTF_CSRF_TIME_LIMIT": None,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }

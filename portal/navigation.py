@@ -25,6 +25,7 @@ MAIN_NAV = (
     NavItem("commitments.list", _l("Engagements")),
     NavItem("finance.overview", _l("Contreparties")),
     NavItem("tenders.list", _l("Appels d'offres")),
+    NavItem("coverage.programme", _l("Couverture")),
     NavItem(
         "milestones.queue",
         _l("Mes décisions"),

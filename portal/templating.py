@@ -10,6 +10,7 @@ from flask_login import current_user
 from portal import authz, labels, navigation
 from portal.forms.milestones import HORIZON_LABELS
 from portal.services import commitments as commitment_rules
+from portal.services import coverage as coverage_rules
 from portal.services import finance as finance_rules
 from portal.services import selection
 from portal.services import tenders as tender_rules
@@ -81,6 +82,12 @@ def init_app(app: Flask) -> None:
         ASSET_LABELS=finance_rules.ASSET_LABELS,
         COST_LABELS=finance_rules.COST_LABELS,
         TENDER_STAGES=tender_rules.STAGE_LABELS,
+        SITE_STATUS_LABELS=coverage_rules.STATUS_LABELS,
+        SITE_STATUSES=list(coverage_rules.SiteStatus),
+        SITE_KIND_LABELS=coverage_rules.KIND_LABELS,
+        SITE_KINDS=list(coverage_rules.SiteKind),
+        SITE_MOVE_LABELS=coverage_rules.MOVE_LABELS,
+        PROGRESS_LABELS=coverage_rules.PROGRESS_LABELS,
     )
 
     @app.context_processor

@@ -128,6 +128,24 @@ EXPECTED: dict[str, object] = {
     "notifications.outbox": ADMIN_ONLY,
     "notifications.rules": ADMIN_ONLY,
     "notifications.edit_rule": ADMIN_ONLY,
+    "coverage.programme": EVERY_ROLE,
+    "coverage.city": EVERY_ROLE,
+    "coverage.sites": EVERY_ROLE,
+    "coverage.map": EVERY_ROLE,
+    "coverage.site": EVERY_ROLE,
+    "coverage.ranking": EVERY_ROLE,
+    "coverage.new_indicator": SECRETARIAT,
+    "coverage.edit_indicator": SECRETARIAT,
+    "coverage.new_target": SECRETARIAT,
+    "coverage.edit_target": SECRETARIAT,
+    "coverage.add_measurement": SECRETARIAT,
+    "coverage.new_site": SECRETARIAT,
+    "coverage.edit_site": SECRETARIAT,
+    "coverage.advance": SECRETARIAT,
+    "coverage.criteria": SECRETARIAT,
+    "coverage.decide": frozenset({Role.CENTRAL_DECISION_MAKER, Role.LOCAL_DECISION_MAKER}),
+    "coverage.assess": frozenset({Role.EVALUATOR}),
+    "coverage.figures": frozenset({Role.CONTRIBUTOR, Role.SECRETARIAT}),
     "calendars.user_feed": PUBLIC,
     "calendars.city_feed": PUBLIC,
 }
@@ -156,6 +174,10 @@ SAMPLE_ARGS = {
     "lot_id": "target_lot",
     "bid_id": "target_bid",
     "message_id": 1,
+    "site_kind": "digital_space",
+    "site_id": "target_site",
+    "target_id": "target_indicator_target",
+    "indicator_id": "target_indicator",
 }
 
 AUDIENCES = [None, *Role]  # None: an anonymous visitor
@@ -238,6 +260,7 @@ def test_route_answers_each_role_as_the_table_says(
         **_commitment(app, city.id, organization.id),
         **_finance(app, city.id, organization.id, make_org(city=city).id),
         **_tender(app, city.id, organization.id, user.id if role is Role.EVALUATOR else None),
+        **_coverage(app, city.id, organization.id, action.domain_id),
     }
     problems = []
     for endpoint in sorted(EXPECTED):
@@ -278,6 +301,44 @@ def _check(response, endpoint, role):
             assert not went_to_login, f"{endpoint} sent {role} to the login page"
     else:
         assert response.status_code == 403, f"{endpoint} let {role} in ({response.status_code})"
+
+
+def _coverage(app, city_id: int, organization_id: int, domain_id: int) -> dict:
+    """An indicator with the city's target, and a site hosted by the person's organisation."""
+    from decimal import Decimal
+
+    from portal.extensions import db
+    from portal.models import Indicator, IndicatorTarget, Site, SiteKind
+
+    with app.app_context():
+        indicator = Indicator(code="fibre", name="Fibre", unit="%", domain_id=domain_id)
+        target = IndicatorTarget(
+            indicator=indicator,
+            city_id=city_id,
+            baseline_value=Decimal("10"),
+            baseline_date=date(2025, 1, 1),
+            target_value=Decimal("50"),
+            target_date=date(2030, 1, 1),
+        )
+        site = Site(
+            city_id=city_id,
+            district="Centre",
+            kind=SiteKind.DIGITAL_SPACE,
+            name="EPN Centre",
+            address="Centre",
+            latitude=Decimal("31.63"),
+            longitude=Decimal("-7.98"),
+            host_organization_id=organization_id,
+            estimated_cost=Decimal("500000"),
+            status_since=date(2026, 1, 1),
+        )
+        db.session.add_all([target, site])
+        db.session.commit()
+        return {
+            "target_site": site.id,
+            "target_indicator_target": target.id,
+            "target_indicator": indicator.id,
+        }
 
 
 def _commitment(app, city_id: int, organization_id: int) -> dict:

@@ -4,12 +4,10 @@ so neither can show a price before the opening."""
 
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask_babel import force_locale, format_datetime, format_decimal
 from flask_babel import gettext as _
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from portal.extensions import db
@@ -26,8 +24,8 @@ from portal.models.tenders import (
 )
 from portal.services import selection
 from portal.services import tenders as rules
+from portal.services.documents import PdfDocument
 
-FONTS = Path(__file__).resolve().parent.parent / "fonts"
 STATUS_TEXT = {
     selection.RANKED: "classée",
     selection.NOT_ADMISSIBLE: "non admise",
@@ -57,46 +55,6 @@ def _score(value: Decimal | None, decimals: int) -> str:
     return format_decimal(rounded, format="0." + "0" * decimals if decimals else "0")
 
 
-class _Minutes(FPDF):
-    def __init__(self, title: str):
-        super().__init__(format="A4")
-        self.add_font("DejaVu", "", str(FONTS / "DejaVuSansCondensed.ttf"))
-        self.add_font("DejaVu", "B", str(FONTS / "DejaVuSansCondensed-Bold.ttf"))
-        self.set_auto_page_break(auto=True, margin=15)
-        self.doc_title = title
-        self.set_title(title)
-        self.set_creator("Portail SDTN")
-
-    def footer(self):
-        self.set_y(-12)
-        self.set_font("DejaVu", "", 8)
-        self.cell(0, 8, f"{self.doc_title} — page {self.page_no()}/{{nb}}", align="C")
-
-    def heading(self, text: str) -> None:
-        self.ln(3)
-        self.set_font("DejaVu", "B", 12)
-        self.multi_cell(0, 7, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_font("DejaVu", "", 9)
-
-    def line_text(self, text: str) -> None:
-        self.multi_cell(0, 5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    def grid(self, headers: list[str], rows: list[list[str]], widths: list[float]) -> None:
-        with self.table(
-            col_widths=widths,
-            text_align="LEFT",
-            line_height=5,
-            first_row_as_headings=True,
-        ) as table:
-            head = table.row()
-            for text in headers:
-                head.cell(text)
-            for values in rows:
-                row = table.row()
-                for text in values:
-                    row.cell(text)
-
-
 def minutes_pdf(tender: Tender) -> bytes:
     """The procès-verbal: committee and declarations, bids, eliminations with reasons,
     technical scores per criterion and member, financial and combined scores, ranking,
@@ -109,7 +67,7 @@ def minutes_pdf(tender: Tender) -> bytes:
 
 def _build(tender: Tender) -> bytes:
     decimals = tender.decimals
-    pdf = _Minutes(f"PV {tender.reference}")
+    pdf = PdfDocument(f"PV {tender.reference}")
     pdf.alias_nb_pages()
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 15)

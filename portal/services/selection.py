@@ -1,6 +1,15 @@
-"""Provider selection: the formulas that turn scores and prices into a ranking.
+"""Selection against formal criteria: the formulas that turn scores and prices into a ranking.
 
-One engine for the portal and for `flask tenders simulate`. Pure functions on `Decimal`:
+One engine for the portal's tenders, for `flask tenders simulate` and for the choice of public
+digital spaces and connected zones. Pure functions on `Decimal`.
+
+Criteria grids (tenders and sites alike): eliminatory conditions (met or not) and scored
+criteria whose maximum points add up to 100, typed one per line ("! label", "label | points",
+"- label | points" for a sub-criterion where sub-criteria are allowed). A candidate scored by
+several people gets, per criterion, the mean of their points; its score is the sum of these
+means, rounded as published; failing one eliminatory condition puts it out of the ranking.
+
+Tenders:
 
 - technical scores are normalised (as scored, or relative to the best admissible one) and
   rounded to the published number of decimals (half up); every later figure is computed from
@@ -19,6 +28,7 @@ One engine for the portal and for `flask tenders simulate`. Pure functions on `D
   above.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -340,3 +350,229 @@ def to_json(result: Result) -> dict:
             for b in result.bids
         ],
     }
+
+
+# --- Criteria grids -----------------------------------------------------------------------
+
+
+@dataclass
+class CriterionInput:
+    label: str
+    kind: str  # "eliminatory" | "technical" (scored)
+    max_points: object = None
+    children: list["CriterionInput"] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class GridRow:
+    label: str
+    eliminatory: bool
+    points: Decimal | None
+    children: tuple[tuple[str, Decimal], ...] = ()
+
+
+def _label(value, limit: int) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(_l("Chaque critère a un libellé."), field="criteria")
+    if len(text) > limit:
+        raise InvalidInput(
+            _l("Un libellé de critère compte au plus %(n)d caractères.", n=limit),
+            field="criteria",
+        )
+    return text
+
+
+def criterion_points(value, label) -> Decimal:
+    """A criterion's maximum points: positive, at most two decimals."""
+    try:
+        points = parse_decimal(str(value or "").replace(",", "."), "criteria")
+    except InvalidInput:
+        points = None
+    if points is None or points <= 0 or points != points.quantize(MONEY_PLACES):
+        raise InvalidInput(
+            _l("« %(label)s » : un maximum de points positif est requis.", label=label or "?"),
+            field="criteria",
+        )
+    return points
+
+
+def check_grid(
+    criteria: list[CriterionInput],
+    *,
+    label_limit: int,
+    scored_name=None,
+    allow_children: bool = True,
+) -> list[GridRow]:
+    """The grid as it will be stored, eliminatory conditions first; refused when it cannot
+    rank anything: no scored criterion, points that are not positive, sub-criteria that do
+    not add up to their criterion, or scored criteria that do not add up to 100."""
+    if any(c.kind not in ("technical", "eliminatory") for c in criteria):
+        raise InvalidInput(_l("Type de critère inconnu."), field="criteria")
+    scored = [c for c in criteria if c.kind == "technical"]
+    if not scored:
+        raise InvalidInput(
+            _l("Au moins un %(name)s.", name=scored_name or _l("critère technique")),
+            field="criteria",
+        )
+    if not allow_children and any(c.children for c in criteria):
+        raise InvalidInput(_l("Ces critères n'ont pas de sous-critères."), field="criteria")
+    rows = [
+        GridRow(_label(c.label, label_limit), True, None)
+        for c in criteria
+        if c.kind == "eliminatory"
+    ]
+    total = Decimal(0)
+    for criterion in scored:
+        label = _label(criterion.label, label_limit)
+        points = criterion_points(criterion.max_points, label)
+        total += points
+        children = tuple(
+            (_label(child.label, label_limit), criterion_points(child.max_points, child.label))
+            for child in criterion.children
+        )
+        child_total = sum((p for _, p in children), Decimal(0))
+        if children and child_total != points:
+            raise InvalidInput(
+                _l(
+                    "« %(label)s » : ses sous-critères totalisent %(sum)s points sur %(max)s.",
+                    label=label,
+                    sum=f"{child_total:f}",
+                    max=f"{points:f}",
+                ),
+                field="criteria",
+            )
+        rows.append(GridRow(label, False, points, children))
+    labels = [r.label for r in rows] + [label for r in rows for label, _ in r.children]
+    if len(set(labels)) != len(labels):
+        raise InvalidInput(_l("Deux critères portent le même libellé."), field="criteria")
+    if total != HUNDRED:
+        raise InvalidInput(
+            _l(
+                "Les critères notés totalisent %(total)s points : il en faut 100.",
+                total=f"{total:f}",
+            ),
+            field="criteria",
+        )
+    return rows
+
+
+def parse_grid(text: str) -> list[CriterionInput]:
+    """One criterion per line: "! label" is eliminatory, "label | points" is scored, and
+    "- label | points" a sub-criterion of the scored criterion above it."""
+    criteria: list[CriterionInput] = []
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("!"):
+            criteria.append(CriterionInput(label=line[1:].strip(), kind="eliminatory"))
+            continue
+        child = line.startswith("-")
+        label, _bar, points = line.lstrip("-").rpartition("|")
+        if not _bar:
+            raise InvalidInput(
+                _l("Ligne %(n)d : « libellé | points » attendu.", n=number), field="criteria"
+            )
+        item = CriterionInput(label=label.strip(), kind="technical", max_points=points.strip())
+        if child:
+            parent = criteria[-1] if criteria and criteria[-1].kind == "technical" else None
+            if parent is None:
+                raise InvalidInput(
+                    _l("Ligne %(n)d : un sous-critère suit un critère noté.", n=number),
+                    field="criteria",
+                )
+            parent.children.append(item)
+        else:
+            criteria.append(item)
+    return criteria
+
+
+def grid_text(rows: Iterable[tuple[str, bool, Decimal | None, int]]) -> str:
+    """(label, eliminatory, points, depth) rows back to the typed form."""
+    lines = []
+    for label, eliminatory, points, depth in rows:
+        if eliminatory:
+            lines.append(f"! {label}")
+        else:
+            lines.append(f"{'- ' if depth else ''}{label} | {points:f}")
+    return "\n".join(lines)
+
+
+# --- Ranking candidates scored on a grid ------------------------------------------------------
+
+ELIMINATED = "eliminated"
+UNSCORED = "unscored"
+
+
+@dataclass(frozen=True)
+class GridCriterion:
+    key: object
+    label: str
+    eliminatory: bool
+    max_points: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One scorer on one criterion: points on a scored one, met or not on an eliminatory one."""
+
+    criterion: object
+    points: Decimal | None = None
+    passed: bool | None = None
+    reason: str = ""
+
+
+@dataclass
+class CandidateResult:
+    key: object
+    status: str  # RANKED, ELIMINATED or UNSCORED
+    scorers: int = 0
+    breakdown: dict = field(default_factory=dict)  # criterion key -> mean points, published
+    total: Decimal | None = None
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (criterion label, reason)
+    rank: int | None = None
+
+
+def _points_on(sheet: list[Answer], key) -> Decimal:
+    found = (a.points for a in sheet if a.criterion == key and a.points is not None)
+    return next(found, Decimal(0))
+
+
+def rank_candidates(
+    criteria: list[GridCriterion],
+    candidates: list[tuple[object, list[list[Answer]]]],
+    *,
+    decimals: int = 2,
+) -> list[CandidateResult]:
+    """Candidates in ranking order: ranked (highest score first, equal scores share a rank),
+    then eliminated, then those nobody has scored yet. Each candidate comes with the scorers'
+    answer lists; a scorer's missing answer on a scored criterion counts as 0 points, and
+    one "not met" on an eliminatory condition eliminates."""
+    scored = [c for c in criteria if not c.eliminatory]
+    gates = [c for c in criteria if c.eliminatory]
+    results = []
+    for key, sheets in candidates:
+        result = CandidateResult(key, UNSCORED, scorers=len(sheets))
+        results.append(result)
+        if not sheets:
+            continue
+        for criterion in scored:
+            points = [_points_on(sheet, criterion.key) for sheet in sheets]
+            mean = sum(points, Decimal(0)) / len(points)
+            result.breakdown[criterion.key] = round_published(mean, decimals)
+        result.total = round_published(sum(result.breakdown.values(), Decimal(0)), decimals)
+        for criterion in gates:
+            for sheet in sheets:
+                answer = next((a for a in sheet if a.criterion == criterion.key), None)
+                if answer is not None and answer.passed is False:
+                    result.failed.append((criterion.label, answer.reason))
+        result.status = ELIMINATED if result.failed else RANKED
+    ranked = sorted((r for r in results if r.status == RANKED), key=lambda r: -r.total)
+    rank = 1
+    for group in _group(ranked, lambda r: r.total):
+        for result in group:
+            result.rank = rank
+        rank += len(group)
+    eliminated = sorted((r for r in results if r.status == ELIMINATED), key=lambda r: -r.total)
+    return ranked + eliminated + [r for r in results if r.status == UNSCORED]

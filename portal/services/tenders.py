@@ -8,7 +8,7 @@ their own. The ranking is computed by `services.selection`, the same code as the
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import pairwise
@@ -300,12 +300,7 @@ def save_lots(actor: User, tender: Tender, lots: list[tuple[str, object]], *, ex
     audit.record(actor, "tender.lots_set", obj=tender, details={"lots": len(parsed)})
 
 
-@dataclass
-class CriterionInput:
-    label: str
-    kind: str  # "eliminatory" | "technical"
-    max_points: object = None
-    children: list["CriterionInput"] = field(default_factory=list)
+CriterionInput = selection.CriterionInput
 
 
 def save_specification(
@@ -370,54 +365,17 @@ def save_specification(
     # The engine checks the method's own settings, the same way for the portal and the CLI.
     selection.validate(_method_for(tender, tender.estimate, **settings), [])
 
-    technical = [c for c in criteria if c.kind == "technical"]
-    eliminatory = [c for c in criteria if c.kind == "eliminatory"]
-    if any(c.kind not in ("technical", "eliminatory") for c in criteria):
-        raise InvalidInput(_l("Type de critère inconnu."), field="criteria")
-    if not technical:
-        raise InvalidInput(_l("Au moins un critère technique."), field="criteria")
-    rows = []
-    total = Decimal(0)
-    limit = Criterion.label.type.length
-    labels = [c.label for c in criteria] + [k.label for c in criteria for k in c.children]
-    if any(len((label or "").strip()) > limit for label in labels):
-        raise InvalidInput(
-            _l("Un libellé de critère compte au plus %(n)d caractères.", n=limit),
-            field="criteria",
+    grid = selection.check_grid(criteria, label_limit=Criterion.label.type.length)
+    rows = [
+        (
+            row.label,
+            CriterionKind.ELIMINATORY if row.eliminatory else CriterionKind.TECHNICAL,
+            row.points,
+            position,
+            row.children,
         )
-    for position, criterion in enumerate([*eliminatory, *technical]):
-        label = _text(criterion.label, "criteria")
-        if criterion.kind == "eliminatory":
-            rows.append((label, CriterionKind.ELIMINATORY, None, position, []))
-            continue
-        points = _points(criterion.max_points, label)
-        total += points
-        children = []
-        if criterion.children:
-            child_total = Decimal(0)
-            for child in criterion.children:
-                child_points = _points(child.max_points, child.label)
-                child_total += child_points
-                children.append((_text(child.label, "criteria"), child_points))
-            if child_total != points:
-                raise InvalidInput(
-                    _l(
-                        "« %(label)s » : ses sous-critères totalisent %(sum)s points sur %(max)s.",
-                        label=label,
-                        sum=f"{child_total:f}",
-                        max=f"{points:f}",
-                    ),
-                    field="criteria",
-                )
-        rows.append((label, CriterionKind.TECHNICAL, points, position, children))
-    if total != HUNDRED:
-        raise InvalidInput(
-            _l(
-                "Les critères techniques totalisent %(total)s points : il en faut 100.",
-                total=f"{total:f}",
-            ),
-            field="criteria",
-        )
+        for position, row in enumerate(grid)
+    ]
     tender.criteria.clear()
     db.session.flush()
     for label, kind, points, position, children in rows:
@@ -445,19 +403,6 @@ def save_specification(
             "criteria": [[label, kind.value, str(points)] for label, kind, points, *_ in rows],
         },
     )
-
-
-def _points(value, label) -> Decimal:
-    try:
-        points = selection.parse_decimal(str(value or "").replace(",", "."), "criteria")
-    except InvalidInput:
-        points = None
-    if points is None or points <= 0 or points != points.quantize(Decimal("0.01")):
-        raise InvalidInput(
-            _l("« %(label)s » : un maximum de points positif est requis.", label=label or "?"),
-            field="criteria",
-        )
-    return points
 
 
 def leaf_criteria(tender: Tender) -> list[Criterion]:
@@ -1151,52 +1096,14 @@ def _decide(actor, tender, to_stage, before) -> None:
 # --- The criteria grid as people type it ------------------------------------------------------
 
 
-def parse_criteria(text: str) -> list[CriterionInput]:
-    """One criterion per line: "! label" is eliminatory, "label | points" is technical, and
-    "- label | points" a sub-criterion of the technical criterion above it."""
-    criteria: list[CriterionInput] = []
-    for number, raw in enumerate((text or "").splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            continue
-        if line.startswith("!"):
-            criteria.append(CriterionInput(label=line[1:].strip(), kind="eliminatory"))
-            continue
-        child = line.startswith("-")
-        label, _bar, points = line.lstrip("-").rpartition("|")
-        if not _bar:
-            raise InvalidInput(
-                _l("Ligne %(n)d : « libellé | points » attendu.", n=number), field="criteria"
-            )
-        item = CriterionInput(label=label.strip(), kind="technical", max_points=points.strip())
-        if child:
-            parent = criteria[-1] if criteria and criteria[-1].kind == "technical" else None
-            if parent is None:
-                raise InvalidInput(
-                    _l("Ligne %(n)d : un sous-critère suit un critère technique.", n=number),
-                    field="criteria",
-                )
-            parent.children.append(item)
-        else:
-            criteria.append(item)
-    return criteria
+parse_criteria = selection.parse_grid
 
 
 def criteria_text(tender: Tender) -> str:
-    lines = []
-    children = defaultdict(list)
-    for criterion in tender.criteria:
-        if criterion.parent_id:
-            children[criterion.parent_id].append(criterion)
-    for criterion in tender.criteria:
-        if criterion.parent_id:
-            continue
-        if criterion.kind is CriterionKind.ELIMINATORY:
-            lines.append(f"! {criterion.label}")
-            continue
-        lines.append(f"{criterion.label} | {criterion.max_points:f}")
-        lines.extend(f"- {c.label} | {c.max_points:f}" for c in children[criterion.id])
-    return "\n".join(lines)
+    return selection.grid_text(
+        (c.label, c.kind is CriterionKind.ELIMINATORY, c.max_points, 1 if c.parent_id else 0)
+        for c in tender.criteria
+    )
 
 
 def allowed_moves(user: User, tender: Tender) -> list[TenderStage]:

@@ -19,9 +19,9 @@ def sign_in(page, email, password=DEMO_PASSWORD):
 # the main navigation, and the entries of its administration menu.
 PLAN_NAV = ["Accueil", "Programme", "Jalons", "Organismes", "Engagements"]
 # The money between organisations is for the parties, the deciders and the secretariat;
-# everyone follows the tenders.
-READER_NAV = [*PLAN_NAV, "Appels d'offres"]
-PARTY_NAV = [*PLAN_NAV, "Contreparties", "Appels d'offres"]
+# everyone follows the tenders and the digital coverage.
+READER_NAV = [*PLAN_NAV, "Appels d'offres", "Couverture"]
+PARTY_NAV = [*PLAN_NAV, "Contreparties", "Appels d'offres", "Couverture"]
 DECIDER_NAV = [*PARTY_NAV, "Mes décisions"]
 ADMIN_MENU = [
     "Utilisateurs",

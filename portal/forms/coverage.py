@@ -1,0 +1,143 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice as Choice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from portal.forms.fields import CheckboxListField, FilterSelectField
+from portal.models.coverage import SiteKind, SiteStatus
+from portal.services.coverage import KIND_LABELS, STATUS_LABELS
+
+
+class IndicatorForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("Intitulé"), validators=[DataRequired(), Length(max=200)])
+    unit = StringField(_l("Unité"), validators=[DataRequired(), Length(max=40)])
+    domain_id = SelectField(_l("Domaine"), coerce=int, validators=[DataRequired()])
+    description = TextAreaField(_l("Définition et mode de calcul"), validators=[Length(max=5000)])
+    higher_is_better = BooleanField(_l("Plus la valeur est haute, mieux c'est"), default=True)
+    position = IntegerField(
+        _l("Ordre d'affichage"), default=0, validators=[Optional(), NumberRange(0, 10_000)]
+    )
+    version = HiddenField()
+
+    def set_choices(self, domains) -> None:
+        self.domain_id.choices = [Choice(d.id, d.name) for d in domains]
+
+
+class TargetForm(FlaskForm):
+    indicator_id = SelectField(_l("Indicateur"), coerce=int, validators=[DataRequired()])
+    district = StringField(
+        _l("Quartier ou arrondissement (vide : toute la ville)"), validators=[Length(max=120)]
+    )
+    baseline_value = StringField(
+        _l("Valeur de départ (diagnostic)"), validators=[DataRequired(), Length(max=30)]
+    )
+    baseline_date = DateField(_l("Date du diagnostic"), validators=[DataRequired()])
+    target_value = StringField(_l("Valeur cible"), validators=[DataRequired(), Length(max=30)])
+    target_date = DateField(_l("À atteindre le"), validators=[DataRequired()])
+    version = HiddenField()
+
+    def set_choices(self, indicators) -> None:
+        self.indicator_id.choices = [Choice(i.id, f"{i.name} ({i.unit})") for i in indicators]
+
+
+class MeasurementForm(FlaskForm):
+    value = StringField(_l("Valeur mesurée"), validators=[DataRequired(), Length(max=30)])
+    measured_on = DateField(_l("Mesurée le"), validators=[DataRequired()])
+    source = StringField(_l("Source"), validators=[DataRequired(), Length(max=300)])
+
+
+class SiteForm(FlaskForm):
+    city_id = SelectField(_l("Ville"), coerce=int, validators=[DataRequired()])
+    district = StringField(
+        _l("Quartier ou arrondissement"), validators=[DataRequired(), Length(max=120)]
+    )
+    kind = SelectField(_l("Type"), validators=[DataRequired()])
+    name = StringField(_l("Nom du site"), validators=[DataRequired(), Length(max=200)])
+    address = StringField(_l("Adresse"), validators=[DataRequired(), Length(max=300)])
+    latitude = StringField(_l("Latitude"), validators=[DataRequired(), Length(max=20)])
+    longitude = StringField(_l("Longitude"), validators=[DataRequired(), Length(max=20)])
+    host_organization_id = SelectField(
+        _l("Organisme d'accueil"), coerce=int, validators=[DataRequired()]
+    )
+    estimated_cost = StringField(
+        _l("Coût estimé (MAD)"), validators=[DataRequired(), Length(max=30)]
+    )
+    action_id = SelectField(_l("Action du plan (facultatif)"), coerce=int, validate_choice=False)
+    milestone_ids = CheckboxListField(_l("Jalons liés"), coerce=int, validate_choice=False)
+    version = HiddenField()
+
+    def set_choices(self, cities, organizations, actions, milestones) -> None:
+        self.city_id.choices = [Choice(c.id, c.name) for c in cities]
+        self.kind.choices = [Choice(k.value, str(KIND_LABELS[k])) for k in SiteKind]
+        self.host_organization_id.choices = [
+            Choice(o.id, f"{o.short_name} — {o.name}") for o in organizations
+        ]
+        self.action_id.choices = [Choice(0, "—")] + [
+            Choice(a.id, f"{a.plan.city.name} · {a.code} — {a.title}") for a in actions
+        ]
+        self.milestone_ids.choices = [
+            Choice(m.id, f"{m.title} ({m.due_date.isoformat()})") for m in milestones
+        ]
+
+
+class MoveForm(FlaskForm):
+    to_status = HiddenField(validators=[DataRequired()])
+    on_date = DateField(_l("Date"), validators=[Optional()])
+    note = TextAreaField(_l("Justification"), validators=[Optional(), Length(max=5000)])
+    version = HiddenField()
+
+
+class FiguresForm(FlaskForm):
+    seats = IntegerField(_l("Postes"), validators=[Optional(), NumberRange(0, 1_000_000)])
+    wifi_capacity = IntegerField(
+        _l("Connexions Wi-Fi simultanées"), validators=[Optional(), NumberRange(0, 1_000_000)]
+    )
+    weekly_users = IntegerField(
+        _l("Usagers par semaine"), validators=[Optional(), NumberRange(0, 1_000_000)]
+    )
+    figures_on = DateField(_l("Chiffres au"), validators=[Optional()])
+    version = HiddenField()
+
+
+class CriteriaForm(FlaskForm):
+    criteria = TextAreaField(
+        _l("Critères"), validators=[DataRequired(), Length(max=20_000)], render_kw={"rows": 10}
+    )
+    version = HiddenField()
+
+
+class AssessmentForm(FlaskForm):
+    """The criteria's fields are read from the request by name: criterion-<id>, with
+    reason-<id> for an eliminatory condition that is not met."""
+
+    comment = TextAreaField(_l("Commentaire"), validators=[Optional(), Length(max=5000)])
+    version = HiddenField()
+
+
+class SiteFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    city = FilterSelectField(_l("Ville"), validators=[Optional()])
+    kind = FilterSelectField(_l("Type"), validators=[Optional()])
+    status = FilterSelectField(_l("Statut"), validators=[Optional()])
+
+    def set_choices(self, cities) -> None:
+        everyone = [Choice("", str(_l("Tous")))]
+        self.city.choices = [Choice("", str(_l("Toutes")))] + [
+            Choice(c.slug, c.name) for c in cities
+        ]
+        self.kind.choices = everyone + [Choice(k.value, str(KIND_LABELS[k])) for k in SiteKind]
+        self.status.choices = everyone + [
+            Choice(s.value, str(STATUS_LABELS[s])) for s in SiteStatus
+        ]

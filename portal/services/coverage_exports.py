@@ -1,0 +1,124 @@
+"""The ranking of candidate sites as a table (CSV, XLSX) and as a PDF, with the score
+breakdown and the written justification of each decision."""
+
+from decimal import Decimal
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+
+from portal.services import selection
+from portal.services.coverage import KIND_LABELS, STATUS_LABELS, Ranking, plain_number
+from portal.services.documents import PdfDocument
+
+
+def _outcome(status: str) -> str:
+    if status == selection.ELIMINATED:
+        return _("éliminé")
+    if status == selection.UNSCORED:
+        return _("non évalué")
+    return ""
+
+
+def ranking_table(ranking: Ranking) -> tuple[list[str], list[list[object]]]:
+    scored = ranking.scored
+    headers = [
+        _("Rang"),
+        _("Site"),
+        _("Quartier"),
+        _("Organisme d'accueil"),
+        _("Coût estimé (MAD)"),
+        _("Statut"),
+        _("Score sur 100"),
+        *[f"{c.label} (/{plain_number(c.weight)})" for c in scored],
+        _("Évaluateurs"),
+        _("Critères éliminatoires non remplis"),
+        _("Justification de la décision"),
+    ]
+    rows = []
+    for site, result in ranking.rows:
+        rows.append(
+            [
+                result.rank if result.rank is not None else _outcome(result.status),
+                site.name,
+                site.district,
+                site.host_organization.short_name,
+                site.estimated_cost,
+                str(STATUS_LABELS[site.status]),
+                result.total,
+                *[result.breakdown.get(c.id) for c in scored],
+                result.scorers,
+                " ; ".join(f"{label} : {reason}" for label, reason in result.failed),
+                site.decision_note,
+            ]
+        )
+    return headers, rows
+
+
+def _points(value: Decimal | None) -> str:
+    return "—" if value is None else format_decimal(value, format="0.00")
+
+
+def ranking_pdf(ranking: Ranking) -> bytes:
+    title = _(
+        "Classement des sites — %(kind)s — %(city)s",
+        kind=KIND_LABELS[ranking.kind],
+        city=ranking.city.name,
+    )
+    pdf = PdfDocument(title)
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    pdf.heading(title)
+    if ranking.criteria_set is None:
+        pdf.line_text(_("La ville n'a pas encore publié ses critères pour ce type de site."))
+        return bytes(pdf.output())
+    pdf.heading(_("Critères publiés"))
+    for criterion in ranking.criteria:
+        if criterion.eliminatory:
+            pdf.line_text(_("Éliminatoire : %(label)s", label=criterion.label))
+        else:
+            pdf.line_text(
+                _(
+                    "%(label)s : %(points)s points",
+                    label=criterion.label,
+                    points=plain_number(criterion.weight),
+                )
+            )
+    pdf.heading(_("Classement"))
+    scored = ranking.scored
+    headers = [_("Rang"), _("Site"), _("Statut"), _("Score sur 100")] + [
+        f"{c.label} (/{plain_number(c.weight)})" for c in scored
+    ]
+    rows = [
+        [
+            str(result.rank) if result.rank is not None else _outcome(result.status),
+            f"{site.name} ({site.district})",
+            str(STATUS_LABELS[site.status]),
+            _points(result.total),
+            *[_points(result.breakdown.get(c.id)) for c in scored],
+        ]
+        for site, result in ranking.rows
+    ]
+    fixed = [12, 48, 22, 18]
+    rest = (pdf.epw - sum(fixed)) / max(len(scored), 1)
+    pdf.grid(headers, rows, fixed + [rest] * len(scored))
+    pdf.heading(_("Décisions et éliminations"))
+    for site, result in ranking.rows:
+        notes = []
+        if result.failed:
+            notes.append(
+                _(
+                    "Éliminé : %(reasons)s",
+                    reasons=" ; ".join(f"{a} ({b})" for a, b in result.failed),
+                )
+            )
+        if site.decision_note:
+            notes.append(
+                _(
+                    "%(status)s : %(note)s",
+                    status=STATUS_LABELS[site.status],
+                    note=site.decision_note,
+                )
+            )
+        if notes:
+            pdf.line_text(f"{site.name} — " + " ".join(notes))
+    return bytes(pdf.output())

@@ -1,0 +1,206 @@
+"""Demo digital coverage: the diagnostic's indicators with each city's baseline and target,
+and candidate public digital spaces (EPN) and connected zones with their assessments."""
+
+# (code, name, unit, domain code, higher is better)
+INDICATORS = [
+    ("menages_fibre", "Ménages raccordables à la fibre", "%", "infrastructures", True),
+    ("zones_wifi", "Zones publiques Wi-Fi ouvertes", "zones", "infrastructures", True),
+    ("ecoles_connectees", "Écoles connectées au haut débit", "%", "education", True),
+    (
+        "eservices",
+        "Démarches communales disponibles en ligne",
+        "démarches",
+        "e-administration",
+        True,
+    ),
+    ("postes_epn", "Postes en EPN pour 10 000 habitants", "postes", "emploi", True),
+    ("distance_epn", "Distance moyenne au plus proche EPN", "km", "infrastructures", False),
+]
+
+# Per city: (baseline, target) per indicator code, and how far along the city is today
+# (share of the way covered at the latest measurement).
+TARGETS = {
+    "marrakech": {
+        "pace": 0.55,
+        "values": {
+            "menages_fibre": ("38", "75"),
+            "zones_wifi": ("6", "40"),
+            "ecoles_connectees": ("52", "95"),
+            "eservices": ("12", "60"),
+            "postes_epn": ("1.8", "6"),
+            "distance_epn": ("4.2", "1.5"),
+        },
+        # A district target, to show that indicators may be set below the city.
+        "districts": [("menages_fibre", "Médina", "21", "65")],
+    },
+    "fes": {
+        "pace": 0.4,
+        "values": {
+            "menages_fibre": ("31", "70"),
+            "zones_wifi": ("4", "30"),
+            "ecoles_connectees": ("47", "90"),
+            "eservices": ("9", "50"),
+            "postes_epn": ("1.2", "5"),
+            "distance_epn": ("5.1", "2"),
+        },
+        "districts": [("zones_wifi", "Fès el-Bali", "1", "12")],
+    },
+    "agadir": {
+        "pace": 0.25,
+        "values": {
+            "menages_fibre": ("44", "80"),
+            "zones_wifi": ("5", "28"),
+            "ecoles_connectees": ("58", "95"),
+            "eservices": ("10", "45"),
+            "postes_epn": ("1.5", "5"),
+            "distance_epn": ("3.8", "1.5"),
+        },
+        "districts": [],
+    },
+}
+
+SOURCES = ("ANRT — observatoire des marchés", "Enquête programme SDTN", "Commune — service SI")
+
+EPN_CRITERIA = """! Local disponible et raccordé à l'électricité
+! Engagement écrit de l'organisme d'accueil
+Population desservie | 30
+Distance à l'EPN existant le plus proche | 20
+Accessibilité (transports, PMR) | 20
+Fréquentation attendue | 15
+Raccordement haut débit disponible | 15"""
+
+ZONE_CRITERIA = """! Autorisation d'occupation du domaine public
+Fréquentation du lieu | 35
+Raccordement et énergie disponibles | 25
+Population desservie | 20
+Sécurité et éclairage | 20"""
+
+# Per city: the host organisations' short names (commune first), then the sites:
+# (kind, name, district, latitude, longitude, estimated cost MAD).
+SITES = {
+    "marrakech": (
+        ("CU Marrakech", "AUM"),
+        [
+            ("digital_space", "EPN Dar Chabab Médina", "Médina", "31.6312", "-7.9890", "850000"),
+            (
+                "digital_space",
+                "EPN Maison de quartier Sidi Youssef",
+                "Sidi Youssef Ben Ali",
+                "31.6168",
+                "-7.9603",
+                "780000",
+            ),
+            ("digital_space", "EPN Bibliothèque Guéliz", "Guéliz", "31.6372", "-8.0105", "920000"),
+            (
+                "digital_space",
+                "EPN Centre social Daoudiate",
+                "Daoudiate",
+                "31.6561",
+                "-8.0046",
+                "700000",
+            ),
+            ("digital_space", "EPN Complexe M'hamid", "M'hamid", "31.5880", "-8.0420", "810000"),
+            (
+                "digital_space",
+                "EPN Foyer féminin Massira",
+                "Massira",
+                "31.6060",
+                "-8.0630",
+                "650000",
+            ),
+            ("digital_space", "EPN Annakhil", "Annakhil", "31.6680", "-7.9620", "760000"),
+            ("connected_zone", "Place Jemaa el-Fna", "Médina", "31.6258", "-7.9891", "420000"),
+            (
+                "connected_zone",
+                "Jardin Majorelle (abords)",
+                "Guéliz",
+                "31.6417",
+                "-8.0032",
+                "260000",
+            ),
+            (
+                "connected_zone",
+                "Gare routière Bab Doukkala",
+                "Médina",
+                "31.6347",
+                "-7.9982",
+                "310000",
+            ),
+            ("connected_zone", "Parc Lalla Hasna", "Médina", "31.6242", "-7.9945", "280000"),
+            ("connected_zone", "Place du 16 Novembre", "Guéliz", "31.6348", "-8.0093", "240000"),
+            (
+                "connected_zone",
+                "Souk Sidi Youssef",
+                "Sidi Youssef Ben Ali",
+                "31.6150",
+                "-7.9570",
+                "300000",
+            ),
+            ("connected_zone", "Jardin de la Ménara", "Ménara", "31.6139", "-8.0218", "350000"),
+        ],
+    ),
+    "fes": (
+        ("CU Fès", "AUF"),
+        [
+            ("digital_space", "EPN Dar Batha", "Fès el-Bali", "34.0610", "-4.9834", "880000"),
+            (
+                "digital_space",
+                "EPN Maison des jeunes Fès-Jdid",
+                "Fès-Jdid",
+                "34.0540",
+                "-4.9930",
+                "720000",
+            ),
+            ("digital_space", "EPN Bibliothèque Agdal", "Agdal", "34.0330", "-5.0050", "900000"),
+            (
+                "digital_space",
+                "EPN Centre social Zouagha",
+                "Zouagha",
+                "34.0260",
+                "-5.0420",
+                "690000",
+            ),
+            ("digital_space", "EPN Jnan El Ouard", "Jnan El Ouard", "34.0740", "-4.9760", "740000"),
+            ("digital_space", "EPN Saïss Université", "Saïss", "33.9950", "-4.9920", "830000"),
+            ("connected_zone", "Place Seffarine", "Fès el-Bali", "34.0636", "-4.9737", "380000"),
+            ("connected_zone", "Bab Boujloud", "Fès el-Bali", "34.0617", "-4.9837", "360000"),
+            ("connected_zone", "Place Florence", "Agdal", "34.0420", "-5.0000", "250000"),
+            ("connected_zone", "Jardin Jnan Sbil", "Fès-Jdid", "34.0580", "-4.9900", "290000"),
+            ("connected_zone", "Gare ferroviaire de Fès", "Agdal", "34.0468", "-4.9997", "310000"),
+            ("connected_zone", "Place R'cif", "Fès el-Bali", "34.0612", "-4.9740", "330000"),
+        ],
+    ),
+    "agadir": (
+        ("CU Agadir", "AUA"),
+        [
+            ("digital_space", "EPN Talborjt", "Talborjt", "30.4240", "-9.5990", "760000"),
+            (
+                "digital_space",
+                "EPN Maison de quartier Dakhla",
+                "Dakhla",
+                "30.4140",
+                "-9.5660",
+                "700000",
+            ),
+            ("digital_space", "EPN Hay Mohammadi", "Hay Mohammadi", "30.4060", "-9.5470", "720000"),
+            ("digital_space", "EPN Anza", "Anza", "30.4460", "-9.6580", "680000"),
+            ("digital_space", "EPN Tikiouine", "Tikiouine", "30.3880", "-9.5180", "650000"),
+            ("connected_zone", "Corniche d'Agadir", "Founty", "30.4150", "-9.6050", "400000"),
+            ("connected_zone", "Souk El Had", "Bensergao", "30.4130", "-9.5820", "370000"),
+            ("connected_zone", "Place Al Amal", "Talborjt", "30.4220", "-9.5960", "240000"),
+            ("connected_zone", "Vallée des Oiseaux", "Talborjt", "30.4230", "-9.6010", "230000"),
+            ("connected_zone", "Marina d'Agadir", "Founty", "30.4310", "-9.6230", "320000"),
+            ("connected_zone", "Gare routière d'Agadir", "Charaf", "30.4020", "-9.5630", "300000"),
+        ],
+    ),
+}
+
+# Where each city stands: for EPN and for zones, the sites (by their position in the list of
+# that kind) that were selected, how far the first ones went, and one rejected.
+DECISIONS = {
+    "selected": (0, 1, 2),
+    "opened": (0,),
+    "in_deployment": (1,),
+    "rejected": (4,),
+    "unassessed": (-1,),  # the last proposed site of each kind waits for its assessment
+}

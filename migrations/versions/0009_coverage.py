@@ -8,9 +8,8 @@ Create Date: 2026-11-26 06:09:04.983249
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0009_coverage"
 down_revision = "0008_reminder_preferences"

@@ -131,6 +131,8 @@ EXPECTED: dict[str, object] = {
     "coverage.programme": EVERY_ROLE,
     "coverage.city": EVERY_ROLE,
     "coverage.sites": EVERY_ROLE,
+    "coverage.export_sites": EVERY_ROLE,
+    "coverage.delete_measurement": SECRETARIAT,
     "coverage.map": EVERY_ROLE,
     "coverage.site": EVERY_ROLE,
     "coverage.ranking": EVERY_ROLE,
@@ -178,6 +180,7 @@ SAMPLE_ARGS = {
     "site_id": "target_site",
     "target_id": "target_indicator_target",
     "indicator_id": "target_indicator",
+    "measurement_id": "target_measurement",
 }
 
 AUDIENCES = [None, *Role]  # None: an anonymous visitor
@@ -308,7 +311,7 @@ def _coverage(app, city_id: int, organization_id: int, domain_id: int) -> dict:
     from decimal import Decimal
 
     from portal.extensions import db
-    from portal.models import Indicator, IndicatorTarget, Site, SiteKind
+    from portal.models import Indicator, IndicatorTarget, Measurement, Site, SiteKind
 
     with app.app_context():
         indicator = Indicator(code="fibre", name="Fibre", unit="%", domain_id=domain_id)
@@ -332,9 +335,13 @@ def _coverage(app, city_id: int, organization_id: int, domain_id: int) -> dict:
             estimated_cost=Decimal("500000"),
             status_since=date(2026, 1, 1),
         )
-        db.session.add_all([target, site])
+        measurement = Measurement(
+            target=target, value=Decimal("20"), measured_on=date(2026, 1, 1), source="ANRT"
+        )
+        db.session.add_all([target, site, measurement])
         db.session.commit()
         return {
+            "target_measurement": measurement.id,
             "target_site": site.id,
             "target_indicator_target": target.id,
             "target_indicator": indicator.id,

@@ -124,7 +124,7 @@ def test_the_ranking_exports_read_back_with_the_hand_computed_scores(app, world)
     url = "/coverage/cities/marrakech/ranking/digital_space"
     page = text(client.get(url))
     assert page.index("EPN Médina") < page.index("EPN Guéliz") < page.index("EPN Massira")
-    assert "Local disponible : Pas de local" in page
+    assert "Local disponible — Pas de local" in page
 
     response = client.get(url + "?format=csv")
     assert response.headers["Content-Disposition"].endswith(
@@ -473,3 +473,70 @@ def test_an_open_site_keeps_its_capacity(app, world):
             db.session.get(Site, site_id).seats,
             db.session.get(Site, site_id).weekly_users,
         ) == (14, None)
+
+
+def test_the_site_page_gives_the_rank_among_its_city_and_kind(app, world):
+    client = browser(app, world["observer"])
+    page = text(client.get(f"/coverage/sites/{world['sites']['EPN Guéliz']}"))
+    assert "Score : 76,25 / 100 — rang 2" in page
+    page = text(client.get(f"/coverage/sites/{world['sites']['EPN Massira']}"))
+    assert "Score : 97,00 / 100" in page and "rang" not in page.split("Score :")[1][:30]
+    assert "Éliminé : Local disponible (Pas de local)" in page
+
+
+def test_the_sites_list_exports_what_its_filters_show(app, world, make_org):
+    client = browser(app, world["observer"])
+    page = text(client.get("/coverage/sites?city=marrakech&status=assessed"))
+    assert "/coverage/sites/export.csv?city=marrakech&amp;status=assessed" in client.get(
+        "/coverage/sites?city=marrakech&status=assessed"
+    ).get_data(as_text=True)
+    assert "3 sites" in page
+    response = client.get("/coverage/sites/export.csv?city=marrakech&status=assessed")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:4] == ["Site", "Ville", "Quartier", "Type"]
+    assert sorted(r[0] for r in rows[1:]) == ["EPN Guéliz", "EPN Massira", "EPN Médina"]
+    assert {(r[1], r[3], r[9]) for r in rows[1:]} == {
+        ("Marrakech", "Espace public numérique", "Évalué")
+    }
+    empty = client.get("/coverage/sites/export.xlsx?city=agadir")
+    sheet = load_workbook(io.BytesIO(empty.data)).active
+    assert sheet.max_row == 1  # the header only
+
+
+def test_a_wrong_measurement_can_be_deleted_and_the_latest_is_read_again(app, world, make_domain):
+    secretariat = browser(app, world["secretariat"])
+    with app.app_context():
+        user = db.session.merge(world["secretariat"])
+        indicator = coverage.save_indicator(
+            user,
+            None,
+            code="wifi",
+            name="Zones Wi-Fi",
+            unit="zones",
+            domain_id=make_domain(code="infra", name="Infrastructures").id,
+        )
+        target = coverage.save_target(
+            user,
+            None,
+            indicator_id=indicator.id,
+            city_id=world["city"].id,
+            baseline_value="2",
+            baseline_date=date(2025, 1, 1),
+            target_value="12",
+            target_date=date(2029, 1, 1),
+        )
+        for value, day in (("4", date(2025, 6, 1)), ("40", date(2026, 3, 1))):
+            coverage.record_measurement(
+                user, target, value=value, measured_on=day, source="Commune", today=TODAY
+            )
+        db.session.commit()
+        wrong = db.session.scalar(sa.select(Measurement.id).where(Measurement.value == 40))
+        target_id = target.id
+    response = browser(app, world["local"]).post(f"/coverage/measurements/{wrong}/delete")
+    assert response.status_code == 403
+    response = secretariat.post(f"/coverage/measurements/{wrong}/delete")
+    assert response.status_code == 302
+    with app.app_context():
+        target = db.session.get(coverage.IndicatorTarget, target_id)
+        assert (target.current_value, target.current_date) == (Decimal("4.00"), date(2025, 6, 1))
+        assert [m.value for m in target.measurements] == [Decimal("4.00")]

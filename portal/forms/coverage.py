@@ -56,6 +56,10 @@ class MeasurementForm(FlaskForm):
     source = StringField(_l("Source"), validators=[DataRequired(), Length(max=300)])
 
 
+class MeasurementDeleteForm(FlaskForm):
+    """Only the CSRF token: the measurement is in the URL."""
+
+
 class SiteForm(FlaskForm):
     city_id = SelectField(_l("Ville"), coerce=int, validators=[DataRequired()])
     district = StringField(

@@ -10,6 +10,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from flask import has_request_context
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy.orm import joinedload, selectinload
@@ -328,6 +330,27 @@ def record_measurement(
     return measurement
 
 
+def delete_measurement(actor: User, measurement: Measurement) -> None:
+    """A measurement entered by mistake goes; the target's latest value is read again."""
+    target = measurement.target
+    _require(actor, Permission.COVERAGE_MANAGE, target.city_id)
+    audit.record(
+        actor,
+        "coverage.measurement_deleted",
+        obj=target,
+        details={
+            "value": str(measurement.value),
+            "on": measurement.measured_on.isoformat(),
+            "source": measurement.source,
+        },
+    )
+    target.measurements.remove(measurement)
+    db.session.flush()
+    latest = max(target.measurements, key=lambda m: m.measured_on, default=None)
+    target.current_value = latest.value if latest else None
+    target.current_date = latest.measured_on if latest else None
+
+
 @dataclass(frozen=True)
 class Progress:
     """How far a target is along: the share of the way from the baseline to the target
@@ -430,10 +453,10 @@ def indicator_chart(target: IndicatorTarget, *, today: date, labels: dict) -> st
         'stroke="#2f855a" stroke-dasharray="2 2"/>',
         f'<text x="{width - pad}" y="{y(target.target_value) - 4:.1f}" text-anchor="end" '
         f'font-size="10" fill="#2f855a">{escape(labels["target"])} '
-        f"{escape(plain_number(target.target_value))} {escape(unit)}</text>",
+        f"{escape(_shown(target.target_value))} {escape(unit)}</text>",
         f'<circle class="chart-baseline" cx="{x(target.baseline_date):.1f}" '
         f'cy="{y(target.baseline_value):.1f}" r="4" fill="#718096"><title>'
-        f"{escape(labels['baseline'])} {escape(plain_number(target.baseline_value))} {escape(unit)}"
+        f"{escape(labels['baseline'])} {escape(_shown(target.baseline_value))} {escape(unit)}"
         f" — {target.baseline_date.isoformat()}</title></circle>",
         f'<text x="{x(target.baseline_date):.1f}" y="{height - pad + 14}" font-size="9" '
         f'fill="#4a5568">{target.baseline_date.year}</text>',
@@ -457,11 +480,16 @@ def indicator_chart(target: IndicatorTarget, *, today: date, labels: dict) -> st
         parts.append(
             f'<circle class="chart-measurement" cx="{x(m.measured_on):.1f}" '
             f'cy="{y(m.value):.1f}" r="4" fill="#2b6cb0"><title>'
-            f"{escape(plain_number(m.value))} {escape(unit)} — {m.measured_on.isoformat()} — "
+            f"{escape(_shown(m.value))} {escape(unit)} — {m.measured_on.isoformat()} — "
             f"{escape(m.source)}</title></circle>"
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _shown(value: Decimal) -> str:
+    """A value in the reader's locale (1,5 in French), for the chart's labels."""
+    return format_decimal(value) if has_request_context() else plain_number(value)
 
 
 def plain_number(value: Decimal) -> str:
@@ -983,6 +1011,48 @@ def site_result(site: Site) -> selection.CandidateResult | None:
         return None
     sheets = _sheets(Site.id == site.id)
     return selection.rank_candidates(_grid(grid_set), [(site.id, sheets.get(site.id, []))])[0]
+
+
+def site_rows(sites) -> tuple[list[str], list[list[object]]]:
+    """The sites list as a table, for its CSV and XLSX exports."""
+    from flask_babel import gettext as _
+
+    headers = [
+        _("Site"),
+        _("Ville"),
+        _("Quartier"),
+        _("Type"),
+        _("Adresse"),
+        _("Latitude"),
+        _("Longitude"),
+        _("Organisme d'accueil"),
+        _("Coût estimé (MAD)"),
+        _("Statut"),
+        _("Depuis le"),
+        _("Postes"),
+        _("Connexions Wi-Fi simultanées"),
+        _("Usagers par semaine"),
+    ]
+    rows = [
+        [
+            s.name,
+            s.city.name,
+            s.district,
+            str(KIND_LABELS[s.kind]),
+            s.address,
+            s.latitude,
+            s.longitude,
+            s.host_organization.short_name,
+            s.estimated_cost,
+            str(STATUS_LABELS[s.status]),
+            s.status_since,
+            s.seats,
+            s.wifi_capacity,
+            s.weekly_users,
+        ]
+        for s in sites
+    ]
+    return headers, rows
 
 
 STATUS_LABELS = {

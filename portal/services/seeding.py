@@ -878,7 +878,11 @@ def _coverage_sites(city, hosts, sites, data, secretariat, local, evaluators, to
                 answers = {}
                 for criterion in grid:
                     if criterion.eliminatory:
-                        failed = index in data.DECISIONS["rejected"] and number == 0
+                        failed = (
+                            index in data.DECISIONS["rejected"]
+                            and number == 0
+                            and criterion.position == 0
+                        )
                         answers[criterion.id] = coverage.AnswerInput(
                             passed=not failed,
                             reason="Local non raccordé : travaux lourds à prévoir"

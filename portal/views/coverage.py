@@ -20,6 +20,7 @@ from portal.forms.coverage import (
     CriteriaForm,
     FiguresForm,
     IndicatorForm,
+    MeasurementDeleteForm,
     MeasurementForm,
     MoveForm,
     SiteFilterForm,
@@ -29,6 +30,7 @@ from portal.forms.coverage import (
 from portal.models.coverage import (
     Indicator,
     IndicatorTarget,
+    Measurement,
     Site,
     SiteKind,
     SiteStatus,
@@ -107,6 +109,19 @@ class SlicePage:
         return self.page + 1
 
 
+def _submit(form, action, *, done: str, to, current=None):
+    """Run the form's service call: on success flash `done` and redirect to `to()`.
+    Otherwise answer the refusal page (403), or return the status with the message on the
+    form; a stale form then carries the current version, so that saving again is deliberate."""
+    status = _attempt(form, action)
+    if status is None:
+        flash(done, "success")
+        return redirect(to())
+    if status == 409 and current is not None:
+        form.version.data = current()
+    return status
+
+
 def _kind_or_404(value: str) -> SiteKind:
     try:
         return SiteKind(value)
@@ -163,7 +178,7 @@ def _indicator_form(indicator: Indicator | None):
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         saved = []
-        status = _attempt(
+        status = _submit(
             form,
             lambda: saved.append(
                 service.save_indicator(
@@ -179,14 +194,12 @@ def _indicator_form(indicator: Indicator | None):
                     expected_version=form_version(form) if indicator else None,
                 )
             ),
+            done=_("Indicateur enregistré."),
+            to=lambda: url_for("coverage.programme"),
+            current=indicator and (lambda: db.session.get(Indicator, indicator.id).version),
         )
-        if status is None:
-            flash(_("Indicateur enregistré."), "success")
-            return redirect(url_for("coverage.programme"))
         if not isinstance(status, int):
             return status
-        if status == 409 and indicator is not None:
-            form.version.data = db.session.get(Indicator, indicator.id).version
     return render_template("coverage/indicator_form.html", form=form, indicator=indicator), status
 
 
@@ -248,7 +261,7 @@ def _target_form(city: City, target: IndicatorTarget | None):
             form.target_value.data = str(target.target_value)
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        status = _attempt(
+        status = _submit(
             form,
             lambda: service.save_target(
                 acting_user(),
@@ -262,14 +275,12 @@ def _target_form(city: City, target: IndicatorTarget | None):
                 target_date=form.target_date.data,
                 expected_version=form_version(form) if target else None,
             ),
+            done=_("Cible enregistrée."),
+            to=lambda: url_for("coverage.city", slug=city.slug),
+            current=target and (lambda: db.session.get(IndicatorTarget, target.id).version),
         )
-        if status is None:
-            flash(_("Cible enregistrée."), "success")
-            return redirect(url_for("coverage.city", slug=city.slug))
         if not isinstance(status, int):
             return status
-        if status == 409 and target is not None:
-            form.version.data = db.session.get(IndicatorTarget, target.id).version
     return render_template("coverage/target_form.html", form=form, city=city, target=target), status
 
 
@@ -328,6 +339,24 @@ def add_measurement(target_id: int):
     return redirect(url_for("coverage.city", slug=target.city.slug) + f"#t{target.id}"), 303
 
 
+@bp.route("/measurements/<id:measurement_id>/delete", methods=["POST"])
+@require(Permission.COVERAGE_MANAGE)
+def delete_measurement(measurement_id: int):
+    measurement = db.session.get(Measurement, measurement_id) or abort(404)
+    target_id, slug = measurement.target_id, measurement.target.city.slug
+    form = MeasurementDeleteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    status = _attempt(form, lambda: service.delete_measurement(acting_user(), measurement))
+    if status is not None and not isinstance(status, int):
+        return status
+    if status is None:
+        flash(_("Mesure supprimée."), "success")
+    else:
+        flash(" ".join(str(e) for e in form.form_errors), "error")
+    return redirect(url_for("coverage.city", slug=slug) + f"#t{target_id}")
+
+
 # --- Sites: list and map ----------------------------------------------------------------------
 
 
@@ -357,6 +386,15 @@ def sites():
         pagination=paginate(query),
         can_create=can(acting_user(), Permission.COVERAGE_MANAGE),
     )
+
+
+@bp.route("/sites/export.<any(csv, xlsx):fmt>")
+@require(Permission.COVERAGE_VIEW)
+def export_sites(fmt: str):
+    _filters, query = _filtered_sites()
+    headers, rows = service.site_rows(db.session.scalars(query))
+    name = f"sites-{clock.today().isoformat()}"
+    return tabular_export(fmt, headers, rows, name=name, sheet=_("Sites"))
 
 
 def _map_policy() -> str:
@@ -445,7 +483,7 @@ def _site_form(site: Site | None):
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         saved = []
-        status = _attempt(
+        status = _submit(
             form,
             lambda: saved.append(
                 service.save_site(
@@ -466,14 +504,12 @@ def _site_form(site: Site | None):
                     expected_version=form_version(form) if site else None,
                 )
             ),
+            done=_("Site enregistré."),
+            to=lambda: url_for("coverage.site", site_id=saved[0].id),
+            current=site and (lambda: db.session.get(Site, site.id).version),
         )
-        if status is None:
-            flash(_("Site enregistré."), "success")
-            return redirect(url_for("coverage.site", site_id=saved[0].id))
         if not isinstance(status, int):
             return status
-        if status == 409 and site is not None:
-            form.version.data = db.session.get(Site, site.id).version
     return render_template("coverage/site_form.html", form=form, site=site), status
 
 
@@ -494,8 +530,10 @@ def edit_site(site_id: int):
 
 def _site_page(site: Site, *, status=200, move_form=None, figures_form=None):
     user = acting_user()
-    result = service.site_result(site)
-    grid = service.criteria_set(site.city_id, site.kind)
+    # Its rank is among every site of its city and kind.
+    ranked = service.ranking(site.city, site.kind)
+    grid = ranked.criteria_set
+    result = next((r for s, r in ranked.rows if s.id == site.id), None) if grid else None
     insiders = (
         service.may_manage(user, site.city_id)
         or service.may_decide(user, site)
@@ -693,7 +731,7 @@ def criteria(slug: str, site_kind: str):
         form.version.data = existing.version if existing else ""
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        status = _attempt(
+        status = _submit(
             form,
             lambda: service.save_criteria(
                 acting_user(),
@@ -702,15 +740,12 @@ def criteria(slug: str, site_kind: str):
                 form.criteria.data,
                 expected_version=form_version(form) if existing else None,
             ),
+            done=_("Critères publiés."),
+            to=lambda: url_for("coverage.ranking", slug=city.slug, site_kind=kind.value),
+            current=lambda: getattr(service.criteria_set(city.id, kind), "version", ""),
         )
-        if status is None:
-            flash(_("Critères publiés."), "success")
-            return redirect(url_for("coverage.ranking", slug=city.slug, site_kind=kind.value))
         if not isinstance(status, int):
             return status
-        if status == 409:
-            current = service.criteria_set(city.id, kind)
-            form.version.data = current.version if current else ""
     return render_template(
         "coverage/criteria_form.html",
         form=form,

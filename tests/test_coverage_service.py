@@ -553,3 +553,88 @@ def test_the_programme_comparison_shows_each_citys_city_wide_target(w, make_city
         ("epn", {w.city.id: city_wide, w.other.id: other}),
         ("zones", {w.city.id: zones}),
     ]
+
+
+def test_reached_is_decided_on_the_exact_values_not_the_rounded_share(app, make_domain):
+    from portal.models import Indicator, IndicatorTarget
+
+    with app.app_context():
+        for better, baseline, goal, current, state in (
+            (True, "0", "2000", "1999", "on_track"),
+            (True, "0", "2000", "2000", "reached"),
+            (False, "40", "20", "20.01", "on_track"),
+            (False, "40", "20", "19.5", "reached"),
+        ):
+            target = IndicatorTarget(
+                indicator=Indicator(unit="x", higher_is_better=better),
+                baseline_value=D(baseline),
+                baseline_date=date(2025, 1, 1),
+                target_value=D(goal),
+                target_date=date(2027, 1, 1),
+                current_value=D(current),
+            )
+            assert coverage.progress(target, date(2025, 6, 1)).state == state, current
+
+
+def test_sub_criteria_may_share_a_label_under_different_parents_not_under_one():
+    from portal.services import selection
+
+    rows = selection.check_grid(
+        selection.parse_grid("Offre | 50\n- Équipe | 50\nPlanning | 50\n- Équipe | 50"),
+        label_limit=300,
+    )
+    assert [r.children for r in rows] == [
+        (("Équipe", D(50)),),
+        (("Équipe", D(50)),),
+    ]
+    with pytest.raises(InvalidInput, match="même libellé"):
+        selection.check_grid(
+            selection.parse_grid("Offre | 100\n- Équipe | 50\n- Équipe | 50"), label_limit=300
+        )
+
+
+def test_an_indicator_keeps_its_direction_once_cities_have_targets(
+    app, make_domain, make_city, make_user
+):
+    with app.app_context():
+        secretariat = db.session.merge(make_user(role=Role.SECRETARIAT))
+        city = db.session.merge(make_city())
+        indicator = coverage.save_indicator(
+            secretariat,
+            None,
+            code="km",
+            name="Distance",
+            unit="km",
+            domain_id=make_domain().id,
+            higher_is_better=False,
+        )
+        fields = {"code": "km", "name": "Distance", "unit": "km", "domain_id": indicator.domain_id}
+        # No target yet: the direction may still be corrected.
+        coverage.save_indicator(
+            secretariat,
+            indicator,
+            **fields,
+            higher_is_better=True,
+            expected_version=indicator.version,
+        )
+        db.session.flush()
+        coverage.save_target(
+            secretariat,
+            None,
+            indicator_id=indicator.id,
+            city_id=city.id,
+            baseline_value="10",
+            baseline_date=date(2025, 1, 1),
+            target_value="20",
+            target_date=date(2028, 1, 1),
+        )
+        db.session.flush()
+        with pytest.raises(InvalidInput, match="son sens ne change plus") as refused_:
+            coverage.save_indicator(
+                secretariat,
+                indicator,
+                **fields,
+                higher_is_better=False,
+                expected_version=indicator.version,
+            )
+        assert refused_.value.field == "higher_is_better"

@@ -540,3 +540,174 @@ def test_a_wrong_measurement_can_be_deleted_and_the_latest_is_read_again(app, wo
         target = db.session.get(coverage.IndicatorTarget, target_id)
         assert (target.current_value, target.current_date) == (Decimal("4.00"), date(2025, 6, 1))
         assert [m.value for m in target.measurements] == [Decimal("4.00")]
+
+
+def test_numbers_past_any_range_and_ids_past_any_row_are_refused_not_a_500(app, world):
+    client = browser(app, world["secretariat"])
+    huge = "1e9999999"
+    response = client.post(
+        "/coverage/cities/agadir/criteria/connected_zone", data={"criteria": f"A | {huge}"}
+    )
+    assert response.status_code == 422
+    assert "« A » : un maximum de points positif est requis." in text(response)
+    site_id = world["sites"]["EPN Guéliz"]
+    with app.app_context():
+        site = db.session.get(Site, site_id)
+        form = {
+            "city_id": site.city_id,
+            "kind": "digital_space",
+            "district": site.district,
+            "name": site.name,
+            "address": site.address,
+            "latitude": "31.64",
+            "longitude": "-7.99",
+            "host_organization_id": site.host_organization_id,
+            "estimated_cost": huge,
+            "action_id": 0,
+            "version": site.version,
+        }
+    response = client.post(f"/coverage/sites/{site_id}/edit", data=form)
+    assert response.status_code == 422
+    response = client.post(
+        f"/coverage/sites/{site_id}/edit",
+        data=form | {"estimated_cost": "1", "milestone_ids": "99999999999999999999"},
+    )
+    assert response.status_code == 422
+    assert "Les jalons liés sont de cette ville" in text(response)
+    response = client.post(
+        f"/coverage/sites/{site_id}/edit",
+        data=form | {"estimated_cost": "1", "action_id": "99999999999999999999"},
+    )
+    assert response.status_code == 302  # an id no row can have counts as none chosen
+    with app.app_context():
+        assert db.session.get(Site, site_id).action_id is None
+
+
+def test_a_change_to_the_linked_milestones_alone_makes_a_concurrent_edit_stale(
+    app, world, make_plan, make_action, make_milestone
+):
+    action = make_action(plan=make_plan(city=world["city"]))
+    first = make_milestone(action=action, title="Étude de site")
+    second = make_milestone(action=action, title="Travaux")
+    client = browser(app, world["secretariat"])
+    site_id = world["sites"]["EPN Guéliz"]
+    with app.app_context():
+        site = db.session.get(Site, site_id)
+        form = {
+            "city_id": site.city_id,
+            "kind": "digital_space",
+            "district": site.district,
+            "name": site.name,
+            "address": site.address,
+            "latitude": "31.64",
+            "longitude": "-7.99",
+            "host_organization_id": site.host_organization_id,
+            "estimated_cost": "700000",
+            "action_id": 0,
+            "version": site.version,
+        }
+    assert (
+        client.post(
+            f"/coverage/sites/{site_id}/edit", data=form | {"milestone_ids": first.id}
+        ).status_code
+        == 302
+    )
+    response = client.post(
+        f"/coverage/sites/{site_id}/edit",
+        data=form | {"name": "Autre", "milestone_ids": second.id},
+    )
+    assert response.status_code == 409
+    with app.app_context():
+        site = db.session.get(Site, site_id)
+        assert (site.name, [m.title for m in site.milestones]) == ("EPN Guéliz", ["Étude de site"])
+
+
+def test_the_ranking_pdf_holds_twenty_criteria(app, world):
+    client = browser(app, world["secretariat"])
+    grid = "\n".join(f"Critère numéro {n} | 5" for n in range(1, 21))
+    url = "/coverage/cities/agadir/criteria/connected_zone"
+    assert client.post(url, data={"criteria": grid}).status_code == 302
+    response = client.get("/coverage/cities/agadir/ranking/connected_zone?format=pdf")
+    assert response.status_code == 200
+    content = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "C20 — Critère numéro 20 : 5 points" in content
+
+
+def test_an_assessor_sees_the_others_answers_only_after_giving_theirs(app, world, make_user):
+    newcomer = make_user(role=Role.EVALUATOR)
+    site_id = world["sites"]["EPN Guéliz"]
+    client = browser(app, newcomer)
+    page = text(client.get(f"/coverage/sites/{site_id}"))
+    assert "Évaluations détaillées" not in page and "Évaluer ce site" in page
+    page = text(browser(app, world["first"]).get(f"/coverage/sites/{site_id}"))
+    assert "Évaluations détaillées" in page
+
+
+def test_the_measurement_fields_are_labelled(app, world, make_domain):
+    with app.app_context():
+        user = db.session.merge(world["secretariat"])
+        indicator = coverage.save_indicator(
+            user,
+            None,
+            code="ecoles",
+            name="Écoles",
+            unit="%",
+            domain_id=make_domain(code="edu", name="Éducation").id,
+        )
+        target = coverage.save_target(
+            user,
+            None,
+            indicator_id=indicator.id,
+            city_id=world["city"].id,
+            baseline_value="50",
+            baseline_date=date(2025, 1, 1),
+            target_value="90",
+            target_date=date(2029, 1, 1),
+        )
+        db.session.commit()
+        target_id = target.id
+    page = (
+        browser(app, world["secretariat"]).get("/coverage/cities/marrakech").get_data(as_text=True)
+    )
+    for name in ("value", "measured_on", "source"):
+        assert f'<label for="{name}-{target_id}">' in page
+        assert f'id="{name}-{target_id}"' in page
+
+
+def test_the_site_page_reads_its_history_in_the_same_number_of_queries(app, world, make_user):
+    from portal.models import SiteEvent
+
+    client = browser(app, world["observer"])
+    site_id = world["sites"]["EPN Guéliz"]
+    url = f"/coverage/sites/{site_id}"
+
+    def queries() -> int:
+        count = [0]
+
+        def before(*args, **kwargs):
+            count[0] += 1
+
+        with app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", before)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", before)
+        return count[0]
+
+    client.get(url)
+    before = queries()
+    with app.app_context():
+        for n in range(8):
+            db.session.add(
+                SiteEvent(
+                    site_id=site_id,
+                    to_status=SiteStatus.ASSESSED,
+                    on_date=date(2026, 4, 2),
+                    actor_id=make_user(role=Role.EVALUATOR).id,
+                    note=f"Note {n}",
+                )
+            )
+        db.session.commit()
+    assert queries() == before

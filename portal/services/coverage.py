@@ -93,7 +93,8 @@ def parse_value(value, field: str) -> Decimal:
         number = Decimal(text)
     except InvalidOperation:
         raise InvalidInput(_l("Ce n'est pas un nombre."), field=field) from None
-    if not number.is_finite() or abs(number) >= Decimal("1e12"):
+    # Compared, not abs(): a huge exponent would overflow the decimal context.
+    if not number.is_finite() or not Decimal("-1e12") < number < Decimal("1e12"):
         raise InvalidInput(_l("Ce n'est pas un nombre raisonnable."), field=field)
     if number != number.quantize(Decimal("0.01")):
         raise InvalidInput(_l("Deux décimales au plus."), field=field)
@@ -195,6 +196,17 @@ def save_indicator(
         clash = clash.where(Indicator.id != indicator.id)
     if db.session.scalar(clash) is not None:
         raise InvalidInput(_l("Un indicateur porte déjà ce code ou ce nom."), field="code")
+    if (
+        indicator is not None
+        and bool(higher_is_better) != indicator.higher_is_better
+        and db.session.scalar(
+            sa.select(IndicatorTarget.id).where(IndicatorTarget.indicator_id == indicator.id)
+        )
+    ):
+        raise InvalidInput(
+            _l("Des villes ont déjà une cible pour cet indicateur : son sens ne change plus."),
+            field="higher_is_better",
+        )
     created = indicator is None
     if created:
         indicator = Indicator()
@@ -374,7 +386,12 @@ def progress(target: IndicatorTarget, today: date) -> Progress:
     achieved = (Decimal(100) * (target.current_value - target.baseline_value) / way).quantize(
         ONE_DECIMAL, rounding=ROUND_HALF_UP
     )
-    if achieved >= 100:
+    better = target.indicator.higher_is_better
+    if (
+        (target.current_value >= target.target_value)
+        if better
+        else (target.current_value <= target.target_value)
+    ):
         state = "reached"
     elif achieved >= expected:
         state = "on_track"
@@ -585,13 +602,22 @@ def save_site(
     site.host_organization_id = host.id
     site.action_id = action.id if action else None
     site.milestones = sorted(milestones, key=lambda m: (m.due_date, m.id))
+    if not created:
+        # The links are another table: without this a change to them alone would not make
+        # the row's version move, and a concurrent edit would silently replace them.
+        flag_modified(site, "name")
     for key, value in values.items():
         setattr(site, key, value)
     audit.record(
         actor,
         "coverage.site_created" if created else "coverage.site_updated",
         obj=site,
-        details={"name": site.name, "kind": kind.value, "city": city.slug},
+        details={
+            "name": site.name,
+            "kind": kind.value,
+            "city": city.slug,
+            "milestones": sorted(m.id for m in milestones),
+        },
     )
     return site
 

@@ -64,7 +64,8 @@ def ranking_pdf(ranking: Ranking) -> bytes:
         kind=KIND_LABELS[ranking.kind],
         city=ranking.city.name,
     )
-    pdf = PdfDocument(title)
+    # Landscape: the breakdown has a column per criterion.
+    pdf = PdfDocument(title, orientation="landscape")
     pdf.alias_nb_pages()
     pdf.add_page()
     pdf.heading(title)
@@ -72,21 +73,26 @@ def ranking_pdf(ranking: Ranking) -> bytes:
         pdf.line_text(_("La ville n'a pas encore publié ses critères pour ce type de site."))
         return bytes(pdf.output())
     pdf.heading(_("Critères publiés"))
+    scored = ranking.scored
+    numbers = {c.id: f"C{n}" for n, c in enumerate(scored, start=1)}
     for criterion in ranking.criteria:
         if criterion.eliminatory:
             pdf.line_text(_("Éliminatoire : %(label)s", label=criterion.label))
         else:
             pdf.line_text(
-                _(
+                f"{numbers[criterion.id]} — "
+                + _(
                     "%(label)s : %(points)s points",
                     label=criterion.label,
                     points=plain_number(criterion.weight),
                 )
             )
     pdf.heading(_("Classement"))
-    scored = ranking.scored
+    fixed = [14, 80, 30, 20]
+    # A column per criterion while each keeps room for "100,00"; beyond, one line per site.
+    columns = scored if (pdf.epw - sum(fixed)) / max(len(scored), 1) >= 14 else []
     headers = [_("Rang"), _("Site"), _("Statut"), _("Score sur 100")] + [
-        f"{c.label} (/{plain_number(c.weight)})" for c in scored
+        f"{numbers[c.id]} (/{plain_number(c.weight)})" for c in columns
     ]
     rows = [
         [
@@ -94,13 +100,20 @@ def ranking_pdf(ranking: Ranking) -> bytes:
             f"{site.name} ({site.district})",
             str(STATUS_LABELS[site.status]),
             _points(result.total),
-            *[_points(result.breakdown.get(c.id)) for c in scored],
+            *[_points(result.breakdown.get(c.id)) for c in columns],
         ]
         for site, result in ranking.rows
     ]
-    fixed = [12, 48, 22, 18]
-    rest = (pdf.epw - sum(fixed)) / max(len(scored), 1)
-    pdf.grid(headers, rows, fixed + [rest] * len(scored))
+    rest = (pdf.epw - sum(fixed)) / max(len(columns), 1)
+    pdf.grid(headers, rows, fixed + [rest] * len(columns))
+    if scored and not columns:
+        pdf.heading(_("Points par critère"))
+        for site, result in ranking.rows:
+            if result.breakdown:
+                details = " ; ".join(
+                    f"{numbers[c.id]} {_points(result.breakdown.get(c.id))}" for c in scored
+                )
+                pdf.line_text(f"{site.name} — {details}")
     pdf.heading(_("Décisions et éliminations"))
     for site, result in ranking.rows:
         notes = []

@@ -10,8 +10,8 @@ FONTS = Path(__file__).resolve().parent.parent / "fonts"
 
 
 class PdfDocument(FPDF):
-    def __init__(self, title: str):
-        super().__init__(format="A4")
+    def __init__(self, title: str, orientation: str = "portrait"):
+        super().__init__(orientation=orientation, format="A4")
         self.add_font("DejaVu", "", str(FONTS / "DejaVuSansCondensed.ttf"))
         self.add_font("DejaVu", "B", str(FONTS / "DejaVuSansCondensed-Bold.ttf"))
         self.set_auto_page_break(auto=True, margin=15)

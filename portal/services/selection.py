@@ -285,7 +285,8 @@ def parse_decimal(value, field_name: str) -> Decimal | None:
         raise InvalidInput(
             _l("« %(field)s » n'est pas un nombre.", field=field_name), field=field_name
         ) from None
-    if not number.is_finite() or abs(number) >= Decimal("1e13"):
+    # Compared, not abs(): a huge exponent would overflow the decimal context.
+    if not number.is_finite() or not Decimal("-1e13") < number < Decimal("1e13"):
         raise InvalidInput(
             _l("« %(field)s » n'est pas un nombre raisonnable.", field=field_name),
             field=field_name,
@@ -443,8 +444,9 @@ def check_grid(
                 field="criteria",
             )
         rows.append(GridRow(label, False, points, children))
-    labels = [r.label for r in rows] + [label for r in rows for label, _ in r.children]
-    if len(set(labels)) != len(labels):
+    # Criteria are told apart by their label; sub-criteria only among their siblings.
+    groups = [[r.label for r in rows]] + [[label for label, _ in r.children] for r in rows]
+    if any(len(set(group)) != len(group) for group in groups):
         raise InvalidInput(_l("Deux critères portent le même libellé."), field="criteria")
     if total != HUNDRED:
         raise InvalidInput(

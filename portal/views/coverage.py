@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
@@ -32,6 +32,7 @@ from portal.models.coverage import (
     IndicatorTarget,
     Measurement,
     Site,
+    SiteEvent,
     SiteKind,
     SiteStatus,
 )
@@ -52,6 +53,7 @@ from portal.views._common import (
     page_number,
     paginate,
     tabular_export,
+    valid_id,
 )
 
 bp = Blueprint("coverage", __name__, url_prefix="/coverage")
@@ -137,6 +139,8 @@ def _site_or_404(site_id: int) -> Site:
             joinedload(Site.city),
             joinedload(Site.host_organization),
             joinedload(Site.action),
+            selectinload(Site.events).joinedload(SiteEvent.actor),
+            selectinload(Site.milestones),
         )
     )
     if site is None:
@@ -498,8 +502,8 @@ def _site_form(site: Site | None):
                     longitude=form.longitude.data,
                     host_organization_id=form.host_organization_id.data,
                     estimated_cost=form.estimated_cost.data,
-                    action_id=form.action_id.data or None,
-                    milestone_ids=form.milestone_ids.data or (),
+                    action_id=valid_id(form.action_id.data),
+                    milestone_ids=[valid_id(i) or 0 for i in form.milestone_ids.data or ()],
                     today=clock.today(),
                     expected_version=form_version(form) if site else None,
                 )
@@ -534,10 +538,15 @@ def _site_page(site: Site, *, status=200, move_form=None, figures_form=None):
     ranked = service.ranking(site.city, site.kind)
     grid = ranked.criteria_set
     result = next((r for s, r in ranked.rows if s.id == site.id), None) if grid else None
+    # Assessors score on their own: the others' answers show once theirs is in, or once the
+    # site is decided.
     insiders = (
         service.may_manage(user, site.city_id)
         or service.may_decide(user, site)
-        or service.may_assess(user, site)
+        or (
+            service.may_assess(user, site)
+            and (site.status not in service.ASSESSABLE or service.own_assessment(user, site))
+        )
     )
     assessments = service.site_assessments(site) if insiders else []
     if figures_form is None:

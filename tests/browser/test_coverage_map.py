@@ -236,3 +236,41 @@ def test_an_assessor_scores_a_waiting_site(page, app, waiting_site):
         row = page.locator("tr").filter(has=page.get_by_role("rowheader", name=label, exact=True))
         expect(row).to_have_text(re.compile(rf"{re.escape(fr(value))}\s*/\s*{weights[label]}"))
     expect(page.locator("ol.history")).to_contain_text("Évalué (Rachid Alaoui)")
+
+
+def test_a_site_name_is_shown_as_text_on_the_map(app, page, demo_data, offline_tiles):
+    from portal.extensions import db
+    from portal.models.coverage import Site
+
+    with app.app_context():
+        site = db.session.scalar(sa.select(Site).where(Site.name == LONE_SITE))
+        site.name = '<b id="injected">EPN</b><a id="phish" href="https://example.org">Connexion</a>'
+        db.session.commit()
+    sign_in(page, OBSERVER)
+    page.goto(f"/coverage/map?city={CITY}&status=proposed&kind=digital_space")
+    wait_for_map(page, 1)
+    markers(page).first.hover()
+    tooltip = page.locator("#coverage-map .leaflet-tooltip")
+    expect(tooltip).to_have_text(
+        '<b id="injected">EPN</b><a id="phish" href="https://example.org">Connexion</a>'
+    )
+    expect(page.locator("#injected")).to_have_count(0)
+    expect(page.locator("#phish")).to_have_count(0)
+
+
+def test_tile_requests_carry_the_portal_origin_as_referer(page, live_server, demo_data):
+    # OpenStreetMap's tile servers refuse requests without a Referer; the portal's pages
+    # send none by default (Referrer-Policy: same-origin).
+    referers: list[str | None] = []
+
+    def refuse(route):
+        referers.append(route.request.headers.get("referer"))
+        route.abort("internetdisconnected")
+
+    page.route(lambda url: not url.startswith(live_server), refuse)
+    sign_in(page, OBSERVER)
+    page.goto(f"/coverage/map?city={CITY}")
+    expect(page.locator("#coverage-map")).to_have_attribute("data-ready", re.compile(r"\d+"))
+    page.wait_for_timeout(300)
+    assert referers, "no tile was requested"
+    assert set(referers) == {live_server.rstrip("/") + "/"}

@@ -26,6 +26,9 @@
     if (tiles) {
       L.tileLayer(tiles, {
         maxZoom: 19,
+        // The portal sends no Referer by default; tile servers such as OpenStreetMap's
+        // refuse requests without one.
+        referrerPolicy: "strict-origin-when-cross-origin",
         attribution: element.getAttribute("data-attribution") || ""
       }).addTo(map);
     }
@@ -48,7 +51,10 @@
       popup.appendChild(link);
       popup.appendChild(details);
       marker.bindPopup(popup);
-      marker.bindTooltip(site.name);
+      // Leaflet puts a string tooltip in as HTML: give it text.
+      var tooltip = document.createElement("span");
+      tooltip.textContent = site.name;
+      marker.bindTooltip(tooltip);
       marker.addTo(layer);
     });
     if (markers.length) {

@@ -445,6 +445,7 @@ def _coverage(per_kind: int) -> dict:
             "status": statuses[i % 3],  # proposed, assessed, selected
             "status_since": TODAY,
             "decision_note": "",
+            "eliminated": False,
             "created_at": utcnow(),
             "version": 1,
         }
@@ -480,6 +481,11 @@ def _coverage(per_kind: int) -> dict:
                 }
             )
     db.session.execute(sa.insert(AssessmentAnswer), answers)
+    # Every criterion got weight x (id mod 10) / 10 points: the score the service would keep.
+    db.session.execute(
+        sa.update(Site),
+        [{"id": sid, "score": Decimal(10 * (sid % 10)), "version": 1} for sid in kinds],
+    )
     db.session.commit()
     return {"site": sites[0][0], "sites": len(sites)}
 

@@ -711,3 +711,19 @@ def test_the_site_page_reads_its_history_in_the_same_number_of_queries(app, worl
             )
         db.session.commit()
     assert queries() == before
+
+
+def test_the_kept_score_and_rank_match_the_ranking(app, world):
+    with app.app_context():
+        city = db.session.get(coverage.City, world["city"].id)
+        ranking = coverage.ranking(city, SiteKind.DIGITAL_SPACE)
+        kept = {
+            site.name: (site.score, site.eliminated, coverage.rank_of(site))
+            for site, _ in ranking.rows
+        }
+        computed = {
+            site.name: (r.total, r.status == "eliminated", r.rank) for site, r in ranking.rows
+        }
+    assert kept == computed
+    assert kept["EPN Médina"] == (Decimal("79.00"), False, 1)
+    assert kept["EPN Massira"] == (Decimal("97.00"), True, None)

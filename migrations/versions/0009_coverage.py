@@ -186,6 +186,8 @@ def upgrade():
         ),
         sa.Column("status_since", sa.Date(), nullable=False),
         sa.Column("action_id", sa.Integer(), nullable=True),
+        sa.Column("score", sa.Numeric(precision=8, scale=2), nullable=True),
+        sa.Column("eliminated", sa.Boolean(), nullable=False),
         sa.Column("decision_note", sa.Text(), nullable=False),
         sa.Column("seats", sa.Integer(), nullable=True),
         sa.Column("wifi_capacity", sa.Integer(), nullable=True),

@@ -138,6 +138,11 @@ class Site(db.Model):
     )
     status_since: Mapped[date]
     action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("actions.id"), index=True)
+    # The ranking's score and elimination, kept as the assessments are saved so that the
+    # site's rank is one count, not a ranking of the whole city (the criteria are frozen once
+    # a site is assessed, so they cannot go stale).
+    score: Mapped[Decimal | None] = mapped_column(POINTS)
+    eliminated: Mapped[bool] = mapped_column(default=False)
     # The written reason for the selection or the rejection, shown in the ranking.
     decision_note: Mapped[str] = mapped_column(sa.Text, default="")
     # Once open: what the place offers and how much it is used.

@@ -934,6 +934,10 @@ def save_assessment(
     assessment.answers.extend(rows)
     if not created:
         flag_modified(assessment, "comment")  # a new version: two tabs at once, one is stale
+    db.session.flush()
+    result = site_result(site)
+    site.score = result.total
+    site.eliminated = result.status == selection.ELIMINATED
     if site.status is S.PROPOSED:
         site.status = S.ASSESSED
         site.status_since = today
@@ -1031,8 +1035,10 @@ def ranking(city: City, kind: SiteKind) -> Ranking:
     return Ranking(city, kind, grid_set, [(by_id[r.key], r) for r in results])
 
 
-def site_result(site: Site) -> selection.CandidateResult | None:
-    grid_set = criteria_set(site.city_id, site.kind)
+def site_result(
+    site: Site, grid_set: CriteriaSet | None = None
+) -> selection.CandidateResult | None:
+    grid_set = grid_set or criteria_set(site.city_id, site.kind)
     if grid_set is None:
         return None
     sheets = _sheets(Site.id == site.id)
@@ -1079,6 +1085,22 @@ def site_rows(sites) -> tuple[list[str], list[list[object]]]:
         for s in sites
     ]
     return headers, rows
+
+
+def rank_of(site: Site) -> int | None:
+    """The site's rank among its city's sites of its kind: one more than the number of
+    ranked ones with a higher score (equal scores share a rank, as in the ranking)."""
+    if site.score is None or site.eliminated:
+        return None
+    higher = db.session.scalar(
+        sa.select(sa.func.count(Site.id)).where(
+            Site.city_id == site.city_id,
+            Site.kind == site.kind,
+            Site.eliminated.is_(False),
+            Site.score > site.score,
+        )
+    )
+    return higher + 1
 
 
 STATUS_LABELS = {

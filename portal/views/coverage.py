@@ -534,10 +534,11 @@ def edit_site(site_id: int):
 
 def _site_page(site: Site, *, status=200, move_form=None, figures_form=None):
     user = acting_user()
-    # Its rank is among every site of its city and kind.
-    ranked = service.ranking(site.city, site.kind)
-    grid = ranked.criteria_set
-    result = next((r for s, r in ranked.rows if s.id == site.id), None) if grid else None
+    grid = service.criteria_set(site.city_id, site.kind)
+    result = service.site_result(site, grid)
+    if result is not None:
+        # Its rank is among every site of its city and kind.
+        result.rank = service.rank_of(site)
     # Assessors score on their own: the others' answers show once theirs is in, or once the
     # site is decided.
     insiders = (

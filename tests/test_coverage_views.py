@@ -47,6 +47,25 @@ def browser(app, user):
     return client
 
 
+def edit_form(app, site_id: int) -> dict:
+    """The site's edit form as it loads: what the tests post, changed where they say."""
+    with app.app_context():
+        site = db.session.get(Site, site_id)
+        return {
+            "city_id": site.city_id,
+            "kind": "digital_space",
+            "district": site.district,
+            "name": site.name,
+            "address": site.address,
+            "latitude": "31.64",
+            "longitude": "-7.99",
+            "host_organization_id": site.host_organization_id,
+            "estimated_cost": "700000",
+            "action_id": 0,
+            "version": site.version,
+        }
+
+
 @pytest.fixture
 def world(app, make_city, make_org, make_user, make_domain):
     city = make_city(name="Marrakech", slug="marrakech")
@@ -276,21 +295,7 @@ def test_deciding_takes_the_city_and_a_written_justification(app, world):
 def test_a_stale_site_edit_is_refused_and_keeps_the_other_edit(app, world):
     client = browser(app, world["secretariat"])
     site_id = world["sites"]["EPN Guéliz"]
-    with app.app_context():
-        site = db.session.get(Site, site_id)
-        form = {
-            "city_id": site.city_id,
-            "kind": "digital_space",
-            "district": site.district,
-            "name": "EPN Guéliz — bibliothèque",
-            "address": site.address,
-            "latitude": "31.64",
-            "longitude": "-7.99",
-            "host_organization_id": site.host_organization_id,
-            "estimated_cost": "700000",
-            "action_id": 0,
-            "version": site.version,
-        }
+    form = edit_form(app, site_id) | {"name": "EPN Guéliz — bibliothèque"}
     assert client.post(f"/coverage/sites/{site_id}/edit", data=form).status_code == 302
     response = client.post(f"/coverage/sites/{site_id}/edit", data=form | {"name": "Autre nom"})
     assert response.status_code == 409
@@ -551,21 +556,7 @@ def test_numbers_past_any_range_and_ids_past_any_row_are_refused_not_a_500(app, 
     assert response.status_code == 422
     assert "« A » : un maximum de points positif est requis." in text(response)
     site_id = world["sites"]["EPN Guéliz"]
-    with app.app_context():
-        site = db.session.get(Site, site_id)
-        form = {
-            "city_id": site.city_id,
-            "kind": "digital_space",
-            "district": site.district,
-            "name": site.name,
-            "address": site.address,
-            "latitude": "31.64",
-            "longitude": "-7.99",
-            "host_organization_id": site.host_organization_id,
-            "estimated_cost": huge,
-            "action_id": 0,
-            "version": site.version,
-        }
+    form = edit_form(app, site_id) | {"estimated_cost": huge}
     response = client.post(f"/coverage/sites/{site_id}/edit", data=form)
     assert response.status_code == 422
     response = client.post(
@@ -591,21 +582,7 @@ def test_a_change_to_the_linked_milestones_alone_makes_a_concurrent_edit_stale(
     second = make_milestone(action=action, title="Travaux")
     client = browser(app, world["secretariat"])
     site_id = world["sites"]["EPN Guéliz"]
-    with app.app_context():
-        site = db.session.get(Site, site_id)
-        form = {
-            "city_id": site.city_id,
-            "kind": "digital_space",
-            "district": site.district,
-            "name": site.name,
-            "address": site.address,
-            "latitude": "31.64",
-            "longitude": "-7.99",
-            "host_organization_id": site.host_organization_id,
-            "estimated_cost": "700000",
-            "action_id": 0,
-            "version": site.version,
-        }
+    form = edit_form(app, site_id)
     assert (
         client.post(
             f"/coverage/sites/{site_id}/edit", data=form | {"milestone_ids": first.id}

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 import sqlalchemy as sa
 from flask import has_request_context
 from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy.orm import joinedload, selectinload
@@ -153,6 +154,16 @@ def may_decide(user: User, site: Site) -> bool:
 
 def may_assess(user: User, site: Site) -> bool:
     return authz.can(user, Permission.COVERAGE_ASSESS, city_id=site.city_id)
+
+
+def may_see_assessments(user: User, site: Site) -> bool:
+    """Each assessor's answers: for those who run or decide; an assessor scores on their own
+    and sees the others' once theirs is in, or once the site is decided."""
+    if may_manage(user, site.city_id) or may_decide(user, site):
+        return True
+    return may_assess(user, site) and (
+        site.status not in ASSESSABLE or own_assessment(user, site) is not None
+    )
 
 
 def may_report(user: User, site: Site) -> bool:
@@ -781,7 +792,7 @@ def criteria_text(criteria_set: CriteriaSet | None) -> str:
     if criteria_set is None:
         return ""
     return selection.grid_text(
-        (c.label, c.eliminatory, c.weight and Decimal(plain_number(c.weight)), 0)
+        (c.label, c.eliminatory, c.weight and c.weight.normalize(), 0)
         for c in criteria_set.criteria
     )
 
@@ -1047,8 +1058,6 @@ def site_result(
 
 def site_rows(sites) -> tuple[list[str], list[list[object]]]:
     """The sites list as a table, for its CSV and XLSX exports."""
-    from flask_babel import gettext as _
-
     headers = [
         _("Site"),
         _("Ville"),

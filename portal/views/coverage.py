@@ -7,9 +7,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
 from portal.authz import Permission, can, require
@@ -42,7 +40,7 @@ from portal.models.plans import Action, Domain, Plan
 from portal.security import CONTENT_SECURITY_POLICY
 from portal.services import coverage as service
 from portal.services import coverage_exports
-from portal.services.errors import DomainError, NotAllowed, StaleObject
+from portal.services.errors import InvalidInput, NotAllowed
 from portal.services.organizations import all_cities
 from portal.templating import render_page
 from portal.views._common import (
@@ -52,6 +50,7 @@ from portal.views._common import (
     get_city_or_404,
     page_number,
     paginate,
+    save,
     tabular_export,
     valid_id,
 )
@@ -63,28 +62,18 @@ MAP_LIMIT = 2000
 
 
 def _attempt(form, action):
-    """Run a service call and commit. None on success; else the response or the status:
-    403 page for a refusal of rights, 409 for a stale form, 422 for a rule."""
-    try:
-        action()
-        db.session.commit()
-    except DomainError as refused:
-        db.session.rollback()
-        if isinstance(refused, NotAllowed):
-            return render_error(403, refused.message)
-        field = getattr(form, refused.field, None) if refused.field else None
-        if field is not None:
-            field.errors = [*field.errors, refused.message]
-        else:
-            form.form_errors.append(refused.message)
-        return 409 if isinstance(refused, StaleObject) else 422
-    except (IntegrityError, StaleDataError):
-        db.session.rollback()
-        form.form_errors.append(
-            _("Quelqu'un vient d'agir sur cette fiche en même temps que vous. Réessayez.")
-        )
-        return 409
-    return None
+    """`save` (views/_common), except that a refusal of rights answers the 403 page."""
+    refused: list[NotAllowed] = []
+
+    def run():
+        try:
+            action()
+        except NotAllowed as error:
+            refused.append(error)
+            raise
+
+    status = save(form, run)
+    return render_error(403, refused[0].message) if refused else status
 
 
 @dataclass(frozen=True)
@@ -539,17 +528,7 @@ def _site_page(site: Site, *, status=200, move_form=None, figures_form=None):
     if result is not None:
         # Its rank is among every site of its city and kind.
         result.rank = service.rank_of(site)
-    # Assessors score on their own: the others' answers show once theirs is in, or once the
-    # site is decided.
-    insiders = (
-        service.may_manage(user, site.city_id)
-        or service.may_decide(user, site)
-        or (
-            service.may_assess(user, site)
-            and (site.status not in service.ASSESSABLE or service.own_assessment(user, site))
-        )
-    )
-    assessments = service.site_assessments(site) if insiders else []
+    assessments = service.site_assessments(site) if service.may_see_assessments(user, site) else []
     if figures_form is None:
         figures_form = FiguresForm(formdata=None, obj=site)
         figures_form.version.data = site.version
@@ -680,38 +659,33 @@ def assess(site_id: int):
             )
             for c in (grid.criteria if grid else [])
         }
-        try:
-            service.save_assessment(
-                user,
-                site,
-                answers,
-                comment=form.comment.data,
-                today=clock.today(),
-                expected_version=form_version(form) if mine else None,
-            )
-            db.session.commit()
-        except DomainError as refused:
-            db.session.rollback()
-            if isinstance(refused, NotAllowed):
-                return render_error(403, refused.message)
-            if refused.field and refused.field.startswith("criterion-"):
-                field_errors[refused.field] = refused.message
-            else:
-                form.form_errors.append(refused.message)
-            status = 409 if isinstance(refused, StaleObject) else 422
-            site = _site_or_404(site_id)
-            mine = service.own_assessment(user, site)
-            if status == 409 and mine is not None:
-                form.version.data = mine.version
-        except (IntegrityError, StaleDataError):
-            db.session.rollback()
-            form.form_errors.append(
-                _("Quelqu'un vient d'agir sur cette fiche en même temps que vous. Réessayez.")
-            )
-            status = 409
-        else:
-            flash(_("Votre évaluation est enregistrée."), "success")
-            return redirect(url_for("coverage.site", site_id=site_id))
+
+        def run():
+            try:
+                service.save_assessment(
+                    user,
+                    site,
+                    answers,
+                    comment=form.comment.data,
+                    today=clock.today(),
+                    expected_version=form_version(form) if mine else None,
+                )
+            except InvalidInput as error:
+                # A criterion's message goes next to that criterion's field.
+                if error.field and error.field.startswith("criterion-"):
+                    field_errors[error.field] = error.message
+                raise
+
+        status = _submit(
+            form,
+            run,
+            done=_("Votre évaluation est enregistrée."),
+            to=lambda: url_for("coverage.site", site_id=site_id),
+            current=lambda: getattr(service.own_assessment(user, site), "version", ""),
+        )
+        if not isinstance(status, int):
+            return status
+        form.form_errors = [e for e in form.form_errors if e not in field_errors.values()]
     return render_template(
         "coverage/assessment.html",
         site=site,

@@ -61,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
         organizations,
         plans,
         raci,
+        tasks,
         tenders,
         users,
     )
@@ -81,6 +82,7 @@ def create_app(config: dict | None = None) -> Flask:
         tenders.bp,
         coverage.bp,
         notifications.bp,
+        tasks.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

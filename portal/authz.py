@@ -9,11 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import Flask, abort, make_response, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import aliased
 
 from portal.extensions import login_manager
-from portal.models.users import Role, User
+from portal.models.users import Role, RoleAssignment, User
 
 
 class Permission(enum.StrEnum):
@@ -192,6 +194,30 @@ def can(
             continue
         return True
     return False
+
+
+def holds(
+    user_id,
+    organization_id,
+    permission: Permission,
+    *,
+    city_id=ANYWHERE,
+    object_organization_id=ANYWHERE,
+):
+    """The SQL twin of can(): whether the account `user_id` (of `organization_id`) holds
+    `permission` on an object of that city and organisation. Every argument may be a column,
+    so that one condition answers both "what may this person do" and "who may do this"."""
+    roles = [role for role, granted in ROLE_PERMISSIONS.items() if permission in granted]
+    assignment = aliased(RoleAssignment)
+    conditions = [assignment.user_id == user_id, assignment.role.in_(roles)]
+    if city_id is not ANYWHERE:
+        conditions.append(sa.or_(assignment.city_id.is_(None), assignment.city_id == city_id))
+    bound = [role for role in roles if role in ORGANIZATION_BOUND_ROLES]
+    if object_organization_id is not ANYWHERE and bound:
+        conditions.append(
+            sa.or_(assignment.role.not_in(bound), organization_id == object_organization_id)
+        )
+    return sa.exists().where(*conditions)
 
 
 @dataclass(frozen=True)

@@ -9,3 +9,8 @@ from flask import current_app
 
 def today() -> date:
     return datetime.now(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
+
+
+def local_date(moment: datetime) -> date:
+    """The day an instant falls on in Morocco."""
+    return moment.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()

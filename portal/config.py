@@ -81,6 +81,10 @@ def load(instance_path: str) -> dict:
         "LANGUAGES": LANGUAGES,
         "DISPLAY_TIMEZONE": "Africa/Casablanca",
         "PAGE_SIZE": _int("PAGE_SIZE", 25),
+        # "À faire" lists what falls due within this many days (and everything late).
+        "TASKS_HORIZON_DAYS": _int("TASKS_HORIZON_DAYS", 30),
+        # A coverage indicator is measured again this many days after its latest value.
+        "MEASUREMENT_INTERVAL_DAYS": _int("MEASUREMENT_INTERVAL_DAYS", 90),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "HORIZON_SHORT_MONTHS": _int("HORIZON_SHORT_MONTHS", 12),
         "HORIZON_MEDIUM_MONTHS": _int("HORIZON_MEDIUM_MONTHS", 36),

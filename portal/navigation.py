@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal import authz
 from portal.authz import Permission
+from portal.services.tasks import KINDS
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,12 @@ class NavItem:
 
 MAIN_NAV = (
     NavItem("home.index", _l("Accueil")),
+    # Shown to whoever can hold a task; its count comes with every page (tasks.count).
+    NavItem(
+        "tasks.list",
+        _l("À faire"),
+        any_of=tuple(dict.fromkeys(kind.permission for kind in KINDS)),
+    ),
     NavItem("plans.programme", _l("Programme")),
     NavItem("milestones.list", _l("Jalons")),
     NavItem("organizations.directory", _l("Organismes")),
@@ -26,15 +33,6 @@ MAIN_NAV = (
     NavItem("finance.overview", _l("Contreparties")),
     NavItem("tenders.list", _l("Appels d'offres")),
     NavItem("coverage.programme", _l("Couverture")),
-    NavItem(
-        "milestones.queue",
-        _l("Mes décisions"),
-        any_of=(
-            Permission.MILESTONES_APPROVE_LOCAL,
-            Permission.MILESTONES_APPROVE_CENTRAL,
-            Permission.CHANGE_REQUESTS_DECIDE,
-        ),
-    ),
 )
 
 ADMIN_NAV = (

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import Flask, has_request_context, make_response, render_template, request
+from flask import Flask, g, has_request_context, make_response, render_template, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
@@ -12,7 +12,7 @@ from portal.forms.milestones import HORIZON_LABELS
 from portal.services import commitments as commitment_rules
 from portal.services import coverage as coverage_rules
 from portal.services import finance as finance_rules
-from portal.services import selection
+from portal.services import notifications, selection
 from portal.services import tenders as tender_rules
 from portal.services.milestones import STATUS_LABELS
 
@@ -88,7 +88,19 @@ def init_app(app: Flask) -> None:
         SITE_KINDS=list(coverage_rules.SiteKind),
         SITE_MOVE_LABELS=coverage_rules.MOVE_LABELS,
         PROGRESS_LABELS=coverage_rules.PROGRESS_LABELS,
+        describe_event=notifications.describe,
+        NOTIFICATION_KINDS=labels.REMINDER_KIND_LABELS,
     )
+
+    def task_count() -> int:
+        """The navigation's count of what waits on the signed-in person, computed once per
+        request and only by the pages that show it (not by htmx fragments)."""
+        if "task_count" not in g:
+            from portal.services import tasks
+            from portal.views._common import moment
+
+            g.task_count = tasks.count(current_user, moment())
+        return g.task_count
 
     @app.context_processor
     def layout_context():
@@ -101,4 +113,5 @@ def init_app(app: Flask) -> None:
             "current_language": locale,
             "text_direction": "rtl" if locale in labels.RTL_LANGUAGES else "ltr",
             "languages": app.config["LANGUAGES"],
+            "task_count": task_count,
         }

@@ -1,9 +1,22 @@
 """The home page points each person to what concerns them."""
 
+import re
+
 from portal.models import MilestoneStatus, Role
 
 
-def test_local_decision_maker_sees_how_many_milestones_await_their_decision(
+def _summary(html: str) -> dict[str, int]:
+    """The home page's "À faire" summary: each kind of task with its count."""
+    return {
+        label: int(count)
+        for label, count in re.findall(
+            r'<li><a href="/tasks\?kind=[a-z_]+">([^<]+)</a> <span class="badge">(\d+)</span>',
+            html,
+        )
+    }
+
+
+def test_local_decision_maker_starts_from_the_milestones_waiting_for_them(
     client, make_user, make_city, make_plan, make_action, make_milestone, login_as
 ):
     city, other = make_city(), make_city()
@@ -13,13 +26,25 @@ def test_local_decision_maker_sees_how_many_milestones_await_their_decision(
     make_milestone(action=make_action(plan=make_plan(city=other)), status=MilestoneStatus.SUBMITTED)
     login_as(make_user(role=Role.LOCAL_DECISION_MAKER, city=city))
     html = client.get("/").get_data(as_text=True)
-    assert "2 jalons attendent votre décision" in html
+    assert _summary(html) == {"Jalons à approuver (niveau local)": 2}
+    assert "Voir les 2 tâches" in html
+    assert 'aria-label="2 tâches en attente">2</span>' in html  # the navigation's count
     assert f'href="/cities/{city.slug}"' in html
 
 
-def test_people_who_decide_nothing_see_no_decision_count(client, make_user, login_as):
+def test_people_with_nothing_to_do_are_told_so(client, make_user, login_as):
     login_as(make_user(role=Role.CONTRIBUTOR))
-    assert "attendent votre décision" not in client.get("/").get_data(as_text=True)
+    html = client.get("/").get_data(as_text=True)
+    assert _summary(html) == {}
+    assert "Rien ne vous attend pour l'instant." in html
+    assert 'id="task-count"' not in html
+
+
+def test_an_observer_has_no_task_list_at_all(client, make_user, login_as):
+    login_as(make_user(role=Role.OBSERVER))
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/tasks"' not in html
+    assert 'id="home-tasks"' not in html
 
 
 def test_contributor_sees_what_their_organisation_must_deliver(

@@ -850,13 +850,12 @@ def test_a_new_due_date_becomes_a_request_the_ministry_sees(app, site, baselined
         assert request.proposed_due_date == date(2026, 7, 31)
         assert request.requested_by_id == site.people.contributor.id
 
-    queue = page(client_for(app, site.people.central).get("/decisions"))
-    requests = section(queue, 'id="change-requests"', "</table>")
+    tasks = page(client_for(app, site.people.central).get("/tasks?kind=change_request_decide"))
+    requests = section(tasks, 'data-kind="change_request_decide"', "</ul>")
     assert "Plateforme de paiement" in requests
-    assert "Retard du prestataire retenu." in requests
-    # A local decision-maker does not decide on dates: nothing of it in their queue.
-    local_queue = client_for(app, site.people.local).get("/decisions").text
-    assert "Retard du prestataire retenu." not in local_queue
+    # A local decision-maker does not decide on dates: nothing of it in their list.
+    local_tasks = client_for(app, site.people.local).get("/tasks").text
+    assert 'data-kind="change_request_decide"' not in local_tasks
 
 
 def _pending_request_id(app) -> int:
@@ -1172,23 +1171,27 @@ def test_only_the_secretariat_shapes_the_plan(app, site, make_user, make_city, r
         assert db.session.get(Plan, site.plan.id).status is PlanStatus.DRAFT
 
 
-# --- 12. The decision queue -------------------------------------------------------------------
+# --- 12. What waits for a decision (the task list) --------------------------------------------
 
 
-def test_a_local_decision_maker_queue_lists_their_city_submitted_milestones(
+def test_a_local_decision_maker_is_given_their_city_submitted_milestones(
     app, make_user, catalogue
 ):
     local = make_user(role=Role.LOCAL_DECISION_MAKER, city=catalogue.fes)
-    response = client_for(app, local).get("/decisions")
+    response = client_for(app, local).get("/tasks")
     assert response.status_code == 200
-    waiting = section(response.text, 'id="waiting"', "</table>")
+    waiting = section(response.text, 'data-kind="milestone_approve_local"', "</ul>")
     assert set(listed_titles(waiting)) == titles_of(catalogue, "fes_submitted")
+    # The former queue's address leads to the same list.
+    assert client_for(app, local).get("/decisions").headers["Location"] == "/tasks"
 
 
-def test_a_central_decision_maker_queue_lists_every_approved_locally(app, make_user, catalogue):
+def test_a_central_decision_maker_is_given_every_milestone_approved_locally(
+    app, make_user, catalogue
+):
     central = make_user(role=Role.CENTRAL_DECISION_MAKER)
-    response = client_for(app, central).get("/decisions")
-    waiting = section(response.text, 'id="waiting"', "</table>")
+    response = client_for(app, central).get("/tasks")
+    waiting = section(response.text, 'data-kind="milestone_approve_central"', "</ul>")
     assert set(listed_titles(waiting)) == titles_of(catalogue, "fes_local", "agadir_local")
 
 
@@ -1286,7 +1289,7 @@ def test_a_change_request_cannot_move_a_cancelled_milestone(app, site, baselined
     )
     assert "son échéance ne change plus" in page(response)
     assert state(app, baselined.id).due_date == baselined.due_date
-    assert "Retard" not in central.get("/decisions").text
+    assert 'data-kind="change_request_decide"' not in central.get("/tasks").text
 
 
 @pytest.mark.parametrize(
@@ -1341,17 +1344,18 @@ def test_a_calendar_address_stops_when_its_owner_loses_their_roles(app, site):
     assert app.test_client().get(f"/calendar/{token}/fes.ics").status_code == 404
 
 
-def test_the_queue_pages_through_many_waiting_milestones(app, site, make_milestone):
+def test_the_task_list_pages_through_many_waiting_milestones(app, site, make_milestone):
     for n in range(30):
         make_milestone(action=site.action, title=f"Soumis {n:02d}", status=S.SUBMITTED)
     browser = client_for(app, site.people.local)
-    first = page(browser.get("/decisions"))
-    assert "(30)" in first and "Page 1 sur 2" in first
-    second = page(browser.get("/decisions?page=2"))
-    assert len(listed_titles(section(second, 'id="waiting"', "</table>"))) == 5
+    first = page(browser.get("/tasks"))
+    assert "30 tâches" in first and "Page 1 sur 2" in first
+    assert len(listed_titles(section(first, 'data-kind="milestone_approve_local"', "</ul>"))) == 25
+    second = page(browser.get("/tasks?page=2"))
+    assert len(listed_titles(section(second, 'data-kind="milestone_approve_local"', "</ul>"))) == 5
 
 
-def test_the_queue_pages_through_many_change_requests_on_their_own(app, site, make_milestone):
+def test_the_task_list_pages_through_many_change_requests(app, site, make_milestone):
     from portal.models import ChangeRequest
     from portal.models.types import utcnow
 
@@ -1370,9 +1374,8 @@ def test_the_queue_pages_through_many_change_requests_on_their_own(app, site, ma
             )
             db.session.commit()
     browser = client_for(app, site.people.central)
-    first = page(browser.get("/decisions"))
-    requests = section(first, 'id="requests-title"')
-    assert "(27)" in requests and "Page 1 sur 2" in requests
-    assert requests.count("Report ") == 25
-    second = section(page(browser.get("/decisions?requests_page=2")), 'id="requests-title"')
-    assert "Report 25" in second and "Report 26" in second and second.count("Report ") == 2
+    first = page(browser.get("/tasks?kind=change_request_decide"))
+    assert "27 tâches" in first and "Page 1 sur 2" in first
+    assert first.count(">Report ") == 25
+    second = page(browser.get("/tasks?kind=change_request_decide&page=2"))
+    assert "Report 25" in second and "Report 26" in second and second.count(">Report ") == 2

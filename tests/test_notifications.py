@@ -44,10 +44,21 @@ def test_the_badge_counts_unread_reminders_and_the_centre_links_to_the_item(app,
     assert ">1</span>" in client.get("/notifications/badge").get_data(as_text=True)
     page = client.get("/notifications").get_data(as_text=True)
     assert "Fibre de la médina" in page
-    assert f'href="/milestones/{world["milestone"].id}"' in page
+    assert f'href="/notifications/{message_id(app)}/open"' in page
     response = client.post(f"/notifications/{message_id(app)}/read")
     assert response.status_code == 302
     assert "notification-count" not in client.get("/notifications/badge").get_data(as_text=True)
+
+
+def test_opening_a_notification_leads_to_its_item_and_marks_it_read(app, world):
+    client = browser(app, world["deliverer"])
+    response = client.get(f"/notifications/{message_id(app)}/open")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/milestones/{world['milestone'].id}"
+    assert "notification-count" not in client.get("/notifications/badge").get_data(as_text=True)
+    # Someone else's notification does not exist for this person, and stays unread.
+    stranger = browser(app, world["stranger"])
+    assert stranger.get(f"/notifications/{message_id(app)}/open").status_code == 404
 
 
 def test_someone_elses_reminder_stays_theirs(app, world):

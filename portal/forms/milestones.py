@@ -112,6 +112,9 @@ class TransitionForm(FlaskForm):
     transition = HiddenField(validators=[DataRequired()])
     comment = TextAreaField(_l("Commentaire"), validators=[Optional(), Length(max=5000)])
     evidence = FileField(_l("Justificatif (facultatif)"))
+    override_reason = TextAreaField(
+        _l("Motif de la dérogation à la dépendance"), validators=[Optional(), Length(max=2000)]
+    )
     version = HiddenField()
 
 

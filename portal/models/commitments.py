@@ -26,6 +26,10 @@ class CommitmentStatus(enum.Enum):
     WITHDRAWN = "withdrawn"
 
 
+# Accepted by the city and not closed: progress is declared on these, and they can be late.
+OPEN_COMMITMENTS = frozenset({CommitmentStatus.ACCEPTED, CommitmentStatus.IN_PROGRESS})
+
+
 class Commitment(db.Model):
     __tablename__ = "commitments"
 

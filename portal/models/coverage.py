@@ -107,6 +107,9 @@ class SiteStatus(enum.Enum):
     CLOSED = "closed"
 
 
+# Still open to assessment: proposed, or assessed by some and not yet decided.
+ASSESSABLE = frozenset({SiteStatus.PROPOSED, SiteStatus.ASSESSED})
+
 site_milestones = sa.Table(
     "coverage_site_milestones",
     db.metadata,

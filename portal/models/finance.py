@@ -155,6 +155,11 @@ class InstallmentStatus(enum.Enum):
     CANCELLED = "cancelled"
 
 
+# Not paid yet (what the payer is reminded of), and still open (what termination cancels).
+UNPAID = frozenset({InstallmentStatus.PLANNED, InstallmentStatus.INVOICED})
+OPEN_INSTALLMENTS = frozenset({*UNPAID, InstallmentStatus.DISPUTED})
+
+
 class Installment(db.Model):
     __tablename__ = "installments"
 

@@ -2,6 +2,7 @@
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,10 @@ from portal.models.users import User
 
 
 class ReminderKind(enum.Enum):
+    """What a notification is about: a deadline (the reminders) or an event that concerns
+    the person (a milestone submitted to them, a payment they received...)."""
+
+    # Deadlines, planned daily by services.reminders.
     MILESTONE_DUE = "milestone_due"
     APPROVAL_WAITING = "approval_waiting"
     COMMITMENT_DUE = "commitment_due"
@@ -20,6 +25,34 @@ class ReminderKind(enum.Enum):
     TENDER_EVALUATION = "tender_evaluation"
     TENDER_DECLARATION = "tender_declaration"
     CHANGE_REQUEST_WAITING = "change_request_waiting"
+    # Events, written by services.notifications in the transaction of the change.
+    MILESTONE_SUBMITTED = "milestone_submitted"
+    MILESTONE_APPROVED_LOCALLY = "milestone_approved_locally"
+    MILESTONE_APPROVED = "milestone_approved"
+    MILESTONE_RETURNED = "milestone_returned"
+    CHANGE_REQUESTED = "change_requested"
+    CHANGE_DECIDED = "change_decided"
+    COMMITMENT_PROPOSED = "commitment_proposed"
+    COMMITMENT_ACCEPTED = "commitment_accepted"
+    PROGRESS_DECLARED = "progress_declared"
+    PROGRESS_DECIDED = "progress_decided"
+    AGREEMENT_SIGNED = "agreement_signed"
+    INSTALLMENT_INVOICED = "installment_invoiced"
+    PAYMENT_RECORDED = "payment_recorded"
+    RECEIPT_CONFIRMED = "receipt_confirmed"
+    DISPUTE_OPENED = "dispute_opened"
+    DISPUTE_SETTLED = "dispute_settled"
+    TENDER_PUBLISHED = "tender_published"
+    TENDER_COMMITTEE = "tender_committee"
+    BID_RECEIVED = "bid_received"
+    TENDER_STAGE = "tender_stage"
+    TENDER_DECIDED = "tender_decided"
+    SITE_TO_DECIDE = "site_to_decide"
+    SITE_DECIDED = "site_decided"
+
+
+DEADLINE_KINDS = tuple(list(ReminderKind)[:8])
+EVENT_KINDS = tuple(list(ReminderKind)[8:])
 
 
 class ReminderRule(db.Model):
@@ -63,6 +96,7 @@ class OutboxStatus(enum.Enum):
     SENT = "sent"
     FAILED = "failed"
     MUTED = "muted"  # the recipient muted this kind: shown in the portal, not e-mailed
+    DISCARDED = "discarded"  # failed, and the administrator gave up on it
 
 
 class OutboxMessage(db.Model):
@@ -77,9 +111,10 @@ class OutboxMessage(db.Model):
     kind: Mapped[ReminderKind] = mapped_column(str_enum(ReminderKind))
     item_type: Mapped[str] = mapped_column(sa.String(40))
     item_id: Mapped[int]
-    # "lead-7", "overdue-14", "escalation-local"...
+    # "lead-7", "overdue-14", "escalation-local"..., or "event" for an event.
     occurrence: Mapped[str] = mapped_column(sa.String(40))
-    due_date: Mapped[date]
+    # A reminder's deadline; an event has none.
+    due_date: Mapped[date | None]
     planned_for: Mapped[date] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[OutboxStatus] = mapped_column(
@@ -92,8 +127,17 @@ class OutboxMessage(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The sender that claimed it (a digest claims several rows at once).
     claim: Mapped[str | None] = mapped_column(sa.String(40))
+    # An event's author, and what the notification quotes of it (a reason, a stage...).
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 
-    recipient: Mapped[User] = relationship()
+    recipient: Mapped[User] = relationship(foreign_keys=[recipient_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+    __table_args__ = (
+        # The unread count in the navigation, on every page.
+        sa.Index("ix_outbox_messages_recipient_read", "recipient_id", "read_at"),
+    )
 
 
 class ReminderMute(db.Model):

@@ -61,6 +61,10 @@ class Normalization(enum.Enum):
     RELATIVE_TO_BEST = "relative_to_best"
 
 
+# Where a procedure ends; nothing moves it on from there.
+FINAL_STAGES = frozenset({TenderStage.AWARDED, TenderStage.UNSUCCESSFUL, TenderStage.CANCELLED})
+
+
 class Tender(db.Model):
     __tablename__ = "tenders"
 
@@ -184,6 +188,10 @@ class CommitteeRole(enum.Enum):
     RAPPORTEUR = "rapporteur"
     MEMBER = "member"
     OBSERVER = "observer"
+
+
+# The members who score (an observer sits without scoring).
+SCORING_ROLES = frozenset({CommitteeRole.PRESIDENT, CommitteeRole.RAPPORTEUR, CommitteeRole.MEMBER})
 
 
 class Declaration(enum.Enum):

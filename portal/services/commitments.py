@@ -11,6 +11,7 @@ from portal import authz
 from portal.authz import Permission
 from portal.extensions import db
 from portal.models.commitments import (
+    OPEN_COMMITMENTS,
     Commitment,
     CommitmentStatus,
     CommitmentUpdate,
@@ -20,12 +21,12 @@ from portal.models.organizations import Organization
 from portal.models.plans import Action
 from portal.models.types import utcnow
 from portal.models.users import User
-from portal.services import audit
+from portal.services import audit, notifications
 from portal.services.dates import check_day
 from portal.services.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 
 C = CommitmentStatus
-OPEN = frozenset({C.ACCEPTED, C.IN_PROGRESS})
+OPEN = OPEN_COMMITMENTS
 
 STATUS_LABELS = {
     C.PROPOSED: _l("Proposé"),
@@ -119,6 +120,7 @@ def create_commitment(
     )
     db.session.add(commitment)
     audit.record(actor, "commitment.created", obj=commitment, details={"title": values["title"]})
+    notifications.commitment_proposed(actor, commitment)
     return commitment
 
 
@@ -167,6 +169,8 @@ def change_status(
         obj=commitment,
         details={"from": before.value, "to": target.value, "reason": reason},
     )
+    if name == "accept":
+        notifications.commitment_accepted(actor, commitment)
 
 
 def declare_update(
@@ -205,6 +209,7 @@ def declare_update(
         obj=commitment,
         details={"value": str(update.value), "measured_on": measured_on.isoformat()},
     )
+    notifications.progress_declared(actor, commitment, update.value)
     return update
 
 
@@ -256,6 +261,7 @@ def decide_update(
         obj=commitment,
         details={"update_id": update.id, "value": str(update.value), "reason": reason},
     )
+    notifications.progress_decided(actor, update, now=now)
 
 
 def scorecard(commitments, today: date) -> dict[str, int]:

@@ -22,6 +22,7 @@ from portal import authz
 from portal.authz import Permission
 from portal.extensions import db
 from portal.models.coverage import (
+    ASSESSABLE,
     Assessment,
     AssessmentAnswer,
     CriteriaSet,
@@ -39,7 +40,7 @@ from portal.models.organizations import City, Organization
 from portal.models.plans import Action, Domain, Plan
 from portal.models.tenders import CriterionKind
 from portal.models.users import User
-from portal.services import audit, selection
+from portal.services import audit, notifications, selection
 from portal.services.dates import check_day
 from portal.services.errors import (
     InvalidInput,
@@ -70,7 +71,6 @@ DEPLOYMENT = {
     (S.IN_DEPLOYMENT, S.OPEN),
     (S.OPEN, S.CLOSED),
 }
-ASSESSABLE = frozenset({S.PROPOSED, S.ASSESSED})
 FROZEN = frozenset({S.REJECTED, S.CLOSED})
 # The figures of a place that is being fitted out or is open.
 WITH_FIGURES = frozenset({S.IN_DEPLOYMENT, S.OPEN})
@@ -728,6 +728,8 @@ def move(
         obj=site,
         details={"from": before.value, "to": to_status.value, "on": day.isoformat()},
     )
+    if to_status in (S.SELECTED, S.REJECTED):
+        notifications.site_decided(actor, site, note=note)
 
 
 def record_figures(
@@ -949,7 +951,8 @@ def save_assessment(
     result = site_result(site)
     site.score = result.total
     site.eliminated = result.status == selection.ELIMINATED
-    if site.status is S.PROPOSED:
+    newly_assessed = site.status is S.PROPOSED
+    if newly_assessed:
         site.status = S.ASSESSED
         site.status_since = today
         site.events.append(
@@ -962,6 +965,8 @@ def save_assessment(
         # The points are on the ranking; the trail says who assessed and when.
         details={"assessment": "created" if created else "updated"},
     )
+    if newly_assessed:
+        notifications.site_assessed(actor, site)
     return assessment
 
 

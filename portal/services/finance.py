@@ -18,6 +18,8 @@ from portal.authz import Permission
 from portal.extensions import db
 from portal.models.files import StoredFile
 from portal.models.finance import (
+    OPEN_INSTALLMENTS,
+    UNPAID,
     Agreement,
     AgreementPurpose,
     AgreementStatus,
@@ -33,7 +35,7 @@ from portal.models.organizations import Organization
 from portal.models.plans import Action
 from portal.models.types import utcnow
 from portal.models.users import User
-from portal.services import audit
+from portal.services import audit, notifications
 from portal.services.dates import check_day
 from portal.services.errors import (
     InvalidInput,
@@ -50,8 +52,7 @@ MAX_INSTALLMENTS = 240  # twenty years of monthly payments
 
 A = AgreementStatus
 I = InstallmentStatus  # noqa: E741
-UNPAID = frozenset({I.PLANNED, I.INVOICED})
-OPEN = frozenset({I.PLANNED, I.INVOICED, I.DISPUTED})
+OPEN = OPEN_INSTALLMENTS
 
 PURPOSE_LABELS = {
     AgreementPurpose.USAGE_FEE: _l("Redevance d'usage d'infrastructure mutualisée"),
@@ -520,6 +521,7 @@ def sign(
             "total": str(agreement.total_amount),
         },
     )
+    notifications.agreement_signed(actor, agreement)
 
 
 def terminate(
@@ -706,6 +708,7 @@ def act_on_installment(
         installment.cancel_reason = reason
     details.update({"from": before.value, "to": installment.status.value})
     audit.record(actor, f"finance.installment_{name}", obj=installment, details=details)
+    notifications.installment_step(actor, installment, name, reason=reason, now=now)
 
 
 # --- Shared assets and sharing keys -----------------------------------------------------------

@@ -28,13 +28,14 @@ from flask_babel import gettext as _
 from portal.extensions import db
 from portal.labels import REMINDER_KIND_LABELS
 from portal.models.commitments import Commitment
+from portal.models.coverage import Site
 from portal.models.finance import Agreement, Installment
 from portal.models.milestones import ChangeRequest, Milestone
 from portal.models.reminders import OutboxMessage, OutboxStatus, ReminderKind
 from portal.models.tenders import Tender
 from portal.models.types import utcnow
 from portal.models.users import User
-from portal.services import reminders
+from portal.services import notifications, reminders
 
 log = logging.getLogger(__name__)
 SENDING = OutboxStatus.SENDING
@@ -86,6 +87,14 @@ PAGES = {
         ),
         "/milestones/{}",
     ),
+    "agreement": (
+        lambda: sa.select(Agreement.id, Agreement.title, Agreement.id),
+        "/finance/agreements/{}",
+    ),
+    "site": (
+        lambda: sa.select(Site.id, Site.name, Site.id),
+        "/coverage/sites/{}",
+    ),
 }
 
 
@@ -133,6 +142,10 @@ def _reason(message: OutboxMessage) -> str:
     }.get(message.kind, _("Votre organisme est chargé de cette échéance."))
 
 
+def _event(message: OutboxMessage) -> bool:
+    return message.occurrence == notifications.EVENT
+
+
 def _late(message: OutboxMessage) -> bool:
     return message.occurrence.startswith(("overdue", "escalation"))
 
@@ -152,15 +165,26 @@ def compose(messages: list[OutboxMessage], *, digest: bool = False) -> EmailMess
                 "due": message.due_date,
                 "late": _late(message),
                 "reason": _reason(message),
+                "event": notifications.describe(message) if _event(message) else "",
+                "comment": (message.details or {}).get("comment", "") if _event(message) else "",
             }
             for message in messages
         ]
-        if digest:
+        events = any(entry["event"] for entry in entries)
+        if digest and not events:
             subject = ngettext(
                 "Vos rappels SDTN : %(num)d échéance",
                 "Vos rappels SDTN : %(num)d échéances",
                 len(entries),
             )
+        elif digest:
+            subject = ngettext(
+                "Vos notifications SDTN : %(num)d élément",
+                "Vos notifications SDTN : %(num)d éléments",
+                len(entries),
+            )
+        elif entries[0]["event"]:
+            subject = _("%(kind)s : %(title)s", kind=entries[0]["kind"], title=entries[0]["title"])
         elif entries[0]["late"]:
             subject = _("En retard : %(title)s", title=entries[0]["title"])
         else:
@@ -169,6 +193,7 @@ def compose(messages: list[OutboxMessage], *, digest: bool = False) -> EmailMess
             "user": user,
             "entries": entries,
             "digest": digest,
+            "events": events,
             "preferences": base + "/account/",
         }
         text = render_template("mail/reminder.txt", **context)

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import flag_modified
 
 from portal import authz
 from portal.authz import Permission
@@ -29,7 +30,7 @@ from portal.models.organizations import Organization
 from portal.models.plans import Action, PlanStatus
 from portal.models.types import utcnow
 from portal.models.users import User
-from portal.services import audit
+from portal.services import audit, notifications
 from portal.services.dates import check_day
 from portal.services.errors import (
     InvalidInput,
@@ -136,6 +137,22 @@ def may(user: User, permission: Permission, milestone: Milestone) -> bool:
     )
 
 
+# A predecessor is done once approved (or cancelled: it no longer holds anything up).
+DONE = frozenset({S.APPROVED, S.CANCELLED})
+
+
+def blocking(milestone: Milestone) -> list[Milestone]:
+    """The predecessors (finish-to-start) not approved yet: the milestone cannot be submitted
+    before they are."""
+    return [p for p in milestone.predecessors if p.status not in DONE]
+
+
+def may_override(user: User, milestone: Milestone) -> bool:
+    """The secretariat, which runs the plan, may submit a milestone whose predecessors are
+    not approved, with a reason kept in its history."""
+    return authz.can(user, Permission.PLANS_MANAGE, city_id=milestone.city_id)
+
+
 def available_transitions(user: User, milestone: Milestone) -> list[Transition]:
     return [
         t
@@ -168,6 +185,7 @@ def apply_transition(
     expected_version: int | None = None,
     now: datetime | None = None,
     evidence_name: str | None = None,
+    override_reason: str = "",
 ) -> None:
     transition = BY_NAME.get(name)
     if transition is None:
@@ -202,7 +220,27 @@ def apply_transition(
                     titles=" ; ".join(waiting),
                 )
             )
+    override = {}
     if name == "submit":
+        waiting = blocking(milestone)
+        override_reason = (override_reason or "").strip()
+        if waiting and not override_reason:
+            raise TransitionNotAllowed(
+                _l(
+                    "Ce jalon dépend de : %(titles)s, pas encore approuvé (fin → début). "
+                    "Il se soumet une fois ce jalon approuvé.",
+                    titles=" ; ".join(f"« {p.title} »" for p in waiting),
+                )
+            )
+        if waiting:
+            if not may_override(actor, milestone):
+                raise NotAllowed(
+                    _l("Seul le secrétariat passe outre une dépendance."), field="override_reason"
+                )
+            override = {
+                "override": override_reason,
+                "blocked_by": [p.id for p in waiting],
+            }
         milestone.completion_note = comment
     before = milestone.status
     milestone.status = transition.target
@@ -216,14 +254,16 @@ def apply_transition(
         after=transition.target,
         transition=name,
         **({"evidence": evidence_name} if evidence_name else {}),
+        **override,
     )
     audit.record(
         actor,
         f"milestone.{name}",
         obj=milestone,
-        details={"from": before.value, "to": transition.target.value},
+        details={"from": before.value, "to": transition.target.value, **override},
         now=now,
     )
+    notifications.milestone_moved(actor, milestone, name, comment=comment, now=now)
 
 
 # --- Creating and editing ---------------------------------------------------------------------
@@ -396,6 +436,9 @@ def update_milestone(
     after_deps = sorted(p.id for p in milestone.predecessors)
     if before_deps != after_deps:
         changed["predecessors"] = {"before": before_deps, "after": after_deps}
+        # The links are another table: the row's version must move all the same, so that
+        # a form loaded before this save is told the milestone changed.
+        flag_modified(milestone, "title")
     if changed:
         _record(milestone, actor, EventKind.UPDATED, now=now, changes=changed)
         audit.record(actor, "milestone.updated", obj=milestone, details=changed)
@@ -448,6 +491,7 @@ def _request_change(actor, milestone, proposed: date, reason: str, *, now=None) 
         obj=milestone,
         details={"from": milestone.due_date.isoformat(), "to": proposed.isoformat()},
     )
+    notifications.change_requested(actor, milestone, reason=reason, proposed=proposed, now=now)
     return request
 
 
@@ -492,6 +536,7 @@ def decide_change_request(
         obj=request,
         details={"milestone_id": milestone.id, "to": request.proposed_due_date.isoformat()},
     )
+    notifications.change_decided(actor, request, now=now)
 
 
 def add_comment(actor: User, milestone: Milestone, text: str, *, now=None) -> MilestoneEvent:

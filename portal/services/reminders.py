@@ -12,16 +12,15 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal import authz
 from portal.authz import Permission
+from portal.clock import local_date
 from portal.extensions import db
 from portal.models.commitments import Commitment, CommitmentStatus
 from portal.models.finance import Agreement, AgreementStatus, Installment, InstallmentStatus
@@ -36,6 +35,7 @@ from portal.models.milestones import (
 )
 from portal.models.raci import RaciAssignment, RaciRole
 from portal.models.reminders import (
+    DEADLINE_KINDS,
     OutboxMessage,
     OutboxStatus,
     PlannedDay,
@@ -91,10 +91,6 @@ class Context:
 class Source:
     kind: ReminderKind
     items: Callable[[date, Context], list[Item]]  # open items due by the given horizon
-
-
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
 
 
 def _milestones(horizon: date, context: Context) -> list[Item]:
@@ -354,7 +350,7 @@ def ensure_rules() -> dict[ReminderKind, ReminderRule]:
                 "active": True,
                 "version": 1,
             }
-            for kind in ReminderKind
+            for kind in DEADLINE_KINDS
         ],
         "kind",
     )

@@ -24,6 +24,8 @@ from portal.extensions import db
 from portal.models.organizations import City, Organization
 from portal.models.plans import Action
 from portal.models.tenders import (
+    FINAL_STAGES,
+    SCORING_ROLES,
     Bid,
     CommitteeMember,
     CommitteeRole,
@@ -45,7 +47,7 @@ from portal.models.tenders import (
 )
 from portal.models.types import utcnow
 from portal.models.users import Role, User
-from portal.services import audit, selection
+from portal.services import audit, notifications, selection
 from portal.services.dates import check_day
 from portal.services.errors import (
     InvalidInput,
@@ -69,10 +71,9 @@ ORDER = [
     S.AWARD_PROPOSED,
     S.AWARDED,
 ]
-FINAL = frozenset({S.AWARDED, S.UNSUCCESSFUL, S.CANCELLED})
+FINAL = FINAL_STAGES
 NEXT = dict(pairwise(ORDER))
 HUNDRED = Decimal(100)
-SCORING_ROLES = frozenset({CommitteeRole.PRESIDENT, CommitteeRole.RAPPORTEUR, CommitteeRole.MEMBER})
 
 STAGE_LABELS = {
     S.DRAFT: _l("Projet"),
@@ -508,6 +509,7 @@ def set_committee(actor: User, tender: Tender, members: list[tuple[int, str]], *
         obj=tender,
         details={"members": [[u, r.value] for u, r in chosen.items()]},
     )
+    notifications.committee_appointed(actor, tender, set(chosen) - set(kept))
 
 
 def declare(actor: User, tender: Tender, *, conflict: bool, note: str = "", now=None) -> None:
@@ -580,6 +582,7 @@ def submit_bid(
         obj=tender,
         details={"lot": lot.number, "bidder": bidder_id, "late": late},
     )
+    notifications.bid_received(actor, bid, now=received)
     return bid
 
 
@@ -704,6 +707,11 @@ def submit_scores(actor: User, tender: Tender, *, now=None) -> None:
         )
     member.scores_submitted_at = now or utcnow()
     audit.record(actor, "tender.scores_submitted", obj=tender, details={"member": member.id})
+    if not any(
+        m.role in SCORING_ROLES and not m.recused and m.scores_submitted_at is None
+        for m in tender.members
+    ):
+        notifications.scores_in(actor, tender, now=member.scores_submitted_at)
 
 
 def visible_scores(user: User, tender: Tender) -> list[Score]:
@@ -949,6 +957,7 @@ def advance(
             "present": event.present,
         },
     )
+    notifications.tender_moved(actor, tender, to_stage, note=note, now=now)
 
 
 def _check_move(actor, tender, to_stage, *, now, present) -> None:

@@ -9,10 +9,13 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import clock
 from portal.extensions import db
 from portal.models.organizations import City
+from portal.models.types import utcnow
 from portal.services import exports, files
 from portal.services.errors import DomainError, StaleObject
+from portal.services.tasks import At
 
 
 def client_ip() -> str | None:
@@ -70,6 +73,11 @@ def get_city_or_404(slug: str) -> City:
     if city is None:
         abort(404)
     return city
+
+
+def moment() -> At:
+    """Now, as the task rules read it: the day in Morocco and the instant."""
+    return At(clock.today(), utcnow())
 
 
 def acting_user():

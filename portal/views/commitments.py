@@ -23,11 +23,11 @@ from portal.models.files import StoredFile
 from portal.models.organizations import Organization
 from portal.models.plans import Action, Plan
 from portal.services import commitments as service
-from portal.services import files
+from portal.services import files, tasks
 from portal.services.errors import DomainError, NotAllowed, StaleObject
 from portal.services.organizations import all_cities
 from portal.templating import render_page
-from portal.views._common import acting_user, commit_or_conflict, paginate, save, valid_id
+from portal.views._common import acting_user, commit_or_conflict, moment, paginate, save, valid_id
 
 bp = Blueprint("commitments", __name__)
 
@@ -143,6 +143,7 @@ def _detail(commitment: Commitment, *, update_form=None, status=200):
     html = render_template(
         "commitments/detail.html",
         commitment=commitment,
+        waiting=tasks.waiting_on("commitment", commitment.id, moment()),
         updates=updates,
         latest_declared=declared[-1] if declared else None,
         chart=chart,

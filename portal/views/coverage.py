@@ -39,7 +39,7 @@ from portal.models.organizations import City, Organization
 from portal.models.plans import Action, Domain, Plan
 from portal.security import CONTENT_SECURITY_POLICY
 from portal.services import coverage as service
-from portal.services import coverage_exports
+from portal.services import coverage_exports, tasks
 from portal.services.errors import InvalidInput, NotAllowed
 from portal.services.organizations import all_cities
 from portal.templating import render_page
@@ -48,6 +48,7 @@ from portal.views._common import (
     attachment,
     form_version,
     get_city_or_404,
+    moment,
     page_number,
     paginate,
     save,
@@ -535,6 +536,7 @@ def _site_page(site: Site, *, status=200, move_form=None, figures_form=None):
     return render_template(
         "coverage/site.html",
         site=site,
+        waiting=tasks.waiting_on("site", site.id, moment()),
         result=result,
         criteria=grid.criteria if grid else [],
         assessments=assessments,

@@ -49,7 +49,7 @@ from portal.models.finance import (
 )
 from portal.models.organizations import Organization
 from portal.models.plans import Action, Plan
-from portal.services import files
+from portal.services import files, tasks
 from portal.services import finance as service
 from portal.services.errors import DomainError, InvalidInput, NotAllowed, StaleObject
 from portal.services.organizations import all_cities
@@ -58,6 +58,7 @@ from portal.views._common import (
     acting_user,
     commit_or_conflict,
     form_version,
+    moment,
     paginate,
     safe_next,
     save,
@@ -353,6 +354,7 @@ def _agreement_page(agreement: Agreement, *, status: int = 200, **forms):
     html = render_template(
         "finance/agreement.html",
         agreement=agreement,
+        waiting=tasks.waiting_on("agreement", agreement.id, moment()),
         installments=installments,
         figures=figures,
         actions={i.id: service.allowed_actions(user, i) for i in installments},

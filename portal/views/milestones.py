@@ -36,7 +36,7 @@ from portal.models.milestones import (
 )
 from portal.models.organizations import City, Organization
 from portal.models.plans import Action, Domain
-from portal.services import files
+from portal.services import files, tasks
 from portal.services import milestones as service
 from portal.services.errors import DomainError, NotAllowed, StaleObject
 from portal.templating import render_page
@@ -44,8 +44,8 @@ from portal.views._common import (
     acting_user,
     commit_or_conflict,
     form_version,
+    moment,
     page_number,
-    paginate,
     save,
     tabular_export,
 )
@@ -157,36 +157,6 @@ def export(fmt: str):
     )
 
 
-@bp.route("/decisions")
-@require(Permission.PLANS_VIEW)
-def queue():
-    user = acting_user()
-    waiting = paginate(
-        sa.select(Milestone)
-        .where(service.awaiting_decision_filter(user))
-        .options(
-            joinedload(Milestone.city),
-            joinedload(Milestone.responsible_organization),
-            joinedload(Milestone.action),
-        )
-        .order_by(Milestone.due_date, Milestone.id)
-    )
-    requests = paginate(
-        sa.select(ChangeRequest)
-        .join(ChangeRequest.milestone)
-        .where(service.pending_change_requests_filter(user))
-        .options(
-            joinedload(ChangeRequest.milestone).joinedload(Milestone.city),
-            joinedload(ChangeRequest.requested_by),
-        )
-        .order_by(ChangeRequest.requested_at, ChangeRequest.id),
-        arg="requests_page",
-    )
-    return render_template(
-        "milestones/queue.html", waiting=waiting, requests=requests, today=clock.today()
-    )
-
-
 def _detail(milestone: Milestone, *, transition_form=None, comment_form=None, status=200):
     user = acting_user()
     events = db.session.scalars(
@@ -201,9 +171,15 @@ def _detail(milestone: Milestone, *, transition_form=None, comment_form=None, st
         .options(joinedload(ChangeRequest.requested_by), joinedload(ChangeRequest.decided_by))
         .order_by(ChangeRequest.requested_at.desc())
     ).all()
+    at = moment()
+    blocked = service.blocking(milestone)
+    waiting = tasks.waiting_on_many("milestone", [milestone.id, *(p.id for p in blocked)], at)
     html = render_template(
         "milestones/detail.html",
         milestone=milestone,
+        waiting=waiting.get(milestone.id, []),
+        blocked=[(p, waiting.get(p.id, [])) for p in blocked],
+        can_override=bool(blocked) and service.may_override(user, milestone),
         events=events,
         requests=requests,
         transitions=service.available_transitions(user, milestone),
@@ -244,6 +220,7 @@ def transition(milestone_id: int):
             # A missing or garbled version can only be stale (versions start at 1).
             expected_version=form_version(form) or 0,
             evidence_name=upload.filename if upload else None,
+            override_reason=form.override_reason.data or "",
         )
         # The file is written only once the transition is allowed, so a refusal leaves
         # nothing behind.
@@ -253,11 +230,18 @@ def transition(milestone_id: int):
         commit_or_conflict([new_file] if new_file else [])
     except NotAllowed as refused:
         db.session.rollback()
+        if refused.field == "override_reason":
+            # A deliverer who tried to pass a dependency: say so on the form.
+            milestone = get_milestone_or_404(milestone_id)
+            form.override_reason.errors = [refused.message]
+            return _detail(milestone, transition_form=form, status=403)
         return render_error(403, refused.message)
     except DomainError as refused:
         db.session.rollback()
         milestone = get_milestone_or_404(milestone_id)
-        field = form.evidence if refused.field == "evidence" else form.comment
+        field = {"evidence": form.evidence, "override_reason": form.override_reason}.get(
+            refused.field, form.comment
+        )
         field.errors = [*field.errors, refused.message]
         return _detail(
             milestone, transition_form=form, status=409 if isinstance(refused, StaleObject) else 422

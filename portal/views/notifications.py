@@ -10,7 +10,7 @@ from portal.authz import Permission, authenticated, require
 from portal.extensions import db
 from portal.forms.notifications import ReminderRuleForm
 from portal.labels import REMINDER_KIND_LABELS
-from portal.models.reminders import OutboxMessage, OutboxStatus, ReminderKind
+from portal.models.reminders import DEADLINE_KINDS, OutboxMessage, OutboxStatus, ReminderKind
 from portal.models.types import utcnow
 from portal.services import mail, reminders
 from portal.templating import render_page
@@ -31,6 +31,13 @@ def _mine():
     return sa.select(OutboxMessage).where(OutboxMessage.recipient_id == acting_user().id)
 
 
+NEWEST_FIRST = (
+    OutboxMessage.planned_for.desc(),
+    OutboxMessage.created_at.desc(),
+    OutboxMessage.id.desc(),
+)
+
+
 def unread_count() -> int:
     return db.session.scalar(
         sa.select(sa.func.count(OutboxMessage.id)).where(
@@ -42,9 +49,7 @@ def unread_count() -> int:
 @bp.route("/notifications")
 @authenticated
 def centre():
-    pagination = paginate(
-        _mine().order_by(OutboxMessage.planned_for.desc(), OutboxMessage.id.desc())
-    )
+    pagination = paginate(_mine().options(joinedload(OutboxMessage.actor)).order_by(*NEWEST_FIRST))
     return render_page(
         "notifications/centre.html",
         "notifications/_list.html",
@@ -72,6 +77,23 @@ def read(message_id: int):
         message.read_at = utcnow()
         db.session.commit()
     return redirect(safe_next(request.form.get("next")) or url_for("notifications.centre"))
+
+
+@bp.route("/notifications/<id:message_id>/open")
+@authenticated
+def open(message_id: int):
+    """Follow a notification's link: it counts as read."""
+    message = db.session.scalar(_mine().where(OutboxMessage.id == message_id))
+    if message is None:
+        abort(404)
+    item = mail.describe_many([message]).get(message.id)
+    if message.read_at is None:
+        message.read_at = utcnow()
+        db.session.commit()
+    if item is None:
+        flash(_("Cet élément n'existe plus."), "info")
+        return redirect(url_for("notifications.centre"))
+    return redirect(item.path)
 
 
 @bp.route("/notifications/read-all", methods=["POST"])
@@ -115,7 +137,7 @@ def rules():
     db.session.commit()
     return render_template(
         "notifications/rules.html",
-        rules=[found[kind] for kind in ReminderKind],
+        rules=[found[kind] for kind in DEADLINE_KINDS],
         kinds=REMINDER_KIND_LABELS,
         waiting=reminders.WAITING_KINDS,
     )
@@ -128,6 +150,8 @@ def edit_rule(kind: str):
         reminder_kind = ReminderKind(kind)
     except ValueError:
         abort(404)
+    if reminder_kind not in DEADLINE_KINDS:
+        abort(404)  # events have no rule
     rule = reminders.ensure_rules()[reminder_kind]
     db.session.commit()
     form = ReminderRuleForm(obj=rule)

@@ -19,11 +19,13 @@ from portal.models.organizations import City, Organization
 from portal.models.plans import Action, Domain, Horizon, Plan
 from portal.services import milestones as milestone_rules
 from portal.services import plans as service
+from portal.services import tasks
 from portal.services.timeline import TimelineLabels, TimelineRow, render_timeline
 from portal.views._common import (
     acting_user,
     form_version,
     get_city_or_404,
+    moment,
     page_number,
     save,
     valid_id,
@@ -142,6 +144,7 @@ def city(slug: str):
     return render_template(
         "plans/city.html",
         city=city,
+        waiting=tasks.waiting_on("plan", city.id, moment()),
         plan=plan,
         grouped=grouped,
         domains=domains,

@@ -49,7 +49,7 @@ from portal.models.tenders import (
     TenderStage,
 )
 from portal.models.users import Role, RoleAssignment, User
-from portal.services import files, minutes
+from portal.services import files, minutes, tasks
 from portal.services import tenders as service
 from portal.services.errors import DomainError, NotAllowed, StaleObject
 from portal.services.organizations import all_cities
@@ -59,6 +59,7 @@ from portal.views._common import (
     attachment,
     commit_or_conflict,
     form_version,
+    moment,
     paginate,
     save,
     valid_id,
@@ -159,6 +160,9 @@ def _detail(tender: Tender, *, status: int = 200, consensus_form=None):
     html = render_template(
         "tenders/detail.html",
         tender=tender,
+        waiting=tasks.waiting_on("tender", tender.id, moment()),
+        # Who has yet to score or declare is the committee's and the secretariat's business.
+        show_people=service.may_manage(user, tender) or member is not None,
         member=member,
         see_bids=see_bids,
         opened=opened,

@@ -1,0 +1,41 @@
+"""notifications of events in the outbox: their author and details, no due date; an index
+for each person's unread count
+
+Revision ID: 0010_notifications
+Revises: 0009_coverage
+Create Date: 2026-12-03 08:29:29.846259
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010_notifications"
+down_revision = "0009_coverage"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("actor_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("details", sa.JSON(), server_default="{}", nullable=False))
+        batch_op.alter_column("due_date", existing_type=sa.DATE(), nullable=True)
+        batch_op.create_index(
+            "ix_outbox_messages_recipient_read", ["recipient_id", "read_at"], unique=False
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_outbox_messages_actor_id_users"), "users", ["actor_id"], ["id"]
+        )
+
+
+def downgrade():
+    # Events have no due date: they cannot stay in the older outbox.
+    outbox = sa.table("outbox_messages", sa.column("occurrence", sa.String))
+    op.execute(outbox.delete().where(outbox.c.occurrence == "event"))
+    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_outbox_messages_actor_id_users"), type_="foreignkey")
+        batch_op.drop_index("ix_outbox_messages_recipient_read")
+        batch_op.alter_column("due_date", existing_type=sa.DATE(), nullable=False)
+        batch_op.drop_column("details")
+        batch_op.drop_column("actor_id")

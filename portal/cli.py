@@ -17,6 +17,7 @@ tenders_cli = AppGroup("tenders", help="Provider selection.")
 reminders_cli = AppGroup("reminders", help="Deadline reminders.")
 mail_cli = AppGroup("mail", help="Outgoing mail.")
 scheduler_cli = AppGroup("scheduler", help="The scheduled jobs (reminders, mail).")
+tasks_cli = AppGroup("tasks", help="What waits on whom.")
 
 
 @seed_cli.command("reference")
@@ -104,6 +105,58 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(reminders_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(tasks_cli)
+
+
+@tasks_cli.command("list")
+@click.argument("email")
+@click.option("--today", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+def tasks_list(email: str, day):
+    """Print, as JSON, what waits on one person (their "À faire" list) and how many of their
+    notifications are unread. Exit status 2 for an unknown or deactivated account."""
+    import json
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    from portal.models.reminders import OutboxMessage
+    from portal.models.types import utcnow
+    from portal.models.users import User
+    from portal.services import tasks
+
+    user = db.session.scalar(sa.select(User).where(User.email == accounts.normalise_email(email)))
+    if user is None or not user.active:
+        click.echo(f"error: no active account {email!r}", err=True)
+        raise SystemExit(2)
+    if day is None:
+        at = tasks.At(clock.today(), utcnow())
+    else:
+        # A day asked for is read at its noon in Morocco: the same answer every time.
+        zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+        at = tasks.At(day.date(), datetime.combine(day.date(), time(12), tzinfo=zone))
+    cities = tasks.cities_by_id()
+    with current_app.test_request_context("/"):
+        found = tasks.everything(user, at)
+    unread = db.session.scalar(
+        sa.select(sa.func.count(OutboxMessage.id)).where(
+            OutboxMessage.recipient_id == user.id, OutboxMessage.read_at.is_(None)
+        )
+    )
+    listed = [
+        {
+            "kind": task.kind.name,
+            "title": task.title,
+            "city": cities[task.city_id].slug if task.city_id in cities else None,
+            "url": task.url,
+            "due": task.due.isoformat() if task.due else None,
+            "waiting_since": task.since.isoformat() if task.since else None,
+        }
+        for task in found
+    ]
+    click.echo(
+        json.dumps({"tasks": listed, "unread_notifications": unread}, ensure_ascii=False, indent=2)
+    )
 
 
 @scheduler_cli.command("run")

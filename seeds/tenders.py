@@ -1,4 +1,5 @@
-"""Demo tenders: the plans study (finished) and the medina's public Wi-Fi (being scored)."""
+"""Demo tenders: the plans study (finished), the medina's public Wi-Fi (being scored) and
+Agadir's services platform (open to offers)."""
 
 # (label, points or None for eliminatory, [(sub-criterion, points)])
 STUDY_CRITERIA = """! Attestation fiscale en cours de validité
@@ -25,3 +26,18 @@ Plan d'intégration patrimoniale | 30
 Exploitation et maintenance | 20"""
 
 WIFI_BIDS = [("RSN", "2650000.00"), ("IAM", "2980000.00"), ("Orange", "2400000.00")]
+
+PLATFORM_CRITERIA = """! Attestation fiscale en cours de validité
+! Références de plateformes de services aux usagers
+Architecture et sécurité | 40
+Ergonomie et accessibilité, en arabe et en français | 30
+Équipe et plan de déploiement | 30"""
+
+# (title, estimate): the platform itself, then its hosting and support.
+PLATFORM_LOTS = [
+    ("Plateforme de démarches en ligne", "2400000.00"),
+    ("Hébergement et assistance aux usagers", "800000.00"),
+]
+
+# Bidder, lot number, price, days before the demo's day it was received.
+PLATFORM_BIDS = [("MUL", 1, "2250000.00", -3)]

@@ -128,6 +128,8 @@ EXPECTED: dict[str, object] = {
     "notifications.open": SIGNED_IN,
     "notifications.read_all": SIGNED_IN,
     "notifications.outbox": ADMIN_ONLY,
+    "notifications.retry": ADMIN_ONLY,
+    "notifications.discard": ADMIN_ONLY,
     "notifications.rules": ADMIN_ONLY,
     "notifications.edit_rule": ADMIN_ONLY,
     "coverage.programme": EVERY_ROLE,

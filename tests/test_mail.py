@@ -68,7 +68,7 @@ def test_english_for_who_chose_english(app, smtp, planned):
     send(app)
     assert smtp.messages[0]["Subject"].startswith("Deadline reminder: Fibre tronçon")
     text = smtp.messages[0].get_body(preferencelist=("plain",)).get_content()
-    assert "Choose a daily digest or mute reminders: http://127.0.0.1:5000/account/" in text
+    assert "Choose a daily digest or mute notifications: http://127.0.0.1:5000/account/" in text
 
 
 def test_nothing_is_lost_when_the_server_is_down(app, smtp, planned):

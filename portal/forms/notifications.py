@@ -40,7 +40,7 @@ class ReminderPreferencesForm(FlaskForm):
     frequency = RadioField(
         _l("Rappels par e-mail"),
         choices=[
-            Choice("immediate", _l("Un e-mail par rappel, dès qu'il est dû")),
+            Choice("immediate", _l("Un e-mail par rappel ou par événement, dès qu'il est dû")),
             Choice("digest", _l("Un récapitulatif quotidien")),
         ],
         default="immediate",

@@ -81,6 +81,7 @@ def create_commitment(
     baseline,
     target,
     due_date,
+    now: datetime | None = None,
 ) -> Commitment:
     organization = db.session.get(Organization, organization_id)
     if organization is None or organization.city_id not in (None, city_id):
@@ -116,11 +117,12 @@ def create_commitment(
         baseline_value=baseline_value,
         target_value=target_value,
         due_date=check_day(due_date, "due_date"),
+        created_at=now or utcnow(),
         **values,
     )
     db.session.add(commitment)
     audit.record(actor, "commitment.created", obj=commitment, details={"title": values["title"]})
-    notifications.commitment_proposed(actor, commitment)
+    notifications.commitment_proposed(actor, commitment, now=now)
     return commitment
 
 
@@ -131,7 +133,13 @@ def reached(commitment: Commitment, value: Decimal) -> bool:
 
 
 def change_status(
-    actor: User, commitment: Commitment, name: str, *, reason: str = "", today: date
+    actor: User,
+    commitment: Commitment,
+    name: str,
+    *,
+    reason: str = "",
+    today: date,
+    now: datetime | None = None,
 ) -> None:
     reason = (reason or "").strip()
     rules = {
@@ -170,7 +178,7 @@ def change_status(
         details={"from": before.value, "to": target.value, "reason": reason},
     )
     if name == "accept":
-        notifications.commitment_accepted(actor, commitment)
+        notifications.commitment_accepted(actor, commitment, now=now)
 
 
 def declare_update(
@@ -182,6 +190,7 @@ def declare_update(
     note: str,
     files=(),
     today: date,
+    now: datetime | None = None,
 ) -> CommitmentUpdate:
     if not may_declare(actor, commitment):
         raise NotAllowed(_l("Seul l'organisme engagé déclare son avancement."))
@@ -200,6 +209,7 @@ def declare_update(
         measured_on=measured_on,
         note=(note or "").strip(),
         declared_by=actor,
+        declared_at=now or utcnow(),
         files=list(files),
     )
     db.session.add(update)
@@ -209,7 +219,7 @@ def declare_update(
         obj=commitment,
         details={"value": str(update.value), "measured_on": measured_on.isoformat()},
     )
-    notifications.progress_declared(actor, commitment, update.value)
+    notifications.progress_declared(actor, commitment, update.value, now=now)
     return update
 
 

@@ -6,7 +6,7 @@ The criteria and the ranking go through `services.selection`, the engine tenders
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import sqlalchemy as sa
@@ -662,6 +662,7 @@ def move(
     on_date: date | None,
     today: date,
     expected_version=None,
+    now: datetime | None = None,
 ) -> None:
     """A decision (select, reject: with the written justification) or a step of the
     deployment (fitting out, opening, closing)."""
@@ -729,7 +730,7 @@ def move(
         details={"from": before.value, "to": to_status.value, "on": day.isoformat()},
     )
     if to_status in (S.SELECTED, S.REJECTED):
-        notifications.site_decided(actor, site, note=note)
+        notifications.site_decided(actor, site, note=note, now=now)
 
 
 def record_figures(
@@ -881,6 +882,7 @@ def save_assessment(
     comment: str = "",
     today: date,
     expected_version=None,
+    now: datetime | None = None,
 ) -> Assessment:
     """An assessor's answers on every criterion of the site's set; saved again, they replace
     the previous ones until the site is decided."""
@@ -966,7 +968,7 @@ def save_assessment(
         details={"assessment": "created" if created else "updated"},
     )
     if newly_assessed:
-        notifications.site_assessed(actor, site)
+        notifications.site_assessed(actor, site, now=now)
     return assessment
 
 

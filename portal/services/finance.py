@@ -487,6 +487,7 @@ def sign(
     convention_reference: str,
     today: date,
     expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> None:
     _require_manage(actor, agreement.city_id)
     ensure_current(agreement, expected_version, STALE)
@@ -521,7 +522,7 @@ def sign(
             "total": str(agreement.total_amount),
         },
     )
-    notifications.agreement_signed(actor, agreement)
+    notifications.agreement_signed(actor, agreement, now=now)
 
 
 def terminate(

@@ -418,3 +418,37 @@ def _close(server):
         with contextlib.suppress(OSError, smtplib.SMTPException):
             server.quit()  # the message is sent or not already; a failed goodbye changes nothing
     return None
+
+
+# --- The administrator's hand on stuck messages -----------------------------------------------
+
+
+def retry_failed(actor: User) -> int:
+    """Put back every message refused for good to an active account (once its address or the
+    server is fixed): the next pass sends them. Returns how many."""
+    from portal.services import audit
+
+    active = sa.select(User.id).where(User.active.is_(True))
+    result = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.FAILED,
+            OutboxMessage.recipient_id.in_(active),
+        )
+        .values(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=None, claim=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount:
+        audit.record(actor, "outbox.retried", details={"messages": result.rowcount})
+    return result.rowcount
+
+
+def discard(actor: User, message: OutboxMessage) -> None:
+    """Give up on a failed message: it stays on record, out of the stuck ones."""
+    from portal.services import audit
+    from portal.services.errors import TransitionNotAllowed
+
+    if message.status is not OutboxStatus.FAILED:
+        raise TransitionNotAllowed(_("Seul un message en échec se classe."))
+    message.status = OutboxStatus.DISCARDED
+    audit.record(actor, "outbox.discarded", obj=message, details={"error": message.last_error})

@@ -189,18 +189,27 @@ def _committed(commitment: Commitment) -> set[int]:
     return tasks.people("commitment_late", Commitment, commitment.id)
 
 
-def commitment_proposed(actor, commitment: Commitment) -> None:
+def commitment_proposed(actor, commitment: Commitment, *, now=None) -> None:
     city = tasks.people("commitment_accept", Commitment, commitment.id)
-    send(K.COMMITMENT_PROPOSED, "commitment", commitment.id, city, actor=actor)
+    send(K.COMMITMENT_PROPOSED, "commitment", commitment.id, city, actor=actor, now=now)
 
 
-def commitment_accepted(actor, commitment: Commitment) -> None:
-    send(K.COMMITMENT_ACCEPTED, "commitment", commitment.id, _committed(commitment), actor=actor)
+def commitment_accepted(actor, commitment: Commitment, *, now=None) -> None:
+    committed = _committed(commitment)
+    send(K.COMMITMENT_ACCEPTED, "commitment", commitment.id, committed, actor=actor, now=now)
 
 
-def progress_declared(actor, commitment: Commitment, value) -> None:
+def progress_declared(actor, commitment: Commitment, value, *, now=None) -> None:
     city = tasks.people("commitment_validate", Commitment, commitment.id)
-    send(K.PROGRESS_DECLARED, "commitment", commitment.id, city, actor=actor, value=str(value))
+    send(
+        K.PROGRESS_DECLARED,
+        "commitment",
+        commitment.id,
+        city,
+        actor=actor,
+        now=now,
+        value=str(value),
+    )
 
 
 def progress_decided(actor, update, *, now=None) -> None:
@@ -229,9 +238,9 @@ def _payee(agreement: Agreement) -> set[int]:
     return tasks.people("installment_confirm", Agreement, agreement.id)
 
 
-def agreement_signed(actor, agreement: Agreement) -> None:
+def agreement_signed(actor, agreement: Agreement, *, now=None) -> None:
     parties = _payer(agreement) | _payee(agreement)
-    send(K.AGREEMENT_SIGNED, "agreement", agreement.id, parties, actor=actor)
+    send(K.AGREEMENT_SIGNED, "agreement", agreement.id, parties, actor=actor, now=now)
 
 
 INSTALLMENT_EVENTS = {
@@ -327,8 +336,8 @@ def tender_moved(actor, tender: Tender, stage: TenderStage, *, note: str, now) -
     send(K.TENDER_STAGE, "tender", tender.id, asked, actor=actor, now=now, stage=stage.value)
 
 
-def committee_appointed(actor, tender: Tender, user_ids: Iterable[int]) -> None:
-    send(K.TENDER_COMMITTEE, "tender", tender.id, user_ids, actor=actor)
+def committee_appointed(actor, tender: Tender, user_ids: Iterable[int], *, now=None) -> None:
+    send(K.TENDER_COMMITTEE, "tender", tender.id, user_ids, actor=actor, now=now)
 
 
 def scores_in(actor, tender: Tender, *, now) -> None:
@@ -365,12 +374,12 @@ def bid_received(actor, bid: Bid, *, now) -> None:
 # --- Digital coverage -------------------------------------------------------------------------
 
 
-def site_assessed(actor, site: Site) -> None:
+def site_assessed(actor, site: Site, *, now=None) -> None:
     deciders = tasks.people("site_decide", Site, site.id)
-    send(K.SITE_TO_DECIDE, "site", site.id, deciders, actor=actor)
+    send(K.SITE_TO_DECIDE, "site", site.id, deciders, actor=actor, now=now)
 
 
-def site_decided(actor, site: Site, *, note: str) -> None:
+def site_decided(actor, site: Site, *, note: str, now=None) -> None:
     host = members([site.host_organization_id], Permission.COVERAGE_REPORT, city_id=site.city_id)
     send(
         K.SITE_DECIDED,
@@ -378,6 +387,7 @@ def site_decided(actor, site: Site, *, note: str) -> None:
         site.id,
         host,
         actor=actor,
+        now=now,
         selected=site.status is SiteStatus.SELECTED,
         comment=note,
     )

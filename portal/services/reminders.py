@@ -28,9 +28,7 @@ from portal.models.milestones import (
     DELIVERY_STATUSES,
     ChangeRequest,
     ChangeRequestStatus,
-    EventKind,
     Milestone,
-    MilestoneEvent,
     MilestoneStatus,
 )
 from portal.models.raci import RaciAssignment, RaciRole
@@ -54,6 +52,7 @@ from portal.models.types import utcnow
 from portal.models.users import Role, RoleAssignment, User
 from portal.services import audit
 from portal.services.errors import InvalidInput, NotAllowed, ensure_current
+from portal.services.tasks import plans as milestone_tasks
 
 CATCH_UP_DAYS = 62  # after a longer outage, older days are not planned again
 K = ReminderKind
@@ -126,16 +125,9 @@ def _milestones(horizon: date, context: Context) -> list[Item]:
 
 def _approvals(horizon: date, context: Context) -> list[Item]:
     """A submitted milestone waits for the city's local decision-makers, one approved locally
-    for the central ones; the clock starts when it entered that status."""
-    waiting = [MilestoneStatus.SUBMITTED, MilestoneStatus.APPROVED_LOCALLY]
-    since = (
-        sa.select(
-            MilestoneEvent.milestone_id, sa.func.max(MilestoneEvent.occurred_at).label("since")
-        )
-        .where(MilestoneEvent.kind == EventKind.TRANSITION, MilestoneEvent.to_status.in_(waiting))
-        .group_by(MilestoneEvent.milestone_id)
-        .subquery()
-    )
+    for the central ones; the clock starts when it entered that status (the same clock as
+    the task lists')."""
+    since = milestone_tasks.waiting_since()
     rows = db.session.execute(
         sa.select(
             Milestone.id,
@@ -144,7 +136,7 @@ def _approvals(horizon: date, context: Context) -> list[Item]:
             sa.func.coalesce(since.c.since, Milestone.updated_at).label("since"),
         )
         .outerjoin(since, since.c.milestone_id == Milestone.id)
-        .where(Milestone.status.in_(waiting))
+        .where(Milestone.status.in_(milestone_tasks.WAITING_FOR_DECISION))
     ).all()
     allowed = timedelta(days=context.rule.respond_within_days)
     items = []

@@ -14,6 +14,7 @@ from portal.models.organizations import City, Organization, OrganizationKind
 from portal.models.plans import Action, Domain, Plan
 from portal.models.raci import RaciAssignment, RaciRole
 from portal.models.tenders import Tender, TenderStage
+from portal.models.types import utcnow
 from portal.models.users import Role, RoleAssignment, User
 from portal.services import accounts, commitments, coverage, finance, milestones, plans, tenders
 
@@ -215,7 +216,8 @@ def _people_by_role() -> dict:
 
 
 def _moment(today: date, days: int) -> datetime:
-    return datetime.combine(today + timedelta(days=days), time(9, 30), tzinfo=UTC)
+    # Never later than now: what the demo tells has happened already.
+    return min(datetime.combine(today + timedelta(days=days), time(9, 30), tzinfo=UTC), utcnow())
 
 
 def _walk(milestone: Milestone, state: MilestoneStatus, people: dict, city, today) -> None:
@@ -295,7 +297,7 @@ COMMITMENTS = [
         "foyers",
         "0",
         "12000",
-        -20,
+        -21,
         [("7400", 40, True)],
     ),
     (
@@ -315,7 +317,7 @@ COMMITMENTS = [
         "sites",
         "0",
         "30",
-        90,
+        30,
         [("30", 5, True)],
     ),
     (
@@ -350,6 +352,7 @@ def load_commitments(today: date) -> int:
         for who, title, indicator, unit, baseline, target, due, updates in COMMITMENTS:
             organization = utility if who == "utility" else organizations[who]
             declarer = people.get((Role.CONTRIBUTOR, organization.id), secretariat)
+            pending = local is None or (city.slug == "agadir" and who == "inwi")
             commitment = commitments.create_commitment(
                 declarer,
                 organization_id=organization.id,
@@ -361,11 +364,14 @@ def load_commitments(today: date) -> int:
                 baseline=baseline,
                 target=target,
                 due_date=today + timedelta(days=due),
+                now=_moment(today, -3 if pending else -75),
             )
             added += 1
-            if local is None or (city.slug == "agadir" and who == "inwi"):
+            if pending:
                 continue  # left proposed, for the city to accept in the demo
-            commitments.change_status(local, commitment, "accept", today=today)
+            commitments.change_status(
+                local, commitment, "accept", today=today, now=_moment(today, -70)
+            )
             for value, days_ago, validated in updates:
                 update = commitments.declare_update(
                     declarer,
@@ -374,10 +380,13 @@ def load_commitments(today: date) -> int:
                     measured_on=today - timedelta(days=days_ago),
                     note="Relevé de chantier.",
                     today=today,
+                    now=_moment(today, min(1 - days_ago, 0)),
                 )
                 db.session.flush()
                 if validated:
-                    commitments.decide_update(local, update, accept=True)
+                    commitments.decide_update(
+                        local, update, accept=True, now=_moment(today, min(3 - days_ago, 0))
+                    )
     db.session.flush()
     return added
 
@@ -512,42 +521,52 @@ def load_finance(today: date) -> int:
 def _sign_and_settle(agreement: Agreement, people: dict, secretariat: User, today: date) -> None:
     """Sign, then settle the past installments: most paid and confirmed, the latest past one
     left overdue, one disputed, one paid but awaiting the payee's confirmation."""
+    signed_on = min(agreement.start_date, today)
     finance.sign(
         secretariat,
         agreement,
-        signed_on=min(agreement.start_date, today),
+        signed_on=signed_on,
         convention_reference=f"CONV-{agreement.city_id}-{agreement.id:04d}",
         today=today,
         expected_version=agreement.version,
+        now=_moment(signed_on, 0),
     )
     db.session.flush()
     payer = people.get((Role.CONTRIBUTOR, agreement.payer_id), secretariat)
     payee = people.get((Role.CONTRIBUTOR, agreement.payee_id), secretariat)
 
-    def act(actor, installment, name, **details):
+    def act(actor, installment, name, when: date, **details):
         db.session.flush()  # the version read below is the stored one, as in a form
         finance.act_on_installment(
-            actor, installment, name, today=today, expected_version=installment.version, **details
+            actor,
+            installment,
+            name,
+            today=today,
+            expected_version=installment.version,
+            now=_moment(min(when, today), 0),
+            **details,
         )
 
     past = [i for i in agreement.installments if i.due_date < today]
     for index, installment in enumerate(past):
         reference = f"{agreement.id:04d}-{index + 1:02d}"
-        act(
-            payee,
-            installment,
-            "invoice",
-            reference=f"FAC-{reference}",
-            day=installment.due_date - timedelta(days=20),
-        )
+        invoiced = installment.due_date - timedelta(days=20)
+        act(payee, installment, "invoice", invoiced, reference=f"FAC-{reference}", day=invoiced)
         if index == len(past) - 1:
             continue  # invoiced, not paid: overdue
         if index == 1 and agreement.id % 3 == 0:
-            act(payer, installment, "dispute", reason="Montant contesté : usage réel inférieur.")
+            act(
+                payer,
+                installment,
+                "dispute",
+                installment.due_date,
+                reason="Montant contesté : usage réel inférieur.",
+            )
             continue
-        act(payer, installment, "pay", reference=f"VIR-{reference}", day=installment.due_date)
+        due = installment.due_date
+        act(payer, installment, "pay", due, reference=f"VIR-{reference}", day=due)
         if index < len(past) - 2:
-            act(payee, installment, "confirm", now=_moment(installment.due_date, 6))
+            act(payee, installment, "confirm", due + timedelta(days=6))
     db.session.flush()
 
 
@@ -583,7 +602,7 @@ def load_tenders(today: date) -> int:
     def moment(days: int, hour: int = 10) -> datetime:
         return datetime.combine(today + timedelta(days=days), time(hour), tzinfo=UTC)
 
-    def prepared(reference, title, city_id, category, estimate, criteria, method, start):
+    def prepared(reference, title, city_id, category, estimate, criteria, method, start, lots=None):
         tender = tenders.save_tender(
             secretariat,
             None,
@@ -601,7 +620,9 @@ def load_tenders(today: date) -> int:
             now=moment(start - 5),
         )
         db.session.flush()
-        tenders.save_lots(secretariat, tender, [(title, estimate)], expected_version=tender.version)
+        tenders.save_lots(
+            secretariat, tender, lots or [(title, estimate)], expected_version=tender.version
+        )
         db.session.flush()
         tenders.save_specification(
             secretariat,
@@ -616,6 +637,7 @@ def load_tenders(today: date) -> int:
             tender,
             [(chair.id, "president"), (member.id, "member")],
             expected_version=tender.version,
+            now=moment(start - 4),
         )
         db.session.flush()
         return tender
@@ -733,8 +755,28 @@ def load_tenders(today: date) -> int:
     move(secretariat, wifi, "technical_evaluation", -7)
     # The chair has declared and is scoring; the member has yet to declare.
     tenders.declare(chair, wifi, conflict=False, now=moment(-7, 11))
+
+    # Agadir's services platform, open to offers until a week from now; one offer in so far.
+    platform = prepared(
+        "AO-AGA-2026-03",
+        "Plateforme de services numériques de la commune d'Agadir",
+        db.session.scalar(sa.select(City.id).where(City.slug == "agadir")),
+        "services",
+        "3200000.00",
+        data.PLATFORM_CRITERIA,
+        weighted,
+        -23,
+        lots=data.PLATFORM_LOTS,
+    )
+    move(secretariat, platform, "published", -23)
+    for name, lot_number, price, days in data.PLATFORM_BIDS:
+        bidder = organizations[name]
+        lot = next(lot for lot in platform.lots if lot.number == lot_number)
+        tenders.submit_bid(
+            bidders[bidder.id], lot, bidder_id=bidder.id, price=price, now=moment(days)
+        )
     db.session.flush()
-    return 2
+    return 3
 
 
 def load_coverage(today: date) -> dict[str, int]:
@@ -900,6 +942,7 @@ def _coverage_sites(city, hosts, sites, data, secretariat, local, evaluators, to
                     answers,
                     comment="Visite sur place effectuée." if number == 0 else "",
                     today=today - timedelta(days=120 - number),
+                    now=_moment(today, number - 120),
                 )
             db.session.flush()
             _coverage_decisions(site, index, data, secretariat, local, today)
@@ -916,6 +959,7 @@ def _coverage_decisions(site, index, data, secretariat, local, today) -> None:
             on_date=today - timedelta(days=days_ago),
             today=today,
             expected_version=site.version,
+            now=_moment(today, -days_ago),
         )
         db.session.flush()
 

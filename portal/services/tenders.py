@@ -448,7 +448,14 @@ def _method_for(tender: Tender, estimate: Decimal | None, **override) -> selecti
 # --- The committee ----------------------------------------------------------------------------
 
 
-def set_committee(actor: User, tender: Tender, members: list[tuple[int, str]], *, expected_version):
+def set_committee(
+    actor: User,
+    tender: Tender,
+    members: list[tuple[int, str]],
+    *,
+    expected_version,
+    now: datetime | None = None,
+):
     """Name the committee (before the bids are examined): one president, evaluators only."""
     _require_manage(actor, tender)
     ensure_current(tender, expected_version, STALE)
@@ -509,7 +516,7 @@ def set_committee(actor: User, tender: Tender, members: list[tuple[int, str]], *
         obj=tender,
         details={"members": [[u, r.value] for u, r in chosen.items()]},
     )
-    notifications.committee_appointed(actor, tender, set(chosen) - set(kept))
+    notifications.committee_appointed(actor, tender, set(chosen) - set(kept), now=now)
 
 
 def declare(actor: User, tender: Tender, *, conflict: bool, note: str = "", now=None) -> None:

@@ -18,6 +18,7 @@ from portal.authz import authenticated, public
 from portal.extensions import db
 from portal.forms.auth import PasswordChangeForm
 from portal.forms.notifications import ReminderPreferencesForm
+from portal.models.reminders import DEADLINE_KINDS
 from portal.services import accounts, reminders
 from portal.services.errors import InvalidInput
 from portal.views._common import acting_user, client_ip, safe_next, save
@@ -40,6 +41,7 @@ def _page(form=None, preferences=None, status: int = 200):
         "account/profile.html",
         form=form or PasswordChangeForm(),
         preferences=preferences or _preferences_form(),
+        deadline_kinds={kind.value for kind in DEADLINE_KINDS},
     ), status
 
 

@@ -4,15 +4,18 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy.orm import joinedload
 
-from portal.authz import Permission, authenticated, require
+from portal.authz import Permission, authenticated, can, require
 from portal.extensions import db
 from portal.forms.notifications import ReminderRuleForm
 from portal.labels import REMINDER_KIND_LABELS
 from portal.models.reminders import DEADLINE_KINDS, OutboxMessage, OutboxStatus, ReminderKind
 from portal.models.types import utcnow
 from portal.services import mail, reminders
+from portal.services.errors import DomainError
+from portal.services.tasks.admin import stuck_condition
 from portal.templating import render_page
 from portal.views._common import acting_user, form_version, paginate, safe_next, save
 
@@ -24,6 +27,7 @@ STATUS_LABELS = {
     OutboxStatus.SENT: _l("envoyé"),
     OutboxStatus.FAILED: _l("échec"),
     OutboxStatus.MUTED: _l("non envoyé (mis en sourdine)"),
+    OutboxStatus.DISCARDED: _l("classé sans envoi"),
 }
 
 
@@ -114,9 +118,12 @@ def read_all():
 @require(Permission.AUDIT_VIEW)
 def outbox():
     status = request.args.get("status", "")
+    stuck = request.args.get("stuck") == "y"
     query = sa.select(OutboxMessage).options(joinedload(OutboxMessage.recipient))
     if status in {s.value for s in OutboxStatus}:
         query = query.where(OutboxMessage.status == OutboxStatus(status))
+    if stuck:
+        query = query.where(stuck_condition(utcnow()))
     pagination = paginate(query.order_by(OutboxMessage.id.desc()))
     return render_page(
         "notifications/outbox.html",
@@ -126,8 +133,41 @@ def outbox():
         kinds=REMINDER_KIND_LABELS,
         statuses=STATUS_LABELS,
         status=status,
+        stuck=stuck,
         smtp=mail.configured(),
+        can_act=can(acting_user(), Permission.REMINDERS_CONFIGURE),
     )
+
+
+@bp.route("/admin/outbox/retry", methods=["POST"])
+@require(Permission.REMINDERS_CONFIGURE)
+def retry():
+    count = mail.retry_failed(acting_user())
+    db.session.commit()
+    flash(
+        ngettext(
+            "%(num)d message en échec remis à envoyer.",
+            "%(num)d messages en échec remis à envoyer.",
+            count,
+        ),
+        "success",
+    )
+    return redirect(url_for("notifications.outbox", status="pending"))
+
+
+@bp.route("/admin/outbox/<id:message_id>/discard", methods=["POST"])
+@require(Permission.REMINDERS_CONFIGURE)
+def discard(message_id: int):
+    message = db.get_or_404(OutboxMessage, message_id)
+    try:
+        mail.discard(acting_user(), message)
+    except DomainError as refused:
+        db.session.rollback()
+        flash(refused.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Message classé sans envoi."), "success")
+    return redirect(url_for("notifications.outbox", status="failed"))
 
 
 @bp.route("/admin/reminders")

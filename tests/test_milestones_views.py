@@ -1174,9 +1174,7 @@ def test_only_the_secretariat_shapes_the_plan(app, site, make_user, make_city, r
 # --- 12. What waits for a decision (the task list) --------------------------------------------
 
 
-def test_a_local_decision_maker_is_given_their_city_submitted_milestones(
-    app, make_user, catalogue
-):
+def test_a_local_decision_maker_is_given_their_city_submitted_milestones(app, make_user, catalogue):
     local = make_user(role=Role.LOCAL_DECISION_MAKER, city=catalogue.fes)
     response = client_for(app, local).get("/tasks")
     assert response.status_code == 200

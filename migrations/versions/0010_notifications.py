@@ -34,7 +34,9 @@ def downgrade():
     outbox = sa.table("outbox_messages", sa.column("occurrence", sa.String))
     op.execute(outbox.delete().where(outbox.c.occurrence == "event"))
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_outbox_messages_actor_id_users"), type_="foreignkey")
+        batch_op.drop_constraint(
+            batch_op.f("fk_outbox_messages_actor_id_users"), type_="foreignkey"
+        )
         batch_op.drop_index("ix_outbox_messages_recipient_read")
         batch_op.alter_column("due_date", existing_type=sa.DATE(), nullable=False)
         batch_op.drop_column("details")

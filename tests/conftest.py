@@ -12,9 +12,11 @@ import re
 import socket
 import threading
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from aiosmtpd.controller import Controller
 from flask import has_app_context
 from flask_migrate import upgrade
@@ -26,7 +28,29 @@ from portal.services import accounts
 
 PASSWORD = "correct-horse-battery"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+# CI runs the suite again with the clock moved ahead by this many days: a test that passes
+# only on some days of the week or month fails there.
+CLOCK_SHIFT_DAYS = int(os.environ.get("CLOCK_SHIFT_DAYS") or 0)
 _counter = itertools.count(1)
+
+
+def pytest_configure(config):
+    if CLOCK_SHIFT_DAYS:
+        moved = datetime.now(UTC) + timedelta(days=CLOCK_SHIFT_DAYS)
+        config._clock_shift = time_machine.travel(moved, tick=True)
+        config._clock_shift.start()
+
+
+def pytest_unconfigure(config):
+    shift = getattr(config, "_clock_shift", None)
+    if shift is not None:
+        shift.stop()
+
+
+def pytest_report_header(config):
+    if CLOCK_SHIFT_DAYS:
+        return f"clock moved {CLOCK_SHIFT_DAYS} days ahead: today is {datetime.now(UTC).date()}"
+    return None
 
 
 def reset_schema(app) -> None:

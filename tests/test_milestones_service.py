@@ -213,6 +213,114 @@ def test_dependencies_refuse_a_cycle(world, make_milestone):
     assert sec
 
 
+def _chain(world, make_milestone, predecessor_status):
+    """A predecessor in the given status, and its successor in progress, both delivered by
+    the same organisation."""
+    before = make_milestone(
+        action=world["action"],
+        responsible_organization=world["own"],
+        title="Diagnostic",
+        status=predecessor_status,
+    )
+    after = make_milestone(
+        action=world["action"],
+        responsible_organization=world["own"],
+        title="Cahier des charges",
+        status=S.IN_PROGRESS,
+    )
+    service.set_predecessors(after, [before.id])
+    db.session.commit()
+    return before, after
+
+
+@pytest.mark.parametrize("status", [S.IN_PROGRESS, S.SUBMITTED, S.APPROVED_LOCALLY, S.RETURNED])
+def test_a_milestone_is_not_submitted_before_what_it_depends_on_is_approved(
+    world, make_milestone, status
+):
+    before, after = _chain(world, make_milestone, status)
+    with pytest.raises(service.TransitionNotAllowed) as refused:
+        service.apply_transition(
+            world["actors"]["contributor_own"], after, "submit", comment=COMMENT
+        )
+    assert "« Diagnostic »" in refused.value.message
+    assert "pas encore approuvé" in refused.value.message
+    db.session.rollback()
+    assert db.session.get(type(after), after.id).status is S.IN_PROGRESS
+    assert service.blocking(after) == [before]
+
+
+@pytest.mark.parametrize("status", [S.APPROVED, S.CANCELLED])
+def test_an_approved_or_cancelled_predecessor_no_longer_holds_up(world, make_milestone, status):
+    _before, after = _chain(world, make_milestone, status)
+    service.apply_transition(world["actors"]["contributor_own"], after, "submit", comment=COMMENT)
+    assert after.status is S.SUBMITTED
+    assert service.blocking(after) == []
+
+
+def test_the_secretariat_overrides_a_dependency_with_a_reason_kept_in_the_history(
+    world, make_milestone
+):
+    before, after = _chain(world, make_milestone, S.SUBMITTED)
+    secretariat = world["actors"]["secretariat"]
+    assert service.may_override(secretariat, after)
+    service.apply_transition(
+        secretariat,
+        after,
+        "submit",
+        comment=COMMENT,
+        override_reason="Décision du comité de pilotage du 12 mai.",
+    )
+    db.session.commit()
+    assert after.status is S.SUBMITTED
+    event = db.session.scalars(
+        sa.select(MilestoneEvent)
+        .where(MilestoneEvent.milestone_id == after.id)
+        .order_by(MilestoneEvent.id.desc())
+    ).first()
+    assert event.details["override"] == "Décision du comité de pilotage du 12 mai."
+    assert event.details["blocked_by"] == [before.id]
+    audited = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "milestone.submit")
+    ).one()
+    assert audited.details["override"] == "Décision du comité de pilotage du 12 mai."
+
+
+def test_only_the_secretariat_overrides_a_dependency(world, make_milestone):
+    _before, after = _chain(world, make_milestone, S.SUBMITTED)
+    contributor = world["actors"]["contributor_own"]
+    assert not service.may_override(contributor, after)
+    with pytest.raises(NotAllowed) as refused:
+        service.apply_transition(
+            contributor, after, "submit", comment=COMMENT, override_reason="Urgent."
+        )
+    assert refused.value.field == "override_reason"
+    db.session.rollback()
+    assert db.session.get(type(after), after.id).status is S.IN_PROGRESS
+
+
+def test_changing_only_the_dependencies_makes_a_form_loaded_before_stale(world, make_milestone):
+    """Two people edit the same milestone: the first changes only its dependencies; the
+    second, who loaded the form before, is told it changed instead of dropping them."""
+    contributor = world["actors"]["contributor_own"]
+    before = make_milestone(action=world["action"], responsible_organization=world["own"])
+    milestone = make_milestone(action=world["action"], responsible_organization=world["own"])
+    loaded = milestone.version
+    service.update_milestone(
+        contributor, milestone, **_edit(milestone, predecessor_ids=[before.id])
+    )
+    db.session.commit()
+    assert milestone.version == loaded + 1
+    with pytest.raises(StaleObject):
+        service.update_milestone(
+            contributor,
+            milestone,
+            **_edit(milestone, expected_version=loaded, title="Titre changé"),
+        )
+    db.session.rollback()
+    stored = db.session.get(type(milestone), milestone.id)
+    assert [p.id for p in stored.predecessors] == [before.id]
+
+
 def test_dependencies_stay_within_the_city(world, make_milestone, make_action, make_city):
     other_city_action = make_action()
     here = make_milestone(action=world["action"])

@@ -13,6 +13,7 @@ from portal.models.milestones import Milestone, MilestoneStatus
 from portal.models.organizations import City, Organization, OrganizationKind
 from portal.models.plans import Action, Domain, Plan
 from portal.models.raci import RaciAssignment, RaciRole
+from portal.models.reminders import OutboxMessage
 from portal.models.tenders import Tender, TenderStage
 from portal.models.types import utcnow
 from portal.models.users import Role, RoleAssignment, User
@@ -72,7 +73,20 @@ def load_demo(today: date | None = None) -> dict[str, int]:
         added["agreements"] = load_finance(today)
         added["tenders"] = load_tenders(today)
         added.update(load_coverage(today))
+        _read_what_is_old(today)
     return added
+
+
+def _read_what_is_old(today: date) -> None:
+    """The demo's people have read the notifications of more than two weeks ago; what
+    happened since is new to them."""
+    cutoff = datetime.combine(today - timedelta(days=14), time.min, tzinfo=UTC)
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.read_at.is_(None), OutboxMessage.created_at < cutoff)
+        .values(read_at=OutboxMessage.created_at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 # The workflow steps that lead to each state, run through the real rules so that the demo's

@@ -17,12 +17,15 @@ def sign_in(page, email, password=DEMO_PASSWORD):
 
 # What each demo account must see: its role on the home page, the title over its cities,
 # the main navigation, and the entries of its administration menu.
-PLAN_NAV = ["Accueil", "Programme", "Jalons", "Organismes", "Engagements"]
+PLAN_NAV = ["Programme", "Jalons", "Organismes", "Engagements"]
+# "À faire" and its count, for everyone whose role can be given something to do.
+TASKS = re.compile(r"^À faire( \d+)?$")
 # The money between organisations is for the parties, the deciders and the secretariat;
 # everyone follows the tenders and the digital coverage.
-READER_NAV = [*PLAN_NAV, "Appels d'offres", "Couverture"]
-PARTY_NAV = [*PLAN_NAV, "Contreparties", "Appels d'offres", "Couverture"]
-DECIDER_NAV = [*PARTY_NAV, "Mes décisions"]
+OBSERVER_NAV = ["Accueil", *PLAN_NAV, "Appels d'offres", "Couverture"]
+READER_NAV = ["Accueil", TASKS, *PLAN_NAV, "Appels d'offres", "Couverture"]
+PARTY_NAV = ["Accueil", TASKS, *PLAN_NAV, "Contreparties", "Appels d'offres", "Couverture"]
+DECIDER_NAV = PARTY_NAV
 ADMIN_MENU = [
     "Utilisateurs",
     "Organismes",
@@ -50,7 +53,7 @@ EXPECTED_HOME = {
     "secretariat@sdtn.demo": ("Secrétariat", "Les villes pilotes", PARTY_NAV, ["Domaines"]),
     "evaluateur@sdtn.demo": ("Évaluateur", "Les villes pilotes", READER_NAV, []),
     "evaluatrice@sdtn.demo": ("Évaluateur", "Les villes pilotes", READER_NAV, []),
-    "observateur@sdtn.demo": ("Observateur", "Les villes pilotes", READER_NAV, []),
+    "observateur@sdtn.demo": ("Observateur", "Les villes pilotes", OBSERVER_NAV, []),
 }
 
 CITY_OF = {

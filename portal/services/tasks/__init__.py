@@ -9,6 +9,7 @@ whatever the amount of data.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from math import ceil
 
 import sqlalchemy as sa
@@ -285,12 +286,16 @@ def people(kind_name: str, model, object_id: int) -> set[int]:
     """The active accounts that hold this kind of task on this object whatever its state
     (the deliverers of a milestone already approved, a tender's chair...): whom an event
     about the object concerns. `model` is the table the kind's holder condition reads."""
+    return set(db.session.scalars(_people_query(kind_name, model), {"object_id": object_id}))
+
+
+@cache
+def _people_query(kind_name: str, model):
+    # Built once per kind: services ask it at every change they notify.
     kind = BY_NAME[kind_name]
-    return set(
-        db.session.scalars(
-            sa.select(User.id)
-            .select_from(model)
-            .join(User, sa.and_(User.active.is_(True), kind.holder(EVERYONE)))
-            .where(model.id == object_id)
-        )
+    return (
+        sa.select(User.id)
+        .select_from(model)
+        .join(User, sa.and_(User.active.is_(True), kind.holder(EVERYONE)))
+        .where(model.id == sa.bindparam("object_id"))
     )

@@ -119,9 +119,8 @@ def demo_data(app, demo_rows):
                 conn.execute(table.insert(), demo_rows[table.name])
             if conn.dialect.name == "postgresql" and "id" in table.c:
                 # Rows came with their ids: the next new row must not take one of them.
+                highest = sa.select(sa.func.max(table.c.id)).scalar_subquery()
+                sequence = sa.func.pg_get_serial_sequence(table.name, "id")
                 conn.execute(
-                    sa.text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                        f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
-                    )
+                    sa.select(sa.func.setval(sequence, sa.func.coalesce(highest, 0) + 1, False))
                 )

@@ -105,7 +105,8 @@ def pages(ids: dict) -> list[tuple[str, str]]:
         ("milestones, late", "/milestones?late=y"),
         ("milestone page", f"/milestones/{ids['milestone']}"),
         ("timeline", "/cities/marrakech/timeline"),
-        ("decisions queue", "/decisions"),
+        ("tasks (À faire)", "/tasks"),
+        ("tasks, one kind", "/tasks?kind=milestone_approve_central"),
         ("RACI, city", "/cities/marrakech/raci"),
         ("commitments", "/commitments"),
         ("organisation page", "/organizations/1/profile"),
@@ -603,6 +604,32 @@ def measure(app, ids: dict) -> dict[str, tuple[int, float]]:
 
 
 PLANNING_LIMIT_MS = 2000
+# The navigation's count of tasks is computed on every page: it must stay cheap.
+COUNT_LIMIT_MS = 25
+
+
+def measure_task_counts(app) -> dict[str, tuple[int, float, int]]:
+    """The navigation's count for the people with the most to do: (queries, median
+    milliseconds, tasks counted)."""
+    from portal.services import tasks
+
+    found = {}
+    with app.test_request_context():
+        engine = db.engine
+        at = tasks.At(TODAY, utcnow())
+        for email in ("central@sdtn.demo", "secretariat@sdtn.demo", "local.marrakech@sdtn.demo"):
+            user = db.session.scalar(sa.select(User).where(User.email == email))
+            tasks.count(user, at)  # warm the compiled statement
+            with counting_queries(engine) as count:
+                number = tasks.count(user, at)
+                queries = count[0]
+            timings = []
+            for _ in range(RUNS):
+                start = time.perf_counter()
+                tasks.count(user, at)
+                timings.append((time.perf_counter() - start) * 1000)
+            found[email] = (queries, statistics.median(timings), number)
+    return found
 
 
 def measure_planning(app) -> tuple[int, float, int]:
@@ -623,7 +650,7 @@ def measure_planning(app) -> tuple[int, float, int]:
 def main() -> int:
     import time_machine
 
-    results, counts, installments, planning = {}, {}, {}, {}
+    results, counts, installments, planning, task_counts = {}, {}, {}, {}, {}
     with tempfile.TemporaryDirectory() as tmp, time_machine.travel(TODAY, tick=True):
         for label, (users, per_action, agreements) in SIZES.items():
             url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench-{label}.sqlite3"
@@ -639,6 +666,7 @@ def main() -> int:
             counts[label] = ids["milestones"]
             installments[label] = ids["installments"]
             results[label] = measure(app, ids)
+            task_counts[label] = measure_task_counts(app)
             planning[label] = measure_planning(app)
             with app.app_context():
                 db.engine.dispose()
@@ -666,6 +694,17 @@ def main() -> int:
         failures.append(f"reminder planning: {p1} queries at 1x, {p10} at 10x")
     if pt10 > PLANNING_LIMIT_MS:
         failures.append(f"reminder planning: {pt10:.0f} ms at 10x (limit {PLANNING_LIMIT_MS})")
+    for email, (c1, ct1, n1) in task_counts["1x"].items():
+        c10, ct10, n10 = task_counts["10x"][email]
+        label = f"task count, {email.split('@')[0]}"
+        print(
+            f"{label:<24}{c1:>12}{c10:>6}{ct1:>10.1f}{ct10:>10.1f}{ct10 / ct1:>8.2f}"
+            f"  ({n1} and {n10} tasks)"
+        )
+        if c1 != c10 or c1 != 1:
+            failures.append(f"{label}: {c1} queries at 1x, {c10} at 10x (one expected)")
+        if ct10 > COUNT_LIMIT_MS:
+            failures.append(f"{label}: {ct10:.1f} ms at 10x (limit {COUNT_LIMIT_MS})")
     for failure in failures:
         print("FAIL", failure)
     print("ok" if not failures else f"{len(failures)} failure(s)")

@@ -220,6 +220,32 @@ def holds(
     return sa.exists().where(*conditions)
 
 
+def holds_for(
+    user: User,
+    permission: Permission,
+    *,
+    city_id=ANYWHERE,
+    object_organization_id=ANYWHERE,
+):
+    """holds() for one known account, read from its roles here rather than by the database
+    for every row: the condition a person's own lists filter on (the same rules as can())."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return sa.false()
+    allowed = []
+    for assignment in user.role_assignments:
+        if permission not in ROLE_PERMISSIONS[assignment.role]:
+            continue
+        conditions = []
+        if city_id is not ANYWHERE and assignment.city_id is not None:
+            conditions.append(city_id == assignment.city_id)
+        if object_organization_id is not ANYWHERE and assignment.role in ORGANIZATION_BOUND_ROLES:
+            conditions.append(object_organization_id == user.organization_id)
+        if not conditions:
+            return sa.true()
+        allowed.append(sa.and_(*conditions))
+    return sa.or_(*allowed) if allowed else sa.false()
+
+
 @dataclass(frozen=True)
 class CityScope:
     """The cities in which a user holds a permission: all of them, or a set."""

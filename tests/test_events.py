@@ -375,6 +375,30 @@ def test_a_refused_change_request_decision_or_foreign_submission_writes_nothing(
     assert notes(K.CHANGE_DECIDED) == []
 
 
+def test_a_change_refused_after_its_notification_was_written_leaves_none(app, w, adopted):
+    """The notification is part of the change's transaction: an edit refused late (an unknown
+    predecessor, checked after the change request is written) takes it away on rollback."""
+    with pytest.raises(InvalidInput) as refused:
+        milestones.update_milestone(
+            w.hicham,
+            adopted,
+            expected_version=adopted.version,
+            title=adopted.title,
+            description="",
+            deliverable="",
+            responsible_organization_id=adopted.responsible_organization_id,
+            due_date=date(2026, 9, 30),
+            planned_start=None,
+            predecessor_ids=[987654],
+            change_reason="Retard de livraison du fournisseur",
+            now=NOW,
+        )
+    assert refused.value.field == "predecessors"
+    assert len(notes(K.CHANGE_REQUESTED)) == 1  # written in the transaction...
+    db.session.rollback()
+    assert outbox_size() == 0  # ...and gone with it
+
+
 # --- Commitments ------------------------------------------------------------------------------
 
 

@@ -1,7 +1,7 @@
 """The home page each person lands on, and the health check."""
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, g, jsonify, render_template
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.authz import CITY_SCOPED_ROLES, Permission, authenticated, can, public
@@ -58,6 +58,7 @@ def index():
         .order_by(RoleAssignment.id)
     ).all()
     counts = tasks.summary(user, at)
+    g.task_count = sum(n for _kind, n in counts)  # the navigation's count, already known
     urgent = tasks.listing(
         user,
         at,

@@ -1,7 +1,7 @@
 """What waits on me: every domain's tasks in one list, and its count in the navigation."""
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import Blueprint, current_app, g, redirect, request, url_for
 
 from portal.authz import authenticated
 from portal.extensions import db
@@ -25,6 +25,8 @@ def list():
     filters.set_choices([(kind, 0) for kind in held], cities)
     kinds, city_id = filters.criteria()
     counts = dict(tasks.summary(user, at, city_id=city_id))
+    if city_id is None:
+        g.task_count = sum(counts.values())  # the navigation's count, already known
     filters.set_choices([(kind, counts.get(kind, 0)) for kind in held], cities)
     total = sum(n for kind, n in counts.items() if kinds is None or kind.name in kinds)
     page = tasks.listing(

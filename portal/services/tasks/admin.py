@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy.orm import aliased
 
-from portal.authz import Permission, holds
+from portal.authz import Permission
 from portal.models.reminders import OutboxMessage, OutboxStatus
 from portal.models.users import User
 from portal.services.tasks.base import At, Kind, shape
@@ -52,7 +52,7 @@ KINDS = (
         waiting=_l("Messages non partis"),
         permission=Permission.AUDIT_VIEW,
         source=_stuck,
-        holder=lambda person: holds(person.id, person.organization_id, Permission.AUDIT_VIEW),
+        holder=lambda person: person.holds(Permission.AUDIT_VIEW),
         url=lambda task, cities: url_for("notifications.outbox", stuck="y"),
         describe=lambda task: ngettext(
             "%(num)d message n'est pas parti",

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
+from portal import authz
 from portal.authz import Permission
 from portal.models.types import UTCDateTime
 from portal.models.users import User
@@ -40,14 +41,24 @@ class At:
 
 @dataclass(frozen=True)
 class Person:
-    """A person in SQL: one account's values, or the users table's own columns."""
+    """A person in SQL: one account (whose roles are read here), or the users table's own
+    columns (whose roles the database reads, row by row)."""
 
     id: object
     organization_id: object
+    user: object = None
 
     @classmethod
     def of(cls, user) -> "Person":
-        return cls(sa.literal(user.id, sa.Integer), sa.literal(user.organization_id, sa.Integer))
+        return cls(
+            sa.literal(user.id, sa.Integer), sa.literal(user.organization_id, sa.Integer), user
+        )
+
+    def holds(self, permission: Permission, **scope):
+        """Whether this person holds `permission` on the row's city and organisation."""
+        if self.user is not None:
+            return authz.holds_for(self.user, permission, **scope)
+        return authz.holds(self.id, self.organization_id, permission, **scope)
 
 
 EVERYONE = Person(User.id, User.organization_id)

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from portal.authz import Permission, holds
+from portal.authz import Permission
 from portal.models.commitments import (
     OPEN_COMMITMENTS,
     Commitment,
@@ -20,9 +20,7 @@ def _commitment_url(task, cities) -> str:
 
 
 def _validator(person: Person):
-    return holds(
-        person.id,
-        person.organization_id,
+    return person.holds(
         Permission.COMMITMENTS_VALIDATE,
         city_id=Commitment.city_id,
     )
@@ -74,9 +72,7 @@ def _committed(person: Person):
     # The committed organisation's own people, who declare its progress.
     return sa.and_(
         person.organization_id == Commitment.organization_id,
-        holds(
-            person.id,
-            person.organization_id,
+        person.holds(
             Permission.COMMITMENTS_DECLARE,
             city_id=Commitment.city_id,
             object_organization_id=Commitment.organization_id,

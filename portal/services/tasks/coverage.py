@@ -7,7 +7,7 @@ from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
-from portal.authz import Permission, holds
+from portal.authz import Permission
 from portal.models.coverage import (
     ASSESSABLE,
     Assessment,
@@ -46,7 +46,7 @@ def _assessor(person: Person):
     # Each assessor scores on their own: the task is theirs until their assessment is in.
     own = aliased(Assessment)
     return sa.and_(
-        holds(person.id, person.organization_id, Permission.COVERAGE_ASSESS, city_id=Site.city_id),
+        person.holds(Permission.COVERAGE_ASSESS, city_id=Site.city_id),
         ~sa.exists().where(own.site_id == Site.id, own.assessor_id == person.id),
     )
 
@@ -104,9 +104,7 @@ KINDS = (
         waiting=_l("Évalué : en attente de la décision (retenu ou écarté)"),
         permission=Permission.COVERAGE_DECIDE,
         source=_to_decide,
-        holder=lambda person: holds(
-            person.id, person.organization_id, Permission.COVERAGE_DECIDE, city_id=Site.city_id
-        ),
+        holder=lambda person: person.holds(Permission.COVERAGE_DECIDE, city_id=Site.city_id),
         url=_site_url,
     ),
     Kind(
@@ -116,9 +114,7 @@ KINDS = (
         waiting=_l("Nouvelle mesure attendue"),
         permission=Permission.COVERAGE_MANAGE,
         source=_measurements_due,
-        holder=lambda person: holds(
-            person.id,
-            person.organization_id,
+        holder=lambda person: person.holds(
             Permission.COVERAGE_MANAGE,
             city_id=IndicatorTarget.city_id,
         ),

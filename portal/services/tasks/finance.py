@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from portal.authz import Permission, holds
+from portal.authz import Permission
 from portal.models.finance import (
     UNPAID,
     Agreement,
@@ -23,9 +23,7 @@ def _agreement_url(task, cities) -> str:
 
 
 def _manager(person: Person):
-    return holds(
-        person.id, person.organization_id, Permission.FINANCE_MANAGE, city_id=Agreement.city_id
-    )
+    return person.holds(Permission.FINANCE_MANAGE, city_id=Agreement.city_id)
 
 
 def _party(side):
@@ -35,9 +33,7 @@ def _party(side):
     def holder(person: Person):
         return sa.and_(
             person.organization_id == side,
-            holds(
-                person.id,
-                person.organization_id,
+            person.holds(
                 Permission.FINANCE_SETTLE,
                 city_id=Agreement.city_id,
                 object_organization_id=side,

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from portal.authz import Permission, holds
+from portal.authz import Permission
 from portal.models.milestones import (
     DELIVERY_STATUSES,
     ChangeRequest,
@@ -58,9 +58,7 @@ def _deliverer(person: Person):
     # the secretariat when the ministry itself delivers).
     return sa.and_(
         person.organization_id == Milestone.responsible_organization_id,
-        holds(
-            person.id,
-            person.organization_id,
+        person.holds(
             Permission.MILESTONES_EDIT,
             city_id=Milestone.city_id,
             object_organization_id=Milestone.responsible_organization_id,
@@ -87,7 +85,7 @@ def _awaiting(status: MilestoneStatus):
 
 def _approver(permission: Permission):
     def holder(person: Person):
-        return holds(person.id, person.organization_id, permission, city_id=Milestone.city_id)
+        return person.holds(permission, city_id=Milestone.city_id)
 
     return holder
 
@@ -182,9 +180,7 @@ KINDS = (
         waiting=_l("Plan en projet, à adopter par le secrétariat"),
         permission=Permission.PLANS_MANAGE,
         source=_plans_to_adopt,
-        holder=lambda person: holds(
-            person.id, person.organization_id, Permission.PLANS_MANAGE, city_id=Plan.city_id
-        ),
+        holder=lambda person: person.holds(Permission.PLANS_MANAGE, city_id=Plan.city_id),
         url=lambda task, cities: url_for("plans.city", slug=cities[task.link_id].slug),
     ),
 )

@@ -6,7 +6,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
-from portal.authz import Permission, holds
+from portal.authz import Permission
 from portal.models.organizations import Organization, OrganizationKind
 from portal.models.tenders import (
     FINAL_STAGES,
@@ -48,9 +48,7 @@ def _tenders(*condition, due_on=None, due_at=None, since_at=None):
 
 
 def _manager(person: Person):
-    return holds(
-        person.id, person.organization_id, Permission.TENDERS_MANAGE, city_id=Tender.city_id
-    )
+    return person.holds(Permission.TENDERS_MANAGE, city_id=Tender.city_id)
 
 
 def _member(*conditions):
@@ -86,9 +84,7 @@ def _bidder(person: Person):
     lot = aliased(Lot)
     bid = aliased(Bid)
     return sa.and_(
-        holds(
-            person.id,
-            person.organization_id,
+        person.holds(
             Permission.TENDERS_BID,
             object_organization_id=person.organization_id,
         ),
@@ -268,9 +264,7 @@ KINDS = (
         waiting=_l("Attribution proposée, en attente de la décision du ministère"),
         permission=Permission.TENDERS_DECIDE,
         source=_tenders(Tender.stage == S.AWARD_PROPOSED, due_on=Tender.evaluation_due),
-        holder=lambda person: holds(
-            person.id, person.organization_id, Permission.TENDERS_DECIDE, city_id=Tender.city_id
-        ),
+        holder=lambda person: person.holds(Permission.TENDERS_DECIDE, city_id=Tender.city_id),
         url=_tender_url,
     ),
 )

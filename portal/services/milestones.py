@@ -419,6 +419,10 @@ def update_milestone(
         "responsible_organization_id": responsible_organization_id,
         "planned_start": planned_start,
     }
+    # The dependencies are checked before a change request is made (and its deciders told).
+    before_deps = sorted(p.id for p in milestone.predecessors)
+    set_predecessors(milestone, predecessor_ids)
+    after_deps = sorted(p.id for p in milestone.predecessors)
     request = None
     replanned = due_date != milestone.due_date
     if replanned and milestone.baseline_due_date is not None:
@@ -431,9 +435,6 @@ def update_milestone(
         if before != value:
             changed[key] = {"before": _plain(before), "after": _plain(value)}
             setattr(milestone, key, value)
-    before_deps = sorted(p.id for p in milestone.predecessors)
-    set_predecessors(milestone, predecessor_ids)
-    after_deps = sorted(p.id for p in milestone.predecessors)
     if before_deps != after_deps:
         changed["predecessors"] = {"before": before_deps, "after": after_deps}
         # The links are another table: the row's version must move all the same, so that

@@ -304,7 +304,9 @@ def _bidders(tender: Tender) -> set[int]:
     return members(organizations, Permission.TENDERS_BID)
 
 
-def tender_moved(actor, tender: Tender, stage: TenderStage, *, note: str, now) -> None:
+def tender_moved(
+    actor, tender: Tender, stage: TenderStage, *, before: TenderStage, note: str, now
+) -> None:
     if stage is TenderStage.PUBLISHED:
         providers = tasks.people("tender_bid", Tender, tender.id)
         send(
@@ -318,11 +320,15 @@ def tender_moved(actor, tender: Tender, stage: TenderStage, *, note: str, now) -
         )
         return
     if stage in CLOSING_STAGES:
+        concerned = _bidders(tender)
+        if before is TenderStage.PUBLISHED:
+            # Cancelled while open: the providers invited to bid are told too.
+            concerned |= tasks.people("tender_bid", Tender, tender.id)
         send(
             K.TENDER_DECIDED,
             "tender",
             tender.id,
-            _bidders(tender),
+            concerned,
             actor=actor,
             now=now,
             stage=stage.value,
@@ -453,7 +459,7 @@ def describe(message: OutboxMessage) -> str:
         "who": who,
         "day": _day(d.get("day")),
         "due": _day(d.get("due")),
-        "value": d.get("value", ""),
+        "value": _money(d.get("value")),
         "amount": _money(d.get("amount")),
         "bidder": d.get("bidder", ""),
         "lot": d.get("lot", ""),

@@ -964,7 +964,7 @@ def advance(
             "present": event.present,
         },
     )
-    notifications.tender_moved(actor, tender, to_stage, note=note, now=now)
+    notifications.tender_moved(actor, tender, to_stage, before=before, note=note, now=now)
 
 
 def _check_move(actor, tender, to_stage, *, now, present) -> None:

@@ -59,13 +59,7 @@ def index():
     ).all()
     counts = tasks.summary(user, at)
     g.task_count = sum(n for _kind, n in counts)  # the navigation's count, already known
-    urgent = tasks.listing(
-        user,
-        at,
-        per_page=URGENT_SHOWN,
-        total=sum(n for _kind, n in counts),
-        cities=every_city,
-    )
+    urgent = tasks.most_urgent(user, at, URGENT_SHOWN, cities=every_city)
     recent = db.session.scalars(
         sa.select(OutboxMessage)
         .where(OutboxMessage.recipient_id == user.id, OutboxMessage.read_at.is_(None))

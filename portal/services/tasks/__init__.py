@@ -156,6 +156,28 @@ def listing(
     return Page(to_tasks(rows, at, cities), page, per_page, total)
 
 
+def most_urgent(user, at: At, number: int, cities: dict | None = None) -> list[Task]:
+    """The `number` tasks due first across every kind (the latest ones first of all), for
+    the home page: the first few of each kind in one query, then ordered by their due date
+    (for what waits on a decision, that depends on the reminder rules, read here)."""
+    union = _union(user, at)
+    if union is None:
+        return []
+    position = (
+        sa.func.row_number()
+        .over(partition_by=union.c.kind, order_by=_ordered(union)[1:])
+        .label("position")
+    )
+    ranked = sa.select(union, position).subquery()
+    rows = db.session.execute(
+        sa.select(ranked).where(ranked.c.position <= number).order_by(*_ordered(ranked))
+    ).all()
+    found = to_tasks(rows, at, cities)
+    never = date.max
+    found.sort(key=lambda t: (t.due or never, t.since or never, RANK[t.kind.name]))
+    return found[:number]
+
+
 def everything(user, at: At) -> list[Task]:
     """Every task of this person, in the list's order (the command line's JSON)."""
     union = _union(user, at)

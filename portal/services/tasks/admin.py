@@ -49,6 +49,7 @@ KINDS = (
         name="outbox_stuck",
         page="outbox",
         label=_l("Messages bloqués dans la boîte d'envoi"),
+        verb=_l("Vérifier la boîte d'envoi"),
         waiting=_l("Messages non partis"),
         permission=Permission.AUDIT_VIEW,
         source=_stuck,

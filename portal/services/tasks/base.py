@@ -104,6 +104,7 @@ class Kind:
     # The object page it shows on ("who acts next") and the notifications' item type.
     page: str
     label: object  # the group's heading in the list: "Jalons à approuver (niveau local)"
+    verb: object  # what the person does, on each line: "Approuver ou renvoyer"
     waiting: object  # on the object's page: "En attente de l'approbation locale"
     # A person without this permission anywhere never holds the kind: skipped at no cost.
     permission: Permission
@@ -138,4 +139,4 @@ class Task:
 
     @property
     def action(self):
-        return self.kind.state_labels.get(self.state, self.kind.label)
+        return self.kind.state_labels.get(self.state, self.kind.verb)

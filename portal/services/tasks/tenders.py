@@ -99,7 +99,10 @@ def _bidder(person: Person):
         ),
         sa.exists().where(
             lot.tender_id == Tender.id,
-            ~sa.exists().where(bid.lot_id == lot.id, bid.bidder_id == person.organization_id),
+            # Two levels down: the person (the users table, for "who") is the outer one's.
+            ~sa.exists()
+            .where(bid.lot_id == lot.id, bid.bidder_id == person.organization_id)
+            .correlate_except(bid),
         ),
     )
 
@@ -122,6 +125,7 @@ KINDS = (
         name="tender_publish",
         page="tender",
         label=_l("Appels d'offres à publier"),
+        verb=_l("Compléter et publier"),
         waiting=_l("En préparation par le secrétariat"),
         permission=Permission.TENDERS_MANAGE,
         source=_tenders(Tender.stage == S.DRAFT, since_at=Tender.created_at),
@@ -132,6 +136,7 @@ KINDS = (
         name="tender_bid",
         page="tender",
         label=_l("Appels d'offres ouverts à votre offre"),
+        verb=_l("Déposer une offre"),
         waiting=_l("Remise des offres en cours"),
         permission=Permission.TENDERS_BID,
         source=_tenders(
@@ -148,6 +153,7 @@ KINDS = (
         name="tender_close",
         page="tender",
         label=_l("Remises d'offres à clore"),
+        verb=_l("Clore la remise des offres"),
         waiting=_l("Date limite atteinte : le secrétariat clôt la remise des offres"),
         permission=Permission.TENDERS_MANAGE,
         source=_tenders(
@@ -162,6 +168,7 @@ KINDS = (
         name="tender_check",
         page="tender",
         label=_l("Offres à vérifier (vérification administrative)"),
+        verb=_l("Vérifier les offres"),
         waiting=_l("En attente de la vérification administrative par le secrétariat"),
         permission=Permission.TENDERS_MANAGE,
         source=_tenders(
@@ -181,6 +188,7 @@ KINDS = (
         name="tender_declaration",
         page="tender",
         label=_l("Déclarations d'intérêts à signer"),
+        verb=_l("Signer la déclaration"),
         waiting=_l("Déclaration de conflit d'intérêts attendue"),
         permission=Permission.TENDERS_EVALUATE,
         source=_tenders(Tender.stage.in_(OPEN_STAGES), due_at=DECLARATION_DUE),
@@ -191,6 +199,7 @@ KINDS = (
         name="tender_scores",
         page="tender",
         label=_l("Notes à remettre"),
+        verb=_l("Noter les offres et remettre ses notes"),
         waiting=_l("Évaluation technique : notes attendues"),
         permission=Permission.TENDERS_EVALUATE,
         source=_tenders(Tender.stage == S.TECHNICAL_EVALUATION, due_on=Tender.evaluation_due),
@@ -201,6 +210,7 @@ KINDS = (
         name="tender_consensus",
         page="tender",
         label=_l("Évaluations techniques à conclure (consensus, verrouillage)"),
+        verb=_l("Fixer les consensus et verrouiller"),
         waiting=_l("Notes remises : le président fixe les consensus et verrouille"),
         permission=Permission.TENDERS_EVALUATE,
         source=_tenders(
@@ -213,6 +223,7 @@ KINDS = (
         name="tender_opening",
         page="tender",
         label=_l("Plis financiers à ouvrir"),
+        verb=_l("Ouvrir les plis en séance"),
         waiting=_l("Résultat technique verrouillé : séance d'ouverture des plis"),
         permission=Permission.TENDERS_EVALUATE,
         source=_tenders(Tender.stage == S.TECHNICAL_LOCKED, due_at=Tender.opening_session),
@@ -223,6 +234,7 @@ KINDS = (
         name="tender_justification",
         page="tender",
         label=_l("Offres anormalement basses à trancher"),
+        verb=_l("Trancher les justifications, puis classer"),
         waiting=_l("Justifications des offres anormalement basses à trancher par le président"),
         permission=Permission.TENDERS_EVALUATE,
         source=_tenders(
@@ -237,6 +249,7 @@ KINDS = (
         name="tender_ranking",
         page="tender",
         label=_l("Évaluations financières à mener jusqu'à la proposition d'attribution"),
+        verb=_l("Mener l'évaluation financière"),
         waiting=_l("Évaluation financière menée par le président de la commission"),
         permission=Permission.TENDERS_EVALUATE,
         source=_tenders(
@@ -261,6 +274,7 @@ KINDS = (
         name="tender_award",
         page="tender",
         label=_l("Attributions à décider"),
+        verb=_l("Attribuer ou déclarer infructueux"),
         waiting=_l("Attribution proposée, en attente de la décision du ministère"),
         permission=Permission.TENDERS_DECIDE,
         source=_tenders(Tender.stage == S.AWARD_PROPOSED, due_on=Tender.evaluation_due),

@@ -1,5 +1,5 @@
 """notifications of events in the outbox: their author and details, no due date; an index
-for each person's unread count
+for each person's unread count, and one on roles for "who holds this permission"
 
 Revision ID: 0010_notifications
 Revises: 0009_coverage
@@ -17,6 +17,7 @@ depends_on = None
 
 
 def upgrade():
+    op.create_index(op.f("ix_role_assignments_role"), "role_assignments", ["role"], unique=False)
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
         batch_op.add_column(sa.Column("actor_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("details", sa.JSON(), server_default="{}", nullable=False))
@@ -41,3 +42,4 @@ def downgrade():
         batch_op.alter_column("due_date", existing_type=sa.DATE(), nullable=False)
         batch_op.drop_column("details")
         batch_op.drop_column("actor_id")
+    op.drop_index(op.f("ix_role_assignments_role"), table_name="role_assignments")

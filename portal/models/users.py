@@ -78,7 +78,8 @@ class RoleAssignment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[Role] = mapped_column(str_enum(Role))
+    # Indexed: "who holds this permission" starts from the few holders of a role.
+    role: Mapped[Role] = mapped_column(str_enum(Role), index=True)
     # Only city-scoped roles (local decision-maker, optionally observer) carry a city.
     city_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cities.id"), index=True)
 

@@ -570,19 +570,6 @@ def awaiting_decision_filter(user: User):
     return sa.or_(*conditions) if conditions else sa.false()
 
 
-def pending_change_requests_filter(user: User):
-    scope = authz.city_scope(user, Permission.CHANGE_REQUESTS_DECIDE)
-    pending = sa.and_(
-        ChangeRequest.status == ChangeRequestStatus.PENDING,
-        Milestone.status.in_(DELIVERY_STATUSES),
-    )
-    if scope.all_cities:
-        return pending
-    if scope.city_ids:
-        return sa.and_(pending, Milestone.city_id.in_(scope.city_ids))
-    return sa.false()
-
-
 STATUS_LABELS = {
     S.PLANNED: _l("Prévu"),
     S.IN_PROGRESS: _l("En cours"),

@@ -22,12 +22,11 @@ from portal import authz
 from portal.authz import Permission
 from portal.clock import local_date
 from portal.extensions import db
-from portal.models.commitments import Commitment, CommitmentStatus
-from portal.models.finance import Agreement, AgreementStatus, Installment, InstallmentStatus
+from portal.models.commitments import OPEN_COMMITMENTS, Commitment
+from portal.models.finance import UNPAID, Agreement, AgreementStatus, Installment
 from portal.models.milestones import (
     DELIVERY_STATUSES,
     ChangeRequest,
-    ChangeRequestStatus,
     Milestone,
     MilestoneStatus,
 )
@@ -158,10 +157,7 @@ def _change_requests(horizon: date, context: Context) -> list[Item]:
     rows = db.session.execute(
         sa.select(ChangeRequest.id, ChangeRequest.requested_at, Milestone.city_id)
         .join(Milestone, ChangeRequest.milestone_id == Milestone.id)
-        .where(
-            ChangeRequest.status == ChangeRequestStatus.PENDING,
-            Milestone.status.in_(DELIVERY_STATUSES),
-        )
+        .where(milestone_tasks.change_request_pending())
     ).all()
     allowed = timedelta(days=context.rule.respond_within_days)
     items = []
@@ -178,7 +174,7 @@ def _commitments(horizon: date, context: Context) -> list[Item]:
         sa.select(
             Commitment.id, Commitment.city_id, Commitment.due_date, Commitment.organization_id
         ).where(
-            Commitment.status.in_([CommitmentStatus.ACCEPTED, CommitmentStatus.IN_PROGRESS]),
+            Commitment.status.in_(OPEN_COMMITMENTS),
             Commitment.due_date <= horizon,
         )
     ).all()
@@ -191,7 +187,7 @@ def _installments(horizon: date, context: Context) -> list[Item]:
         .join(Agreement, Installment.agreement_id == Agreement.id)
         .where(
             Agreement.status == AgreementStatus.SIGNED,
-            Installment.status.in_([InstallmentStatus.PLANNED, InstallmentStatus.INVOICED]),
+            Installment.status.in_(UNPAID),
             Installment.due_date <= horizon,
         )
     ).all()

@@ -26,7 +26,8 @@ from portal.services.tasks.base import EVERYONE, At, Kind, Person, Task
 
 __all__ = ["KINDS", "At", "Kind", "Task"]
 
-# The order of the groups in a person's list: deciding first, then delivering, then the rest.
+# The order of the groups in a person's list: the plans, the commitments, the money, the
+# tenders, the coverage, the outbox.
 KINDS: tuple[Kind, ...] = (
     *plans.KINDS,
     *commitments.KINDS,
@@ -66,12 +67,19 @@ def _union(user, at: At, kinds=None):
     return sa.union_all(*(_branch(kind, at, person) for kind in chosen)).subquery("tasks")
 
 
-def count(user, at: At) -> int:
-    """How many tasks wait on this person: one query, for the navigation on every page."""
+# The navigation counts up to this many ("99+"): every page shows it, so its cost must not
+# grow with a person's backlog.
+COUNT_CAP = 100
+
+
+def count(user, at: At, *, cap: int = COUNT_CAP) -> int:
+    """How many tasks wait on this person, up to `cap`: one query that stops reading once it
+    has found that many, for the navigation on every page."""
     union = _union(user, at)
     if union is None:
         return 0
-    return db.session.scalar(sa.select(sa.func.count()).select_from(union))
+    first = sa.select(union.c.kind).limit(cap).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(first))
 
 
 def summary(user, at: At, *, city_id: int | None = None) -> list[tuple[Kind, int]]:
@@ -257,6 +265,15 @@ class Waiting:
         return sorted(grouped.items())
 
 
+def _held_by_everyone(kind: Kind):
+    """The join condition from a kind's objects to the active accounts that hold it."""
+    return sa.and_(
+        User.active.is_(True),
+        authz.holders_first(User.id, kind.permission),
+        kind.holder(EVERYONE),
+    )
+
+
 def _holders_query(kinds, at: At, link_ids):
     branches = []
     for kind in kinds:
@@ -264,7 +281,7 @@ def _holders_query(kinds, at: At, link_ids):
         columns = query.selected_columns
         branches.append(
             query.where(columns.link_id.in_(link_ids))
-            .outerjoin(User, sa.and_(User.active.is_(True), kind.holder(EVERYONE)))
+            .outerjoin(User, _held_by_everyone(kind))
             .outerjoin(Organization, Organization.id == User.organization_id)
             .with_only_columns(
                 sa.cast(sa.literal(kind.name), sa.String).label("kind"),
@@ -318,6 +335,6 @@ def _people_query(kind_name: str, model):
     return (
         sa.select(User.id)
         .select_from(model)
-        .join(User, sa.and_(User.active.is_(True), kind.holder(EVERYONE)))
+        .join(User, _held_by_everyone(kind))
         .where(model.id == sa.bindparam("object_id"))
     )

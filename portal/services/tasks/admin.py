@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy.orm import aliased
@@ -32,15 +33,27 @@ def stuck_condition(now):
     )
 
 
+# Counted up to this many: the line is on every page's count, whatever the outbox's size.
+COUNTED = 1000
+
+
 def _stuck(at: At):
-    # One line for the whole outbox: its title is the number of messages.
+    # One line for the whole outbox: its title is the number of messages (the oldest first,
+    # so that "since" is the oldest one's date).
+    oldest = (
+        sa.select(OutboxMessage.created_at)
+        .where(stuck_condition(at.now))
+        .order_by(OutboxMessage.id)
+        .limit(COUNTED)
+        .subquery()
+    )
     return shape(
-        sa.select(OutboxMessage).where(stuck_condition(at.now)).having(sa.func.count() > 0),
+        sa.select(oldest).having(sa.func.count() > 0),
         item_id=sa.cast(sa.null(), sa.Integer),
         title=sa.cast(sa.func.count(), sa.String),
         city_id=None,
         state=sa.literal("stuck"),
-        since_at=sa.func.min(OutboxMessage.created_at),
+        since_at=sa.func.min(oldest.c.created_at),
     )
 
 
@@ -55,10 +68,14 @@ KINDS = (
         source=_stuck,
         holder=lambda person: person.holds(Permission.AUDIT_VIEW),
         url=lambda task, cities: url_for("notifications.outbox", stuck="y"),
-        describe=lambda task: ngettext(
-            "%(num)d message n'est pas parti",
-            "%(num)d messages ne sont pas partis",
-            int(task.title),
+        describe=lambda task: (
+            _("Plus de %(num)d messages ne sont pas partis", num=COUNTED - 1)
+            if int(task.title) >= COUNTED
+            else ngettext(
+                "%(num)d message n'est pas parti",
+                "%(num)d messages ne sont pas partis",
+                int(task.title),
+            )
         ),
     ),
 )

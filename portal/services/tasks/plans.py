@@ -22,19 +22,33 @@ S = MilestoneStatus
 WAITING_FOR_DECISION = (S.SUBMITTED, S.APPROVED_LOCALLY)
 
 
+# A milestone's decision clock starts when it entered the status it waits in (its latest
+# submission or local approval).
+ENTERED_WAITING = (
+    MilestoneEvent.kind == EventKind.TRANSITION,
+    MilestoneEvent.to_status.in_(WAITING_FOR_DECISION),
+)
+
+
 def waiting_since():
-    """When each milestone entered the status it waits in (its latest submission or local
-    approval): the clock of a decision starts there."""
+    """When each milestone entered the status it waits in, for every milestone at once (the
+    daily reminder planning reads them all)."""
     return (
         sa.select(
             MilestoneEvent.milestone_id, sa.func.max(MilestoneEvent.occurred_at).label("since")
         )
-        .where(
-            MilestoneEvent.kind == EventKind.TRANSITION,
-            MilestoneEvent.to_status.in_(WAITING_FOR_DECISION),
-        )
+        .where(*ENTERED_WAITING)
         .group_by(MilestoneEvent.milestone_id)
         .subquery()
+    )
+
+
+def change_request_pending():
+    """A request to move a date that still waits on the ministry: pending, on a milestone
+    still with its deliverer (once delivered, its date no longer moves)."""
+    return sa.and_(
+        ChangeRequest.status == ChangeRequestStatus.PENDING,
+        Milestone.status.in_(DELIVERY_STATUSES),
     )
 
 
@@ -66,18 +80,25 @@ def _deliverer(person: Person):
     )
 
 
+def _entered_waiting(milestone_id):
+    """The latest transition of that milestone into a status that waits for a decision: read
+    for the rows a list shows only, not for every milestone of the programme."""
+    return (
+        sa.select(sa.func.max(MilestoneEvent.occurred_at))
+        .where(MilestoneEvent.milestone_id == milestone_id, *ENTERED_WAITING)
+        .scalar_subquery()
+    )
+
+
 def _awaiting(status: MilestoneStatus):
     def source(at: At):
-        since = waiting_since()
         return shape(
-            sa.select(Milestone)
-            .outerjoin(since, since.c.milestone_id == Milestone.id)
-            .where(Milestone.status == status),
+            sa.select(Milestone).where(Milestone.status == status),
             item_id=Milestone.id,
             title=Milestone.title,
             city_id=Milestone.city_id,
             state=Milestone.status,
-            since_at=sa.func.coalesce(since.c.since, Milestone.updated_at),
+            since_at=sa.func.coalesce(_entered_waiting(Milestone.id), Milestone.updated_at),
         )
 
     return source
@@ -94,10 +115,7 @@ def _change_requests(at: At):
     return shape(
         sa.select(ChangeRequest)
         .join(Milestone, ChangeRequest.milestone_id == Milestone.id)
-        .where(
-            ChangeRequest.status == ChangeRequestStatus.PENDING,
-            Milestone.status.in_(DELIVERY_STATUSES),
-        ),
+        .where(change_request_pending()),
         item_id=ChangeRequest.id,
         title=Milestone.title,
         city_id=Milestone.city_id,

@@ -55,6 +55,19 @@ def test_the_jobs_are_scheduled_in_morocco_time_with_a_catch_up_at_start(app):
     assert "hour='7'" in str(jobs["plan-reminders"].trigger)
 
 
+# The processes read the clock the tests see: moved ahead as much as theirs when CI moves it.
+_FLASK_ON_THE_TESTS_CLOCK = """
+import os, sys
+from datetime import UTC, datetime, timedelta
+days = int(os.environ.get("CLOCK_SHIFT_DAYS") or 0)
+if days:
+    import time_machine
+    time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True).start()
+from flask.cli import main
+sys.exit(main())
+"""
+
+
 def _processes(app, smtp_port: int, tmp_path, *args: str, count: int = 3):
     """`count` portal processes against the test database and the loopback SMTP server."""
     import os
@@ -74,7 +87,7 @@ def _processes(app, smtp_port: int, tmp_path, *args: str, count: int = 3):
     env.pop("EMBED_SCHEDULER", None)
     return [
         subprocess.Popen(
-            [sys.executable, "-m", "flask", *args],
+            [sys.executable, "-c", _FLASK_ON_THE_TESTS_CLOCK, *args],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=(tmp_path / f"process-{n}.log").open("w"),

@@ -311,7 +311,10 @@ def waiting_on_many(page: str, link_ids, at: At) -> dict[int, list[Waiting]]:
         if row.user_id is not None and (row.full_name, row.organization) not in waiting.people:
             waiting.people.append((row.full_name, row.organization))
     return {
-        link_id: sorted(waits.values(), key=lambda w: RANK[w.kind.name])
+        link_id: sorted(
+            (w for w in waits.values() if w.people or not w.kind.holder_pending),
+            key=lambda w: RANK[w.kind.name],
+        )
         for link_id, waits in found.items()
     }
 

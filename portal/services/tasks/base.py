@@ -118,6 +118,9 @@ class Kind:
     due_after: Callable[[dict], int] | None = None
     # Whether the people who hold it may be named to everyone who sees the object.
     public_holders: bool = True
+    # Each holder does it once (a declaration, one's scores): once no one holds it, the
+    # object no longer waits for it, rather than waiting on "nobody has the role".
+    holder_pending: bool = False
     # The task's wording when it depends on the object's state (a tender's stage...).
     state_labels: dict = field(default_factory=dict)
     # How its title reads, when the query's title is not a name (a number of messages).

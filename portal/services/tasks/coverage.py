@@ -96,6 +96,7 @@ KINDS = (
         permission=Permission.COVERAGE_ASSESS,
         source=_assessable,
         holder=_assessor,
+        holder_pending=True,
         url=lambda task, cities: url_for("coverage.assess", site_id=task.link_id),
     ),
     Kind(

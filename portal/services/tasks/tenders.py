@@ -141,7 +141,8 @@ KINDS = (
         permission=Permission.TENDERS_BID,
         source=_tenders(
             Tender.stage == S.PUBLISHED,
-            lambda at: Tender.submission_deadline >= at.day_start,
+            # An offer sent after the deadline is recorded late and not admitted.
+            lambda at: Tender.submission_deadline > at.now,
             due_at=Tender.submission_deadline,
         ),
         holder=_bidder,
@@ -158,7 +159,8 @@ KINDS = (
         permission=Permission.TENDERS_MANAGE,
         source=_tenders(
             Tender.stage == S.PUBLISHED,
-            lambda at: Tender.submission_deadline < at.tomorrow_start,
+            # Closing before the deadline is refused.
+            lambda at: Tender.submission_deadline <= at.now,
             due_at=Tender.submission_deadline,
         ),
         holder=_manager,
@@ -193,6 +195,7 @@ KINDS = (
         permission=Permission.TENDERS_EVALUATE,
         source=_tenders(Tender.stage.in_(OPEN_STAGES), due_at=DECLARATION_DUE),
         holder=_member(lambda m: m.declaration.is_(None)),
+        holder_pending=True,
         url=lambda task, cities: url_for("tenders.detail", tender_id=task.link_id) + "#declaration",
     ),
     Kind(
@@ -204,6 +207,7 @@ KINDS = (
         permission=Permission.TENDERS_EVALUATE,
         source=_tenders(Tender.stage == S.TECHNICAL_EVALUATION, due_on=Tender.evaluation_due),
         holder=_member(_cleared, _scoring, lambda m: m.scores_submitted_at.is_(None)),
+        holder_pending=True,
         url=lambda task, cities: url_for("tenders.scoring", tender_id=task.link_id),
     ),
     Kind(

@@ -68,6 +68,20 @@ def reset_schema(app) -> None:
         upgrade()
 
 
+# The tests commit thousands of times: on PostgreSQL, not waiting for each commit to reach the
+# disk makes the run several times faster and changes nothing the tests can observe.
+_ENGINE_OPTIONS = (
+    {
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            "connect_args": {"options": "-c synchronous_commit=off"},
+        }
+    }
+    if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql")
+    else {}
+)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
@@ -82,6 +96,7 @@ def app(tmp_path_factory):
             "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
             "WTF_CSRF_ENABLED": False,
             "SERVER_NAME": None,
+            **_ENGINE_OPTIONS,
         }
     )
     reset_schema(app)

@@ -791,9 +791,11 @@ def test_a_dispute_needs_a_reason_and_resolving_returns_to_the_previous_state(w)
     ]:
         error = refused(InvalidInput, act, who, installment, "dispute", reason="  ")
         assert error.field == "reason" and installment.status is back_to
-        act(who, installment, "dispute", reason="Virement non reçu")
+        opened = datetime(2026, 5, 2, 9, 30, tzinfo=UTC)
+        act(who, installment, "dispute", reason="Virement non reçu", now=opened)
         assert installment.status is I.DISPUTED
         assert installment.dispute_reason == "Virement non reçu"
+        assert installment.disputed_at == opened  # how long the dispute has waited
         refused(TransitionNotAllowed, act, w.payer, installment, "pay")
         for party in (w.payer, w.payee):
             refused(NotAllowed, act, party, installment, "resolve")

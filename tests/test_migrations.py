@@ -97,3 +97,62 @@ def test_the_reminder_preferences_migration_keeps_the_data_and_rewrites_outbox_k
             ]
     finally:
         reset_schema(app)
+
+
+def test_a_dispute_open_before_the_upgrade_waits_since_its_last_record(
+    app, make_city, make_org, make_user
+):
+    """Upgrading to 0010 dates each open dispute from the audit log (its last dispute there);
+    a dispute already settled stays undated."""
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    from portal.models import Agreement, AgreementPurpose, AuditEvent, Installment
+
+    city, payer, payee = make_city(), make_org(), make_org()
+    actor = make_user()
+    at = [datetime(2026, 5, day, 9, 0, tzinfo=UTC) for day in (2, 9)]
+    try:
+        with app.app_context():
+            signed = Agreement(
+                city_id=city.id,
+                payer_id=payer.id,
+                payee_id=payee.id,
+                purpose=AgreementPurpose.USAGE_FEE,
+                title="Droit de passage",
+                total_amount=Decimal("200.00"),
+                start_date=date(2026, 1, 1),
+            )
+            open_, settled = (
+                Installment(agreement=signed, due_date=date(2026, 4, 30), amount=Decimal(100)),
+                Installment(agreement=signed, due_date=date(2026, 5, 31), amount=Decimal(100)),
+            )
+            db.session.add_all([signed, open_, settled])
+            db.session.flush()
+            ids = open_.id, settled.id
+            for when, installment in [(at[0], open_), (at[1], open_), (at[0], settled)]:
+                db.session.add(
+                    AuditEvent(
+                        occurred_at=when,
+                        actor_id=actor.id,
+                        action="finance.installment_dispute",
+                        object_type="installments",
+                        object_id=installment.id,
+                    )
+                )
+            db.session.commit()
+            # An open transaction would hold the table the downgrade alters (PostgreSQL).
+            db.session.remove()
+            downgrade(revision="0009_coverage")
+            with db.engine.begin() as conn:
+                conn.execute(
+                    sa.text("UPDATE installments SET status = 'disputed' WHERE id = :id"),
+                    {"id": ids[0]},
+                )
+            upgrade()
+            db.session.remove()
+            dated = {i.id: i.disputed_at for i in db.session.scalars(sa.select(Installment)).all()}
+            db.session.remove()
+            assert dated == {ids[0]: at[1], ids[1]: None}
+    finally:
+        reset_schema(app)

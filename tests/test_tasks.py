@@ -736,15 +736,18 @@ def test_a_payment_waits_on_the_payee_to_confirm_it(w):
     assert (task.since, task.due, task.late_days) == (days(-2), None, 0)
 
 
-def test_a_dispute_waits_on_the_secretariat_with_no_due_date_of_its_own(w):
-    """The installment's old due date says nothing of how long the dispute has waited."""
+def test_a_dispute_waits_on_the_secretariat_since_it_was_opened(w):
+    """The installment's old due date says nothing of how long the dispute has waited: the
+    line says since when it is disputed, with no due date or lateness of its own."""
     signed = agreement(w.city, w.utility, w.operator)
     disputed = installment(signed, days(-40), I.DISPUTED)
+    disputed.disputed_at = ago(5)
+    db.session.commit()
     check_holders(
         w, "installment_dispute", disputed.id, {"secretariat"}, page="agreement", link_id=signed.id
     )
     task = task_of(w.secretariat, "installment_dispute", disputed.id)
-    assert (task.due, task.late_days) == (None, 0)
+    assert (task.due, task.since, task.late_days) == (None, days(-5), 0)
 
 
 def test_when_the_ministry_pays_its_central_decision_maker_acts_for_it(w):

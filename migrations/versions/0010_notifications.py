@@ -1,5 +1,6 @@
 """notifications of events in the outbox: their author and details, no due date; an index
-for each person's unread count, and one on roles for "who holds this permission"
+for each person's unread count, and one on roles for "who holds this permission"; when an
+installment was disputed (how long its dispute has waited)
 
 Revision ID: 0010_notifications
 Revises: 0009_coverage
@@ -28,9 +29,40 @@ def upgrade():
         batch_op.create_foreign_key(
             batch_op.f("fk_outbox_messages_actor_id_users"), "users", ["actor_id"], ["id"]
         )
+    with op.batch_alter_table("installments", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("disputed_at", sa.DateTime(timezone=True), nullable=True))
+    # A dispute already open waits since its last record in the audit log.
+    installments = sa.table(
+        "installments",
+        sa.column("id", sa.Integer),
+        sa.column("status", sa.String),
+        sa.column("disputed_at", sa.DateTime(timezone=True)),
+    )
+    events = sa.table(
+        "audit_events",
+        sa.column("occurred_at", sa.DateTime(timezone=True)),
+        sa.column("action", sa.String),
+        sa.column("object_type", sa.String),
+        sa.column("object_id", sa.Integer),
+    )
+    op.execute(
+        installments.update()
+        .where(installments.c.status == "disputed")
+        .values(
+            disputed_at=sa.select(sa.func.max(events.c.occurred_at))
+            .where(
+                events.c.action == "finance.installment_dispute",
+                events.c.object_type == "installments",
+                events.c.object_id == installments.c.id,
+            )
+            .scalar_subquery()
+        )
+    )
 
 
 def downgrade():
+    with op.batch_alter_table("installments", schema=None) as batch_op:
+        batch_op.drop_column("disputed_at")
     # Events have no due date: they cannot stay in the older outbox.
     outbox = sa.table("outbox_messages", sa.column("occurrence", sa.String))
     op.execute(outbox.delete().where(outbox.c.occurrence == "event"))

@@ -180,6 +180,7 @@ class Installment(db.Model):
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     dispute_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
     version: Mapped[int] = mapped_column(default=1)
 

@@ -679,6 +679,7 @@ def act_on_installment(
     elif name == "dispute":
         installment.status = I.DISPUTED
         installment.dispute_reason = reason
+        installment.disputed_at = now or utcnow()
     elif name == "resolve":
         # Back to where it stood before the dispute.
         if installment.paid_on is not None:

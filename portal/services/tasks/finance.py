@@ -54,7 +54,7 @@ def _drafts(at: At):
     )
 
 
-def _installments(*condition, due=True, since_on=None):
+def _installments(*condition, due=True, since_on=None, since_at=None):
     def source(at: At):
         return shape(
             sa.select(Installment)
@@ -67,6 +67,7 @@ def _installments(*condition, due=True, since_on=None):
             link_id=Agreement.id,
             due_on=Installment.due_date if due else None,
             since_on=since_on,
+            since_at=since_at,
         )
 
     return source
@@ -137,7 +138,9 @@ KINDS = (
         waiting=_l("Échéance contestée, à trancher par le secrétariat"),
         permission=Permission.FINANCE_MANAGE,
         # The installment's own due date says nothing of how long the dispute has waited.
-        source=_installments(Installment.status == I.DISPUTED, due=False),
+        source=_installments(
+            Installment.status == I.DISPUTED, due=False, since_at=Installment.disputed_at
+        ),
         holder=_manager,
         url=_agreement_url,
     ),

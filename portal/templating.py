@@ -4,10 +4,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import Flask, g, has_request_context, make_response, render_template, request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_decimal, format_time, get_locale, to_user_timezone
 from flask_login import current_user
 
-from portal import authz, labels, navigation
+from portal import audit_labels, authz, labels, navigation
 from portal.forms.milestones import HORIZON_LABELS
 from portal.services import commitments as commitment_rules
 from portal.services import coverage as coverage_rules
@@ -17,11 +17,13 @@ from portal.services import tenders as tender_rules
 from portal.services.milestones import STATUS_LABELS
 
 
-def localdatetime(value: datetime | None, format: str = "medium") -> str:
+def localdatetime(value: datetime | None) -> str:
+    """A moment as the rest of the portal writes days ("24 nov. 2026 12:00"): one style per
+    locale everywhere, never "24/11/2026" beside "24 nov. 2026"."""
     # Stored in UTC; Flask-Babel shows it in Africa/Casablanca.
     if value is None:
         return ""
-    return format_datetime(value, format)
+    return f"{format_date(to_user_timezone(value).date(), 'medium')} {format_time(value, 'short')}"
 
 
 def localdate(value: date | None, format: str = "medium") -> str:
@@ -66,6 +68,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["score"] = score
     app.jinja_env.globals.update(
+        audit_action=audit_labels.action_label,
+        audit_object=audit_labels.object_label,
+        audit_details=audit_labels.detail_lines,
         can=authz.can,
         Permission=authz.Permission,
         ROLE_LABELS=labels.ROLE_LABELS,

@@ -253,13 +253,15 @@ def test_audit_log_lists_and_filters_events(app, client, make_user, login_as):
     target = make_user(email="target@example.org")
     login(app.test_client(), target, "wrong-password-123")
     html = client.get("/admin/audit").get_data(as_text=True)
-    assert "login.success" in html and "login.failure" in html
+    assert 'data-action="login.success"' in html and 'data-action="login.failure"' in html
+    # Actions and objects read in words.
+    assert "Connexion refusée (mot de passe)" in html and f"Compte n° {target.id}" in html
 
     html = client.get("/admin/audit?action=login.failure").get_data(as_text=True)
-    assert "target@example.org" in html and "login.success" not in html
+    assert "target@example.org" in html and 'data-action="login.success"' not in html
 
     html = client.get(f"/admin/audit?actor={admin.email}").get_data(as_text=True)
-    assert "login.success" in html and "login.failure" not in html
+    assert 'data-action="login.success"' in html and 'data-action="login.failure"' not in html
 
     html = client.get("/admin/audit?date_from=not-a-date").get_data(as_text=True)
     assert "Aucun événement" in html
@@ -300,3 +302,20 @@ def test_saving_an_unchanged_form_keeps_password_and_roles(app, client, make_use
             .where(RoleAssignment.user_id == target.id)
         )
     assert count == 1
+
+
+def test_audit_details_read_in_words(app):
+    from portal.audit_labels import action_label, detail_lines, object_label
+
+    with app.test_request_context():
+        assert action_label("milestone.approve_local") == "Jalon approuvé (niveau local)"
+        assert action_label("something.new") == "something.new"  # a code still shows
+        assert object_label("milestones", 42) == "Jalon n° 42"
+        moved = detail_lines(
+            {"from": "submitted", "to": "approved_locally"}, "milestone.approve_local"
+        )
+        assert moved == [("Changement", "Soumis → Approuvé localement")]
+        paid = detail_lines({"amount": "833333.33", "day": "2026-10-15", "late": False})
+        assert [label for label, _ in paid] == ["Montant", "Date", "late"]
+        assert paid[0][1].replace("\u202f", " ") == "833 333,33"
+        assert paid[1:] == [("Date", "15 oct. 2026"), ("late", "non")]

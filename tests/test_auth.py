@@ -327,3 +327,19 @@ def test_session_has_an_absolute_lifetime(app, client, make_user, login_as):
             assert client.get("/").status_code == 200
     with time_machine.travel(start + lifetime + timedelta(minutes=1), tick=False):
         assert client.get("/").status_code == 302
+
+
+def test_the_profile_shows_the_sign_in_before_this_one(client, make_user):
+    user = make_user()
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False):
+        login(client, user)
+        response = client.get("/account/")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, page[:300]
+        assert "votre première connexion" in page
+        client.post("/logout")
+    with time_machine.travel(datetime(2026, 3, 9, 9, 0, tzinfo=UTC), tick=False):
+        login(client, user)
+        page = client.get("/account/").get_data(as_text=True)
+    shown = page.split('id="previous-login">', 1)[1].split("</dd>", 1)[0]
+    assert "2 mars 2026" in shown and "9 mars" not in shown

@@ -112,7 +112,7 @@ def test_the_whole_flow_from_proposal_to_met(app, world):
     response = declare(contributor, commitment.id, "12,5", files=[(io.BytesIO(PDF), "pv.pdf")])
     assert response.status_code == 302
     page = text(contributor.get(f"/commitments/{commitment.id}"))
-    assert "12,50" in page and 'id="validated">aucun' in page
+    assert ">12,5 " in page and 'id="validated">aucun' in page
     with app.app_context():
         update = db.session.scalars(sa.select(CommitmentUpdate)).one()
         assert update.value == Decimal("12.50") and len(update.files) == 1

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import openpyxl
+from flask_babel import force_locale
 
 from portal.services.exports import safe_sheet_title, to_csv, to_xlsx
 
@@ -40,15 +41,20 @@ def test_csv_is_utf8_with_bom_semicolons_and_crlf():
     assert body == "\ufeffVille;Échéance\r\nFès;2026-03-01\r\n".encode()
 
 
-def test_csv_values_read_back_exactly():
+def test_csv_values_read_back_exactly(app):
     rows = [
         ("Fès", date(2026, 12, 31), Decimal("1234567.89"), None, True, Status.PLANNED),
         ("Agadir", date(2027, 1, 1), Decimal("0.10"), "Ligne 1\nligne; 2", False, None),
     ]
-    headers, first, second = read_csv(to_csv(HEADERS, rows))
+    with app.test_request_context():
+        headers, first, second = read_csv(to_csv(HEADERS, rows))
+        with force_locale("en"):
+            english = read_csv(to_csv(HEADERS, rows))
     assert headers == HEADERS
-    assert first == ["Fès", "2026-12-31", "1234567.89", "", "1", "planned"]
-    assert second == ["Agadir", "2027-01-01", "0.10", "Ligne 1\nligne; 2", "0", ""]
+    # Yes or no in words, in the reader's language.
+    assert first == ["Fès", "2026-12-31", "1234567.89", "", "Oui", "planned"]
+    assert second == ["Agadir", "2027-01-01", "0.10", "Ligne 1\nligne; 2", "Non", ""]
+    assert [english[1][4], english[2][4]] == ["Yes", "No"]
 
 
 def test_csv_decimals_are_never_floats_or_scientific():
@@ -124,10 +130,11 @@ def test_xlsx_stores_formula_like_text_as_text():
     assert b"<f>" not in sheet_xml(body)
 
 
-def test_xlsx_other_values():
+def test_xlsx_other_values(app):
     rows = [(True, 7, Status.PLANNED, None, "a\x01b", Decimal("NaN"))]
-    sheet = read_xlsx(to_xlsx(list("abcdef"), rows, sheet_title="x"))
-    assert [c.value for c in sheet[2]] == [True, 7, "planned", None, "ab", "NaN"]
+    with app.test_request_context():
+        sheet = read_xlsx(to_xlsx(list("abcdef"), rows, sheet_title="x"))
+    assert [c.value for c in sheet[2]] == ["Oui", 7, "planned", None, "ab", "NaN"]
 
 
 def test_xlsx_column_widths_follow_content_within_a_cap():
@@ -158,13 +165,15 @@ def test_xlsx_without_rows_still_has_its_header():
     assert sheet.max_row == 1
 
 
-def test_ten_thousand_rows_export():
+def test_ten_thousand_rows_export(app):
     row = ("Fès", "Marrakech", "D1", "Titre d'un jalon assez long", 42, True)
     row += (date(2026, 6, 30), Decimal("1234.56"), None, "=1+1", Status.PLANNED, -3)
     rows = [(i, *row[1:]) for i in range(10_000)]
     headers = [f"Col {i}" for i in range(12)]
-    body = to_xlsx(headers, iter(rows), sheet_title="Jalons")  # a generator streams too
+    with app.test_request_context():
+        body = to_xlsx(headers, iter(rows), sheet_title="Jalons")  # a generator streams too
+        exported = read_csv(to_csv(headers, rows))
     xml = sheet_xml(body)
     assert xml.count(b"<row ") == 10_001
     assert b'r="A10001"' in xml and b'r="A10002"' not in xml
-    assert len(read_csv(to_csv(headers, rows))) == 10_001
+    assert len(exported) == 10_001

@@ -420,7 +420,7 @@ def test_exports_hold_the_amounts_exactly_as_stored(app, world):
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][6] == "Montant (MAD)"
     assert Decimal(str(values[1][6])) == Decimal("1234567.89")
-    assert values[1][8] is True  # overdue on 1 June
+    assert values[1][8] == "Oui"  # overdue on 1 June
 
 
 # --- Shared assets ----------------------------------------------------------------------------
@@ -599,7 +599,7 @@ def test_the_audit_trail_does_not_show_amounts_to_the_administrator(app, world, 
     signed(app, world, total="1234567,89", lines=(("2026-03-01", "1234567,89"),))
     admin = browser(app, make_user(role=Role.ADMIN))
     page = text(admin.get("/admin/audit?action=finance."))
-    assert "finance.agreement_signed" in page  # that money moved is on record
+    assert "Convention signée" in page  # that money moved is on record
     assert "1234567.89" not in page and "CONV-2026-001" not in page
     assert "Détails réservés" in page
 

@@ -259,6 +259,10 @@ def test_a_tender_goes_from_draft_to_award_and_prices_stay_sealed_until_the_open
     # The minutes, in French, show every number; the OCDS release says who won and why.
     response = everyone["observer"].get(f"/tenders/{current.id}/minutes.pdf")
     assert response.content_type == "application/pdf"
+    # Named after the tender's reference, as people file it.
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="PV-{tender(app).reference}.pdf"'
+    )
     minutes = (
         " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
         .replace("\u202f", " ")

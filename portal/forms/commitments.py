@@ -5,9 +5,9 @@ from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaFi
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.forms.fields import FilterSelectField
+from portal.forms.fields import FilterSelectField, ServiceCheck
 from portal.models.commitments import CommitmentStatus
-from portal.services.commitments import STATUS_LABELS
+from portal.services.commitments import STATUS_LABELS, parse_quantity
 
 
 class CommitmentForm(FlaskForm):
@@ -17,8 +17,14 @@ class CommitmentForm(FlaskForm):
     title = StringField(_l("Engagement"), validators=[DataRequired(), Length(max=200)])
     indicator = StringField(_l("Indicateur"), validators=[DataRequired(), Length(max=200)])
     unit = StringField(_l("Unité"), validators=[DataRequired(), Length(max=40)])
-    baseline = StringField(_l("Valeur de départ"), validators=[DataRequired(), Length(max=30)])
-    target = StringField(_l("Valeur cible"), validators=[DataRequired(), Length(max=30)])
+    baseline = StringField(
+        _l("Valeur de départ"),
+        validators=[DataRequired(), Length(max=30), ServiceCheck(parse_quantity)],
+    )
+    target = StringField(
+        _l("Valeur cible"),
+        validators=[DataRequired(), Length(max=30), ServiceCheck(parse_quantity)],
+    )
     due_date = DateField(_l("Échéance"), validators=[DataRequired()])
 
     def set_choices(self, organizations, cities, actions) -> None:
@@ -32,7 +38,10 @@ class CommitmentForm(FlaskForm):
 
 
 class UpdateForm(FlaskForm):
-    value = StringField(_l("Nouvelle valeur"), validators=[DataRequired(), Length(max=30)])
+    value = StringField(
+        _l("Nouvelle valeur"),
+        validators=[DataRequired(), Length(max=30), ServiceCheck(parse_quantity)],
+    )
     measured_on = DateField(_l("Mesurée le"), validators=[DataRequired()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
     evidence = MultipleFileField(_l("Justificatifs (PDF, PNG, JPEG, XLSX, DOCX)"))

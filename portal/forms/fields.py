@@ -1,4 +1,7 @@
 from wtforms import SelectField, SelectMultipleField, widgets
+from wtforms.validators import ValidationError
+
+from portal.services.errors import InvalidInput
 
 
 class CheckboxListField(SelectMultipleField):
@@ -14,3 +17,19 @@ class FilterSelectField(SelectField):
 
     def process_formdata(self, valuelist):
         super().process_formdata([v.strip() for v in valuelist] if valuelist else valuelist)
+
+
+class ServiceCheck:
+    """A field validator that runs the service's own parser, so that a value the service would
+    refuse is reported with every other error of the form, on its field, at once."""
+
+    def __init__(self, parse):
+        self.parse = parse
+
+    def __call__(self, form, field):
+        if field.data in (None, ""):
+            return
+        try:
+            self.parse(field.data, field.name)
+        except InvalidInput as refused:
+            raise ValidationError(str(refused.message)) from None

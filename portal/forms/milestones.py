@@ -110,7 +110,10 @@ class MilestoneForm(FlaskForm):
 
 class TransitionForm(FlaskForm):
     transition = HiddenField(validators=[DataRequired()])
-    comment = TextAreaField(_l("Commentaire"), validators=[Optional(), Length(max=5000)])
+    # Three forms on a milestone's page have a comment: each keeps an id of its own.
+    comment = TextAreaField(
+        _l("Commentaire"), validators=[Optional(), Length(max=5000)], id="transition-comment"
+    )
     evidence = FileField(_l("Justificatif (facultatif)"))
     override_reason = TextAreaField(
         _l("Motif de la dérogation à la dépendance"), validators=[Optional(), Length(max=2000)]
@@ -119,9 +122,13 @@ class TransitionForm(FlaskForm):
 
 
 class CommentForm(FlaskForm):
-    comment = TextAreaField(_l("Commentaire"), validators=[DataRequired(), Length(max=5000)])
+    comment = TextAreaField(
+        _l("Commentaire"), validators=[DataRequired(), Length(max=5000)], id="history-comment"
+    )
 
 
 class ChangeDecisionForm(FlaskForm):
     decision = HiddenField(validators=[DataRequired()])
-    comment = TextAreaField(_l("Commentaire"), validators=[Optional(), Length(max=2000)])
+    comment = TextAreaField(
+        _l("Commentaire"), validators=[Optional(), Length(max=2000)], id="decision-comment"
+    )

@@ -106,7 +106,9 @@ class VersionForm(FlaskForm):
 class DeclarationForm(FlaskForm):
     conflict = SelectField(
         _l("Déclaration"),
+        # Nothing chosen for the member: a declaration is signed, never defaulted.
         choices=[
+            Choice("", _l("— Choisissez votre déclaration —")),
             Choice(
                 "no", _l("Je déclare n'avoir aucun conflit d'intérêts avec les soumissionnaires")
             ),

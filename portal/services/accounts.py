@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from portal.authz import CITY_REQUIRED_ROLES, CITY_SCOPED_ROLES
 from portal.extensions import db
+from portal.models.audit import AuditEvent
 from portal.models.organizations import City, Organization
 from portal.models.users import Role, RoleAssignment, User, new_session_token
 from portal.services import audit
@@ -147,6 +148,21 @@ def authenticate(email: str, password: str, *, now: datetime, ip: str | None = N
 
 
 _dummy_hashes: dict[str, str] = {}
+
+
+def previous_login_at(user: User) -> datetime | None:
+    """The sign-in before the current one (the current one is `last_login_at`)."""
+    return db.session.scalar(
+        sa.select(AuditEvent.occurred_at)
+        .where(
+            AuditEvent.action == "login.success",
+            AuditEvent.object_type == User.__tablename__,
+            AuditEvent.object_id == user.id,
+        )
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .offset(1)
+        .limit(1)
+    )
 
 
 def _burn_password_check(password: str) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import gettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -37,6 +38,11 @@ WIDTH_SAMPLE_ROWS = 200  # widths are estimated on the first rows so the rest ca
 WIDTH_MIN, WIDTH_MAX = 8, 60
 
 
+def _yes_no(value: bool) -> str:
+    # In the reader's language, as the rest of the export ("Oui"/"Non", "Yes"/"No").
+    return gettext("Oui") if value else gettext("Non")
+
+
 # --- CSV --------------------------------------------------------------------------------------
 
 
@@ -46,7 +52,7 @@ def _csv_text(value: object) -> str:
     if isinstance(value, enum.Enum):
         value = value.value
     if isinstance(value, bool):
-        return "1" if value else "0"
+        return _yes_no(value)
     if isinstance(value, date):  # datetime too: isoformat keeps the UTC offset
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -80,7 +86,9 @@ def _xlsx_value(value: object) -> object:
     """The value openpyxl should store: native numbers and dates, anything else as text."""
     if isinstance(value, enum.Enum):
         value = value.value
-    if value is None or isinstance(value, bool | int | float):
+    if isinstance(value, bool):
+        return _yes_no(value)
+    if value is None or isinstance(value, int | float):
         return value
     if isinstance(value, Decimal):
         # NaN and infinities have no Excel number: openpyxl would write an empty cell.

@@ -21,6 +21,10 @@ class FileKind:
     content_type: str
     extension: str
 
+    @property
+    def label(self) -> str:
+        return "JPEG" if self.extension == "jpg" else self.extension.upper()
+
 
 PDF = FileKind("application/pdf", "pdf")
 PNG = FileKind("image/png", "png")
@@ -80,8 +84,16 @@ def store(actor: User, upload, kinds=EVIDENCE_KINDS) -> StoredFile:
         )
     kind = sniff(data)
     if kind not in kinds:
+        # The message names the types this very upload accepts.
+        *first, last = [k.label for k in kinds]
         raise InvalidInput(
-            _l("Type de fichier non accepté : PDF, PNG, JPEG, XLSX ou DOCX uniquement."),
+            _l(
+                "Type de fichier non accepté : %(kinds)s ou %(last)s uniquement.",
+                kinds=", ".join(first),
+                last=last,
+            )
+            if first
+            else _l("Type de fichier non accepté : %(last)s uniquement.", last=last),
             field="evidence",
         )
     storage_name = f"{secrets.token_hex(16)}.{kind.extension}"

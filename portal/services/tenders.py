@@ -14,6 +14,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 import sqlalchemy as sa
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
 from sqlalchemy.orm.attributes import flag_modified
@@ -657,6 +658,11 @@ def admitted_bids(tender: Tender) -> list[Bid]:
     return [b for lot in tender.lots for b in lot.bids if b.admissible]
 
 
+def _points(value: Decimal) -> str:
+    """Points as the reader writes them ("50,00" in French)."""
+    return format_decimal(value, format="#,##0.00")
+
+
 def record_score(
     actor: User, bid: Bid, criterion: Criterion, *, points, justification: str
 ) -> Score:
@@ -675,7 +681,7 @@ def record_score(
     )
     if value is None or not 0 <= value <= criterion.max_points:
         raise InvalidInput(
-            _l("Une note entre 0 et %(max)s.", max=f"{criterion.max_points:f}"), field="points"
+            _l("Une note entre 0 et %(max)s.", max=_points(criterion.max_points)), field="points"
         )
     if value != value.quantize(Decimal("0.01")):
         raise InvalidInput(_l("Deux décimales au plus."), field="points")
@@ -815,7 +821,7 @@ def set_consensus(
     )
     if value is None or not 0 <= value <= criterion.max_points:
         raise InvalidInput(
-            _l("Une note entre 0 et %(max)s.", max=f"{criterion.max_points:f}"), field="points"
+            _l("Une note entre 0 et %(max)s.", max=_points(criterion.max_points)), field="points"
         )
     if value != value.quantize(Decimal("0.01")):
         raise InvalidInput(_l("Deux décimales au plus."), field="points")

@@ -280,8 +280,9 @@ def render_timeline(
     body = "".join(parts)
     # Deterministic yet distinct per chart, so two timelines on one page keep unique ids.
     title_id = "tl-title-" + hashlib.blake2s(body.encode(), digest_size=5).hexdigest()
+    # A figure, not an image: its rows' labels are links a keyboard must reach.
     return (
-        f'<svg xmlns="{_SVG_NS}" class="tl-chart{" tl-rtl" if rtl else ""}" role="img"'
+        f'<svg xmlns="{_SVG_NS}" class="tl-chart{" tl-rtl" if rtl else ""}" role="figure"'
         f' aria-labelledby="{title_id}" viewBox="0 0 {width} {height}" width="100%"'
         f' height="{height}" direction="{"rtl" if rtl else "ltr"}"'
         f' font-family="system-ui, sans-serif" font-size="12">'

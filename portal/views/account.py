@@ -42,6 +42,7 @@ def _page(form=None, preferences=None, status: int = 200):
         form=form or PasswordChangeForm(),
         preferences=preferences or _preferences_form(),
         deadline_kinds={kind.value for kind in DEADLINE_KINDS},
+        previous_login=accounts.previous_login_at(acting_user()),
     ), status
 
 

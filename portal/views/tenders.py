@@ -1,6 +1,7 @@
 """Provider selection: tenders, their specification, committee, bids, scoring and ranking."""
 
 import json
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import authz
@@ -51,7 +53,7 @@ from portal.models.tenders import (
 from portal.models.users import Role, RoleAssignment, User
 from portal.services import files, minutes, tasks
 from portal.services import tenders as service
-from portal.services.errors import DomainError, NotAllowed, StaleObject
+from portal.services.errors import DomainError, InvalidInput, NotAllowed, StaleObject
 from portal.services.organizations import all_cities
 from portal.templating import render_page
 from portal.views._common import (
@@ -172,7 +174,6 @@ def _detail(tender: Tender, *, status: int = 200, consensus_form=None):
         technical=service.technical_scores(tender) if table else {},  # rounded by |score
         leaves=service.leaf_criteria(tender),
         eliminatory=service.eliminatory_criteria(tender),
-        criteria_text=service.criteria_text(tender),
         events=events,
         moves=service.allowed_moves(user, tender),
         may_manage=service.may_manage(user, tender),
@@ -580,7 +581,9 @@ def minutes_pdf(tender_id: int):
     tender = _tender_or_404(tender_id)
     if not minutes.available(tender) or not service.may_see_bids(acting_user(), tender):
         abort(404)
-    return attachment(minutes.minutes_pdf(tender), "application/pdf", f"PV-{tender.id}.pdf")
+    return attachment(
+        minutes.minutes_pdf(tender), "application/pdf", f"PV-{_file_safe(tender.reference)}.pdf"
+    )
 
 
 @bp.route("/<id:tender_id>/ocds.json")
@@ -599,6 +602,11 @@ def ocds(tender_id: int):
     )
 
 
+def _file_safe(text: str) -> str:
+    """A reference as a file name: letters, digits, dots, dashes and underscores only."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "appel-offres"
+
+
 # --- Scoring ----------------------------------------------------------------------------------
 
 
@@ -615,18 +623,42 @@ def scoring(tender_id: int):
     form = VersionForm()
     status = 200
     entered = {}
+    errors = {}
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
         submit = request.form.get("submit") == "1"
+        # Every value is read and checked before anything is kept: each refusal sits on its
+        # own field, and what the person typed comes back whole.
+        for b in bids:
+            for c in leaves:
+                entered[(b.id, c.id)] = (
+                    request.form.get(f"points_{b.id}_{c.id}", "").strip(),
+                    request.form.get(f"why_{b.id}_{c.id}", ""),
+                )
         try:
             for b in bids:
                 for c in leaves:
-                    points = request.form.get(f"points_{b.id}_{c.id}", "").strip()
-                    why = request.form.get(f"why_{b.id}_{c.id}", "")
-                    entered[(b.id, c.id)] = (points, why)
-                    if points or why.strip():
+                    points, why = entered[(b.id, c.id)]
+                    if not (points or why.strip()):
+                        continue
+                    try:
                         service.record_score(user, b, c, points=points, justification=why)
+                    except InvalidInput as refused:
+                        errors[(b.id, c.id)] = _(
+                            "%(bidder)s – %(criterion)s : %(message)s",
+                            bidder=b.bidder.short_name,
+                            criterion=c.label,
+                            message=refused.message,
+                        )
+            if errors:
+                raise InvalidInput(
+                    ngettext(
+                        "%(num)d note à corriger : rien n'a été enregistré.",
+                        "%(num)d notes à corriger : rien n'a été enregistré.",
+                        len(errors),
+                    )
+                )
             db.session.flush()
             if submit:
                 service.submit_scores(user, tender)
@@ -661,6 +693,7 @@ def scoring(tender_id: int):
         leaves=leaves,
         mine=mine,
         entered=entered,
+        errors=errors,
         form=form,
         editable=tender.stage is TenderStage.TECHNICAL_EVALUATION
         and member.scores_submitted_at is None

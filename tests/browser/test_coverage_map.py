@@ -100,7 +100,11 @@ def test_map_and_list_show_the_seeded_sites_without_tiles(page, coverage_counts,
     # A marker opens a popup that links to the site's page.
     lone = page.locator("#coverage-map .site-marker.site-proposed.site-kind-digital_space")
     expect(lone).to_have_count(1)
-    lone.click()
+    # The keyboard reaches it too: it is focusable, named, and Enter opens its card.
+    expect(lone).to_have_attribute("tabindex", "0")
+    expect(lone).to_have_accessible_name(f"{LONE_SITE} — Espace public numérique — Proposé")
+    lone.focus()
+    page.keyboard.press("Enter")
     popup = page.locator("#coverage-map .leaflet-popup")
     expect(popup).to_be_visible()
     expect(popup).to_contain_text(f"{CITY_NAME}, Tikiouine — Espace public numérique — Proposé")

@@ -1,33 +1,13 @@
 """The pages a person works from (home, "À faire", notifications, an object's "who acts
 next") read on a phone and pass axe-core without a violation."""
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.axe import axe_violations
 from tests.browser.test_login_flows import sign_in
 
-AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js"
 PHONE = {"width": 390, "height": 844}
-
-
-def axe_violations(page) -> list[str]:
-    """axe-core's WCAG 2.1 A and AA rules on the page as shown: each violation with the
-    elements it names."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = page.evaluate(
-        """async () => {
-            const found = await axe.run(document, {
-                runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-            });
-            return found.violations.map(
-                (v) => v.id + ": " + v.nodes.map((n) => n.target.join(" ")).join(", ")
-            );
-        }"""
-    )
-    return result
 
 
 PAGES = {

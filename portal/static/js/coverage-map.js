@@ -56,6 +56,20 @@
       tooltip.textContent = site.name;
       marker.bindTooltip(tooltip);
       marker.addTo(layer);
+      // A keyboard reaches each marker (Tab) and opens its card (Enter or Space); the list
+      // of sites stays the full alternative.
+      var path = marker.getElement();
+      if (path) {
+        path.setAttribute("tabindex", "0");
+        path.setAttribute("role", "button");
+        path.setAttribute("aria-label", site.name + " — " + site.label);
+        path.addEventListener("keydown", function (event) {
+          if (event.key === "Enter" || event.key === " ") {
+            event.preventDefault();
+            marker.openPopup();
+          }
+        });
+      }
     });
     if (markers.length) {
       map.fitBounds(layer.getBounds(), { padding: [30, 30], maxZoom: 15 });

@@ -1,0 +1,176 @@
+"""Every main page of every role works on a phone (390 px, in French) and on a tablet (768 px,
+in English): the page never scrolls sideways, every action is on screen or in a table that
+scrolls on its own, and axe-core finds no WCAG 2.2 AA violation of any impact."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.axe import axe_violations
+from tests.browser.test_login_flows import sign_in
+
+PHONE = {"width": 390, "height": 844}
+TABLET = {"width": 768, "height": 1024}
+DESKTOP = {"width": 1366, "height": 768}
+
+
+def first(list_path: str, selector: str) -> tuple[str, str]:
+    """The page behind the first link matching `selector` on `list_path`."""
+    return (list_path, selector)
+
+
+TASK = "ul.task-list li a"
+ROUTES = {
+    "central@sdtn.demo": [
+        "/",
+        "/tasks",
+        "/notifications",
+        "/programme",
+        "/cities/marrakech",
+        "/cities/marrakech/timeline",
+        "/cities/marrakech/raci",
+        "/milestones",
+        first("/milestones", "#milestones-table tbody a"),
+        "/finance",
+        "/finance/agreements",
+        first("/finance/agreements", "#agreements-table tbody a"),
+        "/finance/installments",
+        "/finance/assets",
+        first("/finance/assets", "#assets-table tbody a"),
+        "/tenders",
+        first("/tenders", "#tenders-table tbody a"),
+        "/coverage",
+        "/coverage/map",
+        "/coverage/sites",
+        first("/coverage/sites", "#sites-table tbody a"),
+        "/coverage/cities/marrakech",
+        "/coverage/cities/marrakech/ranking/digital_space",
+    ],
+    "local.marrakech@sdtn.demo": [
+        "/",
+        first("/tasks", TASK),
+        "/commitments",
+        first("/commitments", "#commitments-table tbody a"),
+    ],
+    "contributeur@sdtn.demo": [
+        "/",
+        "/tasks",
+        first("/tasks", TASK),
+        "/commitments/new",
+        "/organizations",
+        first("/organizations", "#directory-table tbody a"),
+        "/account/",
+        "/account/calendar",
+    ],
+    "secretariat@sdtn.demo": [
+        "/tasks",
+        first("/tasks", TASK),
+        "/domains",
+        "/finance/agreements/new",
+        "/finance/assets/new",
+        "/tenders/new",
+        "/coverage/indicators/new",
+    ],
+    "evaluatrice@sdtn.demo": ["/tasks", first("/tasks", TASK)],
+    "adc@sdtn.demo": ["/", first("/tasks", TASK)],
+    "admin@sdtn.demo": [
+        "/admin/users",
+        "/admin/organizations",
+        "/admin/cities",
+        "/admin/audit",
+        "/admin/reminders",
+        "/admin/outbox",
+    ],
+    "observateur@sdtn.demo": ["/", "/programme"],
+}
+
+
+def choose_language(page, language: str) -> None:
+    if language == "fr":
+        return
+    page.set_viewport_size(DESKTOP)
+    # Signed in and the page's script ready: it sends the choice as soon as it changes.
+    expect(page).not_to_have_url(re.compile(r"/login"))
+    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.locator("#language-select").select_option(language)
+
+
+def off_screen(page, width: int) -> list[str]:
+    """The controls a person cannot reach without scrolling the whole page sideways (a
+    table's own scroll box is a way to reach its cells, the page's is not)."""
+    return page.evaluate(
+        """(width) => [...document.querySelectorAll(
+                "main a[href], main button, main input:not([type=hidden]), main select, "
+                + "main textarea, main summary")]
+            .filter((e) => e.offsetParent !== null && !e.closest(".table-wrap, .leaflet-container"))
+            .filter((e) => {
+                const box = e.getBoundingClientRect();
+                return box.left < -1 || box.right > width + 1;
+            })
+            .map((e) => e.outerHTML.slice(0, 80))""",
+        width,
+    )
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("email", sorted(ROUTES))
+def test_every_main_page_fits_the_screen_and_passes_axe(page, demo_data, email, language):
+    viewport = PHONE if language == "fr" else TABLET
+    sign_in(page, email)
+    choose_language(page, language)
+    page.set_viewport_size(viewport)
+    for route in ROUTES[email]:
+        if isinstance(route, tuple):
+            list_path, selector = route
+            page.goto(list_path)
+            path = page.locator(selector).first.get_attribute("href")
+        else:
+            path = route
+        response = page.goto(path)
+        assert response.status == 200, path
+        expect(page.locator("main h1")).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], path
+        assert off_screen(page, viewport["width"]) == [], path
+        assert axe_violations(page) == [], path
+
+
+def test_on_a_phone_the_menu_opens_and_reaches_every_section_and_sign_out(page, demo_data):
+    page.set_viewport_size(PHONE)
+    sign_in(page, "secretariat@sdtn.demo")
+    nav = page.get_by_role("navigation", name="Navigation principale")
+    expect(nav).to_be_hidden()
+    toggle = page.get_by_role("button", name="Menu")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    links = nav.locator(".main-nav > li > a")
+    expect(links.first).to_be_visible()
+    for link in links.all():
+        box = link.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    nav.get_by_role("link", name="Contreparties").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Contreparties")
+    # The menu folds again on the new page; sign-out is one more tap away.
+    expect(nav).to_be_hidden()
+    toggle.click()
+    page.locator(".account-menu summary").click()
+    sign_out = page.get_by_role("button", name="Se déconnecter")
+    box = sign_out.bounding_box()
+    assert box["x"] + box["width"] <= PHONE["width"]
+    sign_out.click()
+    expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
+
+
+@pytest.mark.parametrize("email", ["secretariat@sdtn.demo", "admin@sdtn.demo"])
+def test_on_a_desktop_the_sections_hold_on_one_row(page, demo_data, email):
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, email)
+    for language in ("fr", "en"):
+        choose_language(page, language)
+        expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+        tops = {round(item.bounding_box()["y"]) for item in page.locator(".main-nav > li").all()}
+        assert max(tops) - min(tops) < 10, (language, tops)
+        assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]

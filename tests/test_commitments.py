@@ -281,3 +281,24 @@ def test_only_the_organisations_own_people_declare_progress(app, world, make_use
     commitment, _contributor, _local = accepted(app, world)
     secretariat = browser(app, make_user(role=Role.SECRETARIAT))
     assert declare(secretariat, commitment.id, "9").status_code == 403
+
+
+def test_the_last_declared_value_is_the_declaration_made_last(app, world):
+    commitment, contributor, _ = accepted(app, world)
+    assert declare(contributor, commitment.id, "12", measured_on="2026-05-20").status_code == 302
+    # A reading from earlier in the month, declared afterwards.
+    assert declare(contributor, commitment.id, "9", measured_on="2026-05-10").status_code == 302
+    page = text(contributor.get(f"/commitments/{commitment.id}"))
+    assert 'id="declared">9<' in page
+
+
+def test_the_progress_chart_has_its_axes_in_words(app, world):
+    commitment, contributor, _ = accepted(app, world)
+    assert declare(contributor, commitment.id, "12", measured_on="2026-05-20").status_code == 302
+    page = text(contributor.get(f"/commitments/{commitment.id}"))
+    chart = page.split('class="commitment-chart"', 1)[1].split("</svg>", 1)[0]
+    # From the first reading to the due date, from the baseline to the target.
+    assert '<text class="chart-x"' in chart and ">20 mai 2026</text>" in chart
+    assert ">30 sept. 2026</text>" in chart
+    assert ">0</text>" in chart and ">40</text>" in chart
+    assert "12 — 20 mai 2026" in chart

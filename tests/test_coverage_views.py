@@ -290,6 +290,8 @@ def test_deciding_takes_the_city_and_a_written_justification(app, world):
     )
     assert response.status_code == 422
     assert "ne remplit pas le critère éliminatoire « Local disponible »" in text(response)
+    # The justification typed comes back in its own field, under the refusal.
+    assert ">Meilleur score</textarea>" in text(response)
 
 
 def test_a_stale_site_edit_is_refused_and_keeps_the_other_edit(app, world):

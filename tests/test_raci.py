@@ -93,10 +93,13 @@ def test_the_last_responsible_cannot_be_removed(ctx, matrix):
     action = db.session.get(Action, matrix["action"].id)
     who = matrix["local"]
     raci.toggle(who, action, matrix["utility"].id, RaciRole.RESPONSIBLE)
-    for attempt in (RaciRole.RESPONSIBLE, RaciRole.CONSULTED):
+    for attempt in (RaciRole.RESPONSIBLE, RaciRole.CONSULTED, RaciRole.ACCOUNTABLE):
         with pytest.raises(InvalidInput) as refused:
             raci.toggle(who, action, matrix["utility"].id, attempt)
         assert "seul organisme qui réalise" in str(refused.value.message)
+        # The message speaks of the letter that was clicked.
+        if attempt is not RaciRole.RESPONSIBLE:
+            assert f"Donner le {attempt.value} à " in str(refused.value.message)
     raci.toggle(who, action, matrix["commune"].id, RaciRole.RESPONSIBLE)
     assert raci.toggle(who, action, matrix["utility"].id, RaciRole.RESPONSIBLE) is None
 

@@ -281,3 +281,19 @@ def test_two_thousand_rows_render():
     _, root = render(rows)
     assert len(row_groups(root)) == 2000
     assert len(with_class(root, "tl-group", "g")) == 200
+
+
+def test_months_and_days_read_as_the_page_writes_them():
+    import dataclasses
+
+    french = dataclasses.replace(
+        LABELS,
+        month=lambda d: f"mois {d.month}/{d.year}",
+        day=lambda d: f"le {d.day}/{d.month}",
+    )
+    row = make_row(baseline=TODAY - timedelta(days=30), current=TODAY + timedelta(days=20))
+    svg = render_timeline([row], today=TODAY, labels=french)
+    months = [t.text for t in parse(svg).iter(f"{NS}text") if "tl-month" in classes(t)]
+    assert months and all(m.startswith("mois ") for m in months)
+    assert f"Date de référence: le {row.baseline.day}/{row.baseline.month}" in svg
+    assert not re.search(r"\d{4}-\d{2}", svg)  # no ISO month or day left

@@ -1,3 +1,4 @@
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -104,7 +105,7 @@ class MilestoneForm(FlaskForm):
             Choice(o.id, f"{o.short_name} — {o.name}") for o in organizations
         ]
         self.predecessors.choices = [
-            Choice(m.id, f"{m.title} ({m.due_date.isoformat()})") for m in candidates
+            Choice(m.id, f"{m.title} ({format_date(m.due_date, 'medium')})") for m in candidates
         ]
 
 

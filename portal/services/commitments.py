@@ -294,7 +294,9 @@ def is_late(commitment: Commitment, today: date) -> bool:
 def progress_chart(commitment: Commitment, updates, *, today: date, labels: dict) -> str:
     """A small SVG chart: start and target, validated values (filled) and declared ones
     (hollow), over time up to the due date. No script, no inline style."""
-    width, height, pad = 360, 140, 28
+    width, height, pad, left = 360, 150, 28, 52
+    day_text = labels.get("day", date.isoformat)
+    number_text = labels.get("number", str)
     start_day = min([commitment.created_at.date(), *[u.measured_on for u in updates]])
     end_day = max([commitment.due_date, today, *[u.measured_on for u in updates]])
     span = max((end_day - start_day).days, 1)
@@ -304,7 +306,7 @@ def progress_chart(commitment: Commitment, updates, *, today: date, labels: dict
         high = low + 1
 
     def x(day: date) -> float:
-        return pad + (width - 2 * pad) * (day - start_day).days / span
+        return left + (width - left - pad) * (day - start_day).days / span
 
     def y(value: Decimal) -> float:
         return height - pad - float((value - low) / (high - low)) * (height - 2 * pad)
@@ -312,7 +314,20 @@ def progress_chart(commitment: Commitment, updates, *, today: date, labels: dict
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'class="commitment-chart" role="img" aria-label="{escape(labels["title"])}">',
-        f'<line class="chart-target" x1="{pad}" x2="{width - pad}" '
+        # Axes: the time from the start to the due date, the values from lowest to highest.
+        f'<g class="chart-axes" font-size="10" fill="#4a5568">'
+        f'<line x1="{left}" x2="{width - pad}" y1="{height - pad}" y2="{height - pad}" '
+        'stroke="#4a5568"/>'
+        f'<line x1="{left}" x2="{left}" y1="{pad / 2}" y2="{height - pad}" stroke="#4a5568"/>'
+        f'<text class="chart-x" x="{left}" y="{height - pad + 14}">'
+        f"{escape(day_text(start_day))}</text>"
+        f'<text class="chart-x" x="{width - pad}" y="{height - pad + 14}" text-anchor="end">'
+        f"{escape(day_text(end_day))}</text>"
+        f'<text class="chart-y" x="{left - 4}" y="{y(low) + 3:.1f}" text-anchor="end">'
+        f"{escape(number_text(low))}</text>"
+        f'<text class="chart-y" x="{left - 4}" y="{y(high) + 3:.1f}" text-anchor="end">'
+        f"{escape(number_text(high))}</text></g>",
+        f'<line class="chart-target" x1="{left}" x2="{width - pad}" '
         f'y1="{y(commitment.target_value):.1f}" y2="{y(commitment.target_value):.1f}" '
         'stroke="#2f855a" stroke-dasharray="4 3"/>',
         f'<text x="{width - pad}" y="{y(commitment.target_value) - 4:.1f}" text-anchor="end" '
@@ -344,7 +359,7 @@ def progress_chart(commitment: Commitment, updates, *, today: date, labels: dict
             f'<circle class="chart-{u.status.value}" cx="{x(u.measured_on):.1f}" '
             f'cy="{y(u.value):.1f}" r="4" fill="{"#2b6cb0" if filled else "#fff"}" '
             'stroke="#2b6cb0"><title>'
-            f"{escape(str(u.value))} — {u.measured_on.isoformat()}</title></circle>"
+            f"{escape(number_text(u.value))} — {escape(day_text(u.measured_on))}</title></circle>"
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -71,10 +71,18 @@ def toggle(actor: User, action: Action, organization_id: int, role: RaciRole) ->
     after = None if before is role else role
     losing_r = before is RaciRole.RESPONSIBLE and after is not RaciRole.RESPONSIBLE
     if losing_r and _responsibles(action.id) == 1:
+        # Said in terms of the letter clicked: giving A or C takes the R away too.
         raise InvalidInput(
             _l(
                 "%(org)s est le seul organisme qui réalise (R) : désignez-en un autre "
                 "avant de lui retirer le R.",
+                org=organization.short_name,
+            )
+            if after is None
+            else _l(
+                "Donner le %(letter)s à %(org)s lui retirerait le R, et c'est le seul organisme "
+                "qui réalise (R) : désignez d'abord un autre organisme qui réalise.",
+                letter=role.value,
                 org=organization.short_name,
             )
         )

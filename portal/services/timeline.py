@@ -23,7 +23,7 @@ LABEL_INDENT = 12  # rows sit under their group header
 LABEL_MAX_CHARS = 40
 GROUP_MAX_CHARS = 90
 MIN_WIDTH = 480
-MIN_MONTH_LABEL_SPACING = 56  # px; "2024-05" is about 45 px wide at 11 px
+MIN_MONTH_LABEL_SPACING = 72  # px; "sept. 2026" is about 60 px wide at 11 px
 MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60)
 BAR_HALF = 5
 MARKER_R = 6
@@ -69,6 +69,10 @@ class TimelineRow:
     url: str | None = None
 
 
+def _iso_month(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
 @dataclass(frozen=True)
 class TimelineLabels:
     today: str
@@ -76,6 +80,9 @@ class TimelineLabels:
     current: str
     title: str
     status_names: dict[str, str]
+    # How days and months read: the page passes the reader's locale ("juil. 2026").
+    month: Callable[[date], str] = _iso_month
+    day: Callable[[date], str] = date.isoformat
 
 
 def _num(value: float) -> str:
@@ -130,8 +137,8 @@ def _months(first: date, last: date) -> list[date]:
 def _tooltip(row: TimelineRow, labels: TimelineLabels) -> str:
     lines = [row.label, labels.status_names.get(row.status, row.status)]
     if row.baseline is not None:
-        lines.append(f"{labels.baseline}: {row.baseline.isoformat()}")
-    current = f"{labels.current}: {row.current.isoformat()}"
+        lines.append(f"{labels.baseline}: {labels.day(row.baseline)}")
+    current = f"{labels.current}: {labels.day(row.current)}"
     if row.baseline is not None and row.baseline != row.current:
         current += f" ({(row.current - row.baseline).days:+d})"
     lines.append(current)
@@ -237,7 +244,7 @@ def render_timeline(
             text_x = x - 3 if rtl else x + 3
             add(
                 f'<text class="tl-month" x="{_num(text_x)}" y="16" text-anchor="start"'
-                f' fill="{MUTED_TEXT_FILL}">{month.year:04d}-{month.month:02d}</text>'
+                f' fill="{MUTED_TEXT_FILL}">{_text(labels.month(month))}</text>'
             )
     add("</g>")
 
@@ -270,7 +277,7 @@ def render_timeline(
     else:
         today_anchor = "middle"
     add(
-        f'<g class="tl-today"><title>{_text(labels.today)}: {today.isoformat()}</title>'
+        f'<g class="tl-today"><title>{_text(labels.today)}: {_text(labels.day(today))}</title>'
         f'<line x1="{_num(today_x)}" y1="22" x2="{_num(today_x)}" y2="{bottom}"'
         f' stroke="{TODAY_STROKE}" stroke-width="1.5"/>'
         f'<text class="tl-today-label" x="{_num(today_x)}" y="36" font-size="11"'

@@ -10,6 +10,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -138,14 +139,20 @@ def _detail(commitment: Commitment, *, update_form=None, status=200):
         commitment,
         updates,
         today=today,
-        labels={"title": _("Avancement de l'engagement"), "target": _("Cible")},
+        labels={
+            "title": _("Avancement de l'engagement"),
+            "target": _("Cible"),
+            "day": lambda day: format_date(day, "medium"),
+            "number": format_decimal,
+        },
     )
     html = render_template(
         "commitments/detail.html",
         commitment=commitment,
         waiting=tasks.waiting_on("commitment", commitment.id, moment()),
         updates=updates,
-        latest_declared=declared[-1] if declared else None,
+        # The declaration made last, whatever day it measured (the list is by measure day).
+        latest_declared=max(declared, key=lambda u: (u.declared_at, u.id)) if declared else None,
         chart=chart,
         update_form=update_form or UpdateForm(),
         decision_form=DecisionForm(),

@@ -587,8 +587,8 @@ def _move(site_id: int, kind: set):
         return status
     for message in form.form_errors + [e for f in form for e in f.errors]:
         flash(str(message), "error")
-    site = _site_or_404(site_id)
-    return _site_page(site, status=status, move_form=MoveForm(formdata=None, version=site.version))
+    # What was typed comes back; the page shows the site as it is now.
+    return _site_page(_site_or_404(site_id), status=status, move_form=form)
 
 
 @bp.route("/sites/<id:site_id>/decision", methods=["POST"])

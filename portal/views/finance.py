@@ -364,6 +364,7 @@ def _agreement_page(agreement: Agreement, *, status: int = 200, **forms):
         terminate_form=forms.get("terminate_form") or TerminateForm(),
         document_form=forms.get("document_form") or DocumentForm(),
         action_form=InstallmentActionForm(),
+        sent_action=forms.get("sent_action"),
         today=today,
     )
     return html, status
@@ -700,9 +701,24 @@ def act(installment_id: int):
     back = safe_next(request.form.get("next")) or url_for(
         "finance.agreement", agreement_id=agreement.id
     )
+
+    def sent(message, field=None) -> dict:
+        # The refused action opens again with what was typed and why it was refused.
+        return {
+            "id": installment.id,
+            "name": form.action.data,
+            "reference": form.reference.data or "",
+            "day": (form.day.raw_data or [""])[0],
+            "reason": form.reason.data or "",
+            "error": str(message),
+            "field": field,
+        }
+
     if not form.validate_on_submit() or form.action.data not in service.INSTALLMENT_ACTIONS:
-        flash(_("Formulaire incomplet ou date invalide."), "error")
-        return _agreement_page(agreement, status=422)
+        message = _("Formulaire incomplet ou date invalide.")
+        flash(message, "error")
+        field = next(iter(form.errors), None)
+        return _agreement_page(agreement, status=422, sent_action=sent(message, field))
     try:
         service.act_on_installment(
             acting_user(),
@@ -716,7 +732,7 @@ def act(installment_id: int):
         )
         commit_or_conflict()
     except DomainError as refused:
-        return _refused(agreement.id, refused)
+        return _refused(agreement.id, refused, sent_action=sent(refused.message, refused.field))
     flash(str(ACTION_DONE[form.action.data]), "success")
     return redirect(back)
 

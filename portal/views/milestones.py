@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import clock
+from portal import authz, clock
 from portal.authz import Permission, require
 from portal.errors import render_error
 from portal.extensions import db
@@ -287,7 +287,9 @@ CANDIDATES_SHOWN = 300
 
 def _edit_form_choices(form: MilestoneForm, action: Action, milestone: Milestone | None = None):
     """Dependency choices: the current ones always, then the same action's milestones, then the
-    city's by due date up to a bound. The service checks whatever ids come back."""
+    city's nearest in time to this one, up to a bound. The service checks whatever ids come
+    back. Only the secretariat changes the responsible organisation: others are offered theirs
+    alone, not a list the save would refuse."""
     current = milestone.predecessors if milestone is not None else []
     exclude = [m.id for m in current] + ([milestone.id] if milestone is not None else [])
     others = db.session.scalars(
@@ -296,10 +298,15 @@ def _edit_form_choices(form: MilestoneForm, action: Action, milestone: Milestone
         .order_by((Milestone.action_id == action.id).desc(), Milestone.due_date, Milestone.id)
         .limit(CANDIDATES_SHOWN)
     ).all()
-    form.set_choices(
-        db.session.scalars(sa.select(Organization).order_by(Organization.short_name)).all(),
-        [*current, *others],
-    )
+    around = milestone.due_date if milestone is not None else clock.today()
+    others.sort(key=lambda m: (m.action_id != action.id, abs((m.due_date - around).days)))
+    if milestone is not None and not authz.can(acting_user(), Permission.PLANS_MANAGE):
+        organizations = [milestone.responsible_organization]
+    else:
+        organizations = db.session.scalars(
+            sa.select(Organization).order_by(Organization.short_name)
+        ).all()
+    form.set_choices(organizations, [*current, *others])
 
 
 @bp.route("/actions/<id:action_id>/milestones/new", methods=["GET", "POST"])

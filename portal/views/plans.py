@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
@@ -193,6 +194,8 @@ def timeline(slug: str):
         current=_("Échéance actuelle"),
         title=_("Calendrier des jalons — %(city)s", city=city.name),
         status_names={s.value: str(label) for s, label in milestone_rules.STATUS_LABELS.items()},
+        month=lambda day: format_date(day, "MMM y"),
+        day=lambda day: format_date(day, "medium"),
     )
     svg = render_timeline(rows, today=today, labels=labels, rtl=str(get_locale()) in RTL_LANGUAGES)
     domains = db.session.scalars(sa.select(Domain).order_by(Domain.position, Domain.name)).all()

@@ -81,6 +81,11 @@ def test_map_and_list_show_the_seeded_sites_without_tiles(page, coverage_counts,
 
     page.goto("/coverage/map")
     wait_for_map(page, total)
+    # The section's own navigation says where one is.
+    current = page.get_by_role("navigation", name="Couverture numérique").locator(
+        "[aria-current=page]"
+    )
+    expect(current).to_have_text("Carte des sites")
     expect(markers(page).first).to_be_visible()
     expect(page.locator(".result-count")).to_have_text(f"{plural_sites(total)} sur la carte")
     # The tiles were asked for and none came, yet every site is drawn.

@@ -101,16 +101,24 @@ def test_payer_records_payment_and_payee_confirms_receipt(page, invoiced_install
     pay.locator("summary").click()
     pay.get_by_label("Référence du paiement (virement, chèque…)").fill("   ")
     pay.locator("form").get_by_role("button", name="Enregistrer le paiement").click()
-    expect(page.get_by_text("Ce champ est obligatoire.")).to_be_visible()
+    expect(page.locator(".flash-error")).to_have_text("Ce champ est obligatoire.")
+    expect(installment_row(page, due.invoice_reference).locator(".field-error")).to_have_text(
+        "Ce champ est obligatoire."
+    )
     expect(row.get_by_text("Facturée", exact=True)).to_be_visible()
     assert figure(page, "Payé") == paid_before
 
-    # Corrected on the page the refusal answered with (served at the POST-only action
-    # address): the next step must bring the person back to the agreement, not there.
+    # The refused action stays open, its error on the reference, and the page shows the
+    # agreement's own address: correcting it there brings the person back to the agreement.
+    expect(page).to_have_url(re.compile(rf"{re.escape(due.url)}$"))
     row = installment_row(page, due.invoice_reference)
     pay = row.locator("details", has=page.locator("summary", has_text="Enregistrer le paiement"))
-    pay.locator("summary").click()
-    pay.get_by_label("Référence du paiement (virement, chèque…)").fill(PAYMENT_REFERENCE)
+    expect(pay).to_have_attribute("open", "")
+    reference = pay.get_by_label("Référence du paiement (virement, chèque…)")
+    expect(reference).to_have_attribute("aria-invalid", "true")
+    expect(reference).to_be_focused()
+    expect(pay.get_by_text("Un paiement partiel ne s'enregistre pas")).to_be_visible()
+    reference.fill(PAYMENT_REFERENCE)
     pay.get_by_label("Date du paiement").fill(due.paid_on.isoformat())
     pay.locator("form").get_by_role("button", name="Enregistrer le paiement").click()
     expect(

@@ -158,3 +158,50 @@ def test_every_creation_form_gives_back_what_was_typed(page, demo_data):
             form = page.locator("main form[method=post]").last
             given_back = form.evaluate(READ)
             assert {name: given_back.get(name) for name in typed} == typed, path
+
+
+def test_a_contributors_milestone_form_offers_only_what_it_may_choose(app, page, demo_data):
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+    from portal.models import Milestone, MilestoneStatus, Organization
+
+    with app.app_context():
+        radeema = db.session.scalar(
+            sa.select(Organization).where(Organization.short_name == "RADEEMA")
+        )
+        milestone = db.session.scalars(
+            sa.select(Milestone)
+            .where(
+                Milestone.responsible_organization_id == radeema.id,
+                Milestone.status.in_([MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS]),
+            )
+            .order_by(Milestone.id)
+        ).first()
+        assert milestone is not None, "the demo gives RADEEMA no open milestone"
+        url, title = f"/milestones/{milestone.id}/edit", milestone.title
+
+    sign_in(page, "contributeur@sdtn.demo")
+    page.goto(url)
+    # Its own organisation only: the save would refuse any other.
+    organisation = page.get_by_label("Organisme responsable")
+    expect(organisation.locator("option")).to_have_count(1)
+    expect(organisation.locator("option")).to_contain_text("RADEEMA")
+    # The dependency list filters as one types.
+    choices = page.locator("#predecessors li")
+    total = choices.count()
+    assert total > 5
+    page.get_by_label("Chercher un jalon").fill("Diagnostic")
+    visible = page.locator("#predecessors li:visible")
+    expect(visible.filter(has_text="Diagnostic").first).to_be_visible()
+    assert 0 < visible.count() < total
+    # What is shown matches, or is already chosen (a choice never hides).
+    for item in visible.all():
+        assert "diagnostic" in item.inner_text().lower() or item.locator("input").is_checked()
+    expect(page.get_by_label("Titre")).to_have_value(title)
+
+    # The secretariat chooses among every organisation.
+    page.context.clear_cookies()
+    sign_in(page, "secretariat@sdtn.demo")
+    page.goto(url)
+    assert page.get_by_label("Organisme responsable").locator("option").count() > 10

@@ -272,4 +272,8 @@ def test_two_members_evaluate_then_the_ministry_awards(page, demo_data):
     expect(flash(page, "Étape : « Attribué ».")).to_be_visible()
     expect(stage(page)).to_have_text("Attribué")
     expect(page.get_by_role("heading", name=re.compile(r"^Lot 1 :"))).to_contain_text("attribué")
+    # Once the ministry has decided, the winner is no longer "proposed".
+    winner = page.locator('#ranking-table-1 tr[data-bidder="RSN"]')
+    expect(winner).to_contain_text("(attributaire)")
+    expect(winner).not_to_contain_text("proposé")
     expect(page.get_by_role("region", name="Étape suivante")).to_have_count(0)

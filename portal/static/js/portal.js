@@ -50,6 +50,24 @@
     true
   );
 
+  // A search box over a long list of checkboxes (data-filters names the list's id).
+  document.addEventListener("input", function (event) {
+    var box = event.target.closest("input[data-filters]");
+    if (!box) {
+      return;
+    }
+    var list = document.getElementById(box.getAttribute("data-filters"));
+    var words = box.value.trim().toLowerCase();
+    if (!list) {
+      return;
+    }
+    list.querySelectorAll("li").forEach(function (item) {
+      var input = item.querySelector("input");
+      var match = !words || item.textContent.toLowerCase().indexOf(words) !== -1;
+      item.hidden = !match && !(input && input.checked);
+    });
+  });
+
   document.addEventListener("change", function (event) {
     var form = event.target.closest("form[data-autosubmit]");
     if (form) {

@@ -144,6 +144,8 @@ def test_the_ranking_exports_read_back_with_the_hand_computed_scores(app, world)
     page = text(client.get(url))
     assert page.index("EPN Médina") < page.index("EPN Guéliz") < page.index("EPN Massira")
     assert "Local disponible — Pas de local" in page
+    # How many assessors each score stands on.
+    assert '<td class="amount scorers">2</td>' in page
 
     response = client.get(url + "?format=csv")
     assert response.headers["Content-Disposition"].endswith(
@@ -260,6 +262,9 @@ def test_an_assessor_over_the_maximum_is_told_and_nothing_is_saved(app, world):
     assert response.status_code == 302
     page = text(client.get(f"/coverage/sites/{site_id}"))
     assert "Évalué" in page and "Score : 75,50 / 100" in page
+    # The city may decide now, and is told that one assessor of two has scored.
+    decider = text(browser(app, world["local"]).get(f"/coverage/sites/{site_id}"))
+    assert "1 évaluation sur 2 : la décision peut attendre celles qui manquent." in decider
 
 
 def test_deciding_takes_the_city_and_a_written_justification(app, world):

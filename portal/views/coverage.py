@@ -26,6 +26,7 @@ from portal.forms.coverage import (
     TargetForm,
 )
 from portal.models.coverage import (
+    Assessment,
     Indicator,
     IndicatorTarget,
     Measurement,
@@ -533,10 +534,18 @@ def _site_page(site: Site, *, status=200, move_form=None, figures_form=None):
     if figures_form is None:
         figures_form = FiguresForm(formdata=None, obj=site)
         figures_form.version.data = site.version
+    waiting = tasks.waiting_on("site", site.id, moment())
+    # A decision may come before every assessor has scored: the page says how many have.
+    assessed = db.session.scalar(
+        sa.select(sa.func.count(Assessment.id)).where(Assessment.site_id == site.id)
+    )
+    pending = next((len(w.people) for w in waiting if w.kind.name == "site_assess"), 0)
     return render_template(
         "coverage/site.html",
         site=site,
-        waiting=tasks.waiting_on("site", site.id, moment()),
+        waiting=waiting,
+        assessed=assessed,
+        assessors=assessed + pending,
         result=result,
         criteria=grid.criteria if grid else [],
         assessments=assessments,

@@ -13,7 +13,11 @@ def axe_violations(page) -> list[str]:
         page.evaluate(AXE.read_text(encoding="utf-8"))
     return page.evaluate(
         """async (tags) => {
-            const found = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+            // Violations only: collecting every passing node doubles the time of a run.
+            const found = await axe.run(document, {
+                runOnly: {type: "tag", values: tags},
+                resultTypes: ["violations"],
+            });
             return found.violations.map(
                 (v) => v.id + ": " + v.nodes.map((n) => n.target.join(" ")).join(", ")
             );

@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.test_login_flows import sign_in
+from tests.browser.test_milestone_approval import sign_out
 from tests.browser.test_tender_evaluation import CHAIR, CRITERIA, open_tender
 
 
@@ -70,7 +71,7 @@ def test_a_declaration_reports_every_error_at_once_and_keeps_the_note(page, demo
     expect(value).to_have_value("abc")
     expect(page.get_by_label("Note")).to_have_value("Relevé du trimestre, chantier de la rue 7.")
     # The address is the commitment's page: reading it again does not send the form.
-    assert page.url.split("#")[0] == address
+    expect(page).to_have_url(re.compile(re.escape(address) + "(#.*)?$"))
     with page.expect_request(re.compile(re.escape(address))) as reload:
         page.reload()
     assert reload.value.method == "GET"
@@ -87,7 +88,8 @@ def test_a_refused_transition_stays_on_the_milestones_address(page, demo_data):
     page.get_by_role("button", name=re.compile("^Renvoyer")).click()
     comment = page.locator("#transition-comment")
     expect(error_of(page, comment)).not_to_be_empty()
-    assert page.url == address
+    # portal.js puts the milestone's own address back in the bar once the page is read.
+    expect(page).to_have_url(address)
     with page.expect_request(address) as reload:
         page.reload()
     assert reload.value.method == "GET"
@@ -146,7 +148,6 @@ READ = """(form) => Object.fromEntries([...form.querySelectorAll("input, textare
 
 def test_every_creation_form_gives_back_what_was_typed(page, demo_data):
     for email, paths in CREATION_FORMS.items():
-        page.context.clear_cookies()
         sign_in(page, email)
         for path in paths:
             page.goto(path)
@@ -158,6 +159,7 @@ def test_every_creation_form_gives_back_what_was_typed(page, demo_data):
             form = page.locator("main form[method=post]").last
             given_back = form.evaluate(READ)
             assert {name: given_back.get(name) for name in typed} == typed, path
+        sign_out(page)
 
 
 def test_a_contributors_milestone_form_offers_only_what_it_may_choose(app, page, demo_data):
@@ -201,7 +203,7 @@ def test_a_contributors_milestone_form_offers_only_what_it_may_choose(app, page,
     expect(page.get_by_label("Titre")).to_have_value(title)
 
     # The secretariat chooses among every organisation.
-    page.context.clear_cookies()
+    sign_out(page)
     sign_in(page, "secretariat@sdtn.demo")
     page.goto(url)
     assert page.get_by_label("Organisme responsable").locator("option").count() > 10

@@ -61,9 +61,24 @@ def markers(page):
     return page.locator("#coverage-map .site-marker")
 
 
+def clusters(page):
+    return page.locator("#coverage-map .site-cluster")
+
+
 def wait_for_map(page, expected: int) -> None:
     expect(page.locator("#coverage-map")).to_have_attribute("data-ready", str(expected))
-    expect(markers(page)).to_have_count(expected)
+    # Clusters animate as they form: wait until every site is drawn once.
+    page.wait_for_function(
+        """(expected) => {
+            const map = document.getElementById("coverage-map");
+            let count = map.querySelectorAll(".site-marker").length;
+            for (const shown of map.querySelectorAll(".site-cluster [aria-hidden=true]")) {
+                count += Number(shown.textContent);
+            }
+            return count === expected;
+        }""",
+        arg=expected,
+    )
 
 
 def fr(points: Decimal) -> str:
@@ -86,7 +101,16 @@ def test_map_and_list_show_the_seeded_sites_without_tiles(page, coverage_counts,
         "[aria-current=page]"
     )
     expect(current).to_have_text("Carte des sites")
+    # At the programme's zoom each city's sites make one numbered group, named for a screen
+    # reader; Enter on a group zooms into it and shows its sites one by one.
+    expect(clusters(page)).to_have_count(len(per_city))
+    expect(markers(page)).to_have_count(0)
+    group = clusters(page).filter(has_text=re.compile(rf"^Groupe de {per_city[CITY]} sites"))
+    expect(group).to_have_accessible_name(f"Groupe de {per_city[CITY]} sites : agrandir")
+    group.focus()
+    page.keyboard.press("Enter")
     expect(markers(page).first).to_be_visible()
+    expect(group).to_have_count(0)
     expect(page.locator(".result-count")).to_have_text(f"{plural_sites(total)} sur la carte")
     # The tiles were asked for and none came, yet every site is drawn.
     assert any(u.endswith(".png") for u in offline_tiles), "no tile was requested"

@@ -25,6 +25,7 @@ ROUTES = {
     "central@sdtn.demo": [
         "/",
         "/tasks",
+        "/tasks?kind=site_decide",
         "/notifications",
         "/programme",
         "/cities/marrakech",
@@ -66,6 +67,7 @@ ROUTES = {
     "secretariat@sdtn.demo": [
         "/tasks",
         first("/tasks", TASK),
+        "/cities/agadir",
         "/domains",
         "/finance/agreements/new",
         "/finance/assets/new",
@@ -73,8 +75,10 @@ ROUTES = {
         "/coverage/indicators/new",
     ],
     "evaluatrice@sdtn.demo": ["/tasks", first("/tasks", TASK)],
-    "adc@sdtn.demo": ["/", first("/tasks", TASK)],
+    "adc@sdtn.demo": ["/", "/tasks", first("/tasks", TASK)],
     "admin@sdtn.demo": [
+        "/tasks",
+        "/admin/outbox?stuck=y",
         "/admin/users",
         "/admin/organizations",
         "/admin/cities",
@@ -137,6 +141,11 @@ def test_every_main_page_fits_the_screen_and_passes_axe(page, demo_data, email, 
         page.wait_for_function("() => !document.querySelector('.htmx-request')")
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], path
         assert off_screen(page, viewport["width"]) == [], path
+        # The task lines and the "who acts next" box wrap; they never push the page wider.
+        for selector in ("ul.task-list", ".waiting-on", "ul.notifications"):
+            for element in page.locator(selector).all():
+                box = element.bounding_box()
+                assert box is None or box["x"] + box["width"] <= viewport["width"], path
         assert axe_violations(page) == [], path
 
 

@@ -1,5 +1,6 @@
-// The coverage map: sites as circle markers coloured by status, shaped by kind. Without
-// tiles (offline, blocked) the markers still show on the plain background.
+// The coverage map: sites as circle markers coloured by status, shaped by kind, grouped in
+// numbered clusters where they would pile up (programme zoom). Without tiles (offline,
+// blocked) the markers still show on the plain background.
 (function () {
   "use strict";
 
@@ -20,8 +21,15 @@
       return;
     }
     var markers = JSON.parse(data.textContent);
-    // Morocco, southern provinces included, until the sites say where to look.
-    var map = L.map(element, { preferCanvas: false }).fitBounds([[20.7, -17.1], [35.95, -1.0]]);
+    // The view is set once, before the clusters form (a second fit would animate and
+    // redraw them): the sites', else Morocco's, southern provinces included.
+    var map = L.map(element, { preferCanvas: false });
+    if (markers.length) {
+      var sites = L.latLngBounds(markers.map(function (site) { return [site.lat, site.lng]; }));
+      map.fitBounds(sites, { padding: [30, 30], maxZoom: 15 });
+    } else {
+      map.fitBounds([[20.7, -17.1], [35.95, -1.0]]);
+    }
     var tiles = element.getAttribute("data-tiles");
     if (tiles) {
       L.tileLayer(tiles, {
@@ -32,7 +40,30 @@
         attribution: element.getAttribute("data-attribution") || ""
       }).addTo(map);
     }
-    var layer = L.featureGroup().addTo(map);
+    var clusterLabel = element.getAttribute("data-cluster-label") || "%(count)s";
+    var layer = L.markerClusterGroup({
+      // Wide groups at country zoom, only markers that would touch inside a city.
+      maxClusterRadius: function (zoom) {
+        return zoom < 10 ? 40 : 16;
+      },
+      showCoverageOnHover: false,
+      // Inside a city the sites are apart enough: show each one.
+      disableClusteringAtZoom: 14,
+      iconCreateFunction: function (cluster) {
+        var count = cluster.getChildCount();
+        var html = document.createElement("span");
+        var hidden = document.createElement("span");
+        hidden.className = "visually-hidden";
+        hidden.textContent = clusterLabel.replace("%(count)s", String(count));
+        var shown = document.createElement("span");
+        shown.setAttribute("aria-hidden", "true");
+        shown.textContent = String(count);
+        html.appendChild(hidden);
+        html.appendChild(shown);
+        // Enter on a focused cluster zooms into it, as a click does (the plug-in's own).
+        return L.divIcon({ html: html, className: "site-cluster", iconSize: L.point(36, 36) });
+      }
+    });
     markers.forEach(function (site) {
       var marker = L.circleMarker([site.lat, site.lng], {
         radius: site.kind === "digital_space" ? 9 : 6,
@@ -55,11 +86,14 @@
       var tooltip = document.createElement("span");
       tooltip.textContent = site.name;
       marker.bindTooltip(tooltip);
-      marker.addTo(layer);
       // A keyboard reaches each marker (Tab) and opens its card (Enter or Space); the list
-      // of sites stays the full alternative.
-      var path = marker.getElement();
-      if (path) {
+      // of sites stays the full alternative. The cluster adds and removes the marker's
+      // element as the zoom changes, so it is set up each time it is drawn.
+      marker.on("add", function () {
+        var path = marker.getElement();
+        if (!path || path.hasAttribute("tabindex")) {
+          return;
+        }
         path.setAttribute("tabindex", "0");
         path.setAttribute("role", "button");
         path.setAttribute("aria-label", site.name + " — " + site.label);
@@ -69,11 +103,10 @@
             marker.openPopup();
           }
         });
-      }
+      });
+      layer.addLayer(marker);
     });
-    if (markers.length) {
-      map.fitBounds(layer.getBounds(), { padding: [30, 30], maxZoom: 15 });
-    }
+    map.addLayer(layer);
     element.setAttribute("data-ready", String(markers.length));
   }
 

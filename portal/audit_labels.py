@@ -1,10 +1,11 @@
 """How the audit trail reads: its actions, objects and details in words, not codes."""
 
 import json
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import format_date, format_decimal
+from flask import g
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 
 ACTION_LABELS = {
@@ -128,18 +129,162 @@ OBJECT_LABELS = {
 }
 
 DETAIL_LABELS = {
+    "accepted": _l("Justification acceptée"),
+    "action_id": _l("Action"),
+    "active": _l("Active"),
+    "address": _l("Adresse"),
+    "admissible": _l("Recevable"),
+    "adopted_on": _l("Adopté le"),
+    "agreements": _l("Conventions"),
     "amount": _l("Montant"),
+    "assessment": _l("Évaluation"),
+    "asset_id": _l("Infrastructure partagée"),
+    "baseline": _l("Valeur de départ"),
+    "baseline_due_date": _l("Échéance de référence"),
+    "baselined": _l("Jalons mis en référence"),
+    "basis": _l("Base de répartition"),
+    "bid": _l("Offre"),
+    "bidder": _l("Soumissionnaire"),
+    "budget": _l("Budget"),
+    "cancelled": _l("Échéances annulées"),
+    "capacity": _l("Capacité"),
+    "capacity_unit": _l("Unité de capacité"),
+    "capital_cost": _l("Coût d'investissement"),
+    "city": _l("Ville"),
+    "city_id": _l("Ville"),
+    "code": _l("Code"),
+    "completion_note": _l("Note d'achèvement"),
+    "conflict": _l("Conflit d'intérêts"),
+    "convention_reference": _l("Référence de la convention"),
+    "cost": _l("Nature du coût"),
+    "cost_kind": _l("Nature du coût"),
+    "count": _l("Nombre"),
+    "criteria": _l("Critères"),
+    "criterion": _l("Critère"),
     "day": _l("Date"),
+    "decision_note": _l("Motif de la décision"),
+    "deliverable": _l("Livrable"),
+    "description": _l("Description"),
+    "district": _l("Quartier"),
+    "document_id": _l("Document"),
+    "domain_id": _l("Domaine"),
+    "due_date": _l("Échéance"),
+    "edition": _l("Édition"),
+    "eliminated": _l("Éliminé"),
     "email": _l("Adresse e-mail"),
+    "error": _l("Erreur"),
+    "escalate_central_after": _l("Saisine du ministère après (jours)"),
+    "escalate_local_after": _l("Saisine de la ville après (jours)"),
+    "estimated_cost": _l("Coût estimé"),
+    "evidence_file_id": _l("Justificatif"),
+    "existing_agreements": _l("Conventions existantes"),
+    "failures": _l("Échecs"),
+    "figures_on": _l("Chiffres au"),
+    "file": _l("Fichier"),
+    "first_due": _l("Première échéance"),
+    "frequency": _l("Fréquence"),
+    "full_name": _l("Nom complet"),
+    "horizon": _l("Horizon"),
+    "host_organization_id": _l("Organisme d'accueil"),
+    "indicator": _l("Indicateur"),
+    "installments": _l("Échéances"),
+    "invoice_undone": _l("Facture annulée"),
+    "key_basis": _l("Base de répartition"),
+    "kind": _l("Type"),
+    "late": _l("Hors délai"),
+    "latitude": _l("Latitude"),
+    "lead_days": _l("Rappel avant l'échéance (jours)"),
+    "lead_organization_id": _l("Organisme pilote"),
+    "locked_until": _l("Verrouillé jusqu'au"),
+    "longitude": _l("Longitude"),
+    "lot": _l("Lot"),
+    "lots": _l("Lots"),
+    "measured_on": _l("Date de mesure"),
+    "member": _l("Membre"),
+    "members": _l("Membres"),
+    "messages": _l("Messages"),
+    "method": _l("Méthode"),
+    "milestone_id": _l("Jalon"),
+    "milestones": _l("Jalons"),
     "name": _l("Nom"),
     "note": _l("Note"),
     "on": _l("Date"),
+    "operating_years": _l("Années d'exploitation"),
+    "organization_id": _l("Organisme"),
+    "overdue_every_days": _l("Rappel de retard tous les (jours)"),
+    "owner_id": _l("Propriétaire"),
+    "owner_share": _l("Part du propriétaire"),
+    "payee_id": _l("Bénéficiaire"),
+    "payer_id": _l("Payeur"),
+    "plan_id": _l("Plan"),
+    "planned_end": _l("Fin prévue"),
+    "planned_start": _l("Début prévu"),
+    "predecessors": _l("Prédécesseurs"),
+    "preferred_language": _l("Langue"),
+    "present": _l("Présents"),
+    "purpose": _l("Objet"),
     "reason": _l("Motif"),
     "reference": _l("Référence"),
+    "region": _l("Région"),
+    "respond_within_days": _l("Réponse attendue sous (jours)"),
+    "responsible_organization_id": _l("Organisme responsable"),
+    "roles": _l("Rôles"),
+    "schedule_dropped": _l("Échéancier supprimé"),
+    "score": _l("Score"),
+    "seats": _l("Places"),
+    "sha256": _l("Empreinte SHA-256"),
+    "short_name": _l("Sigle"),
+    "signed_on": _l("Signée le"),
+    "slug": _l("Identifiant d'adresse"),
+    "source": _l("Source"),
+    "start_date": _l("Date de début"),
+    "status_since": _l("État depuis le"),
+    "target": _l("Cible"),
+    "terminated_on": _l("Résiliée le"),
+    "termination_reason": _l("Motif de résiliation"),
     "title": _l("Titre"),
     "total": _l("Montant total"),
+    "total_amount": _l("Montant total"),
+    "unit": _l("Unité"),
+    "update_id": _l("Déclaration"),
     "value": _l("Valeur"),
+    "weekly_users": _l("Usagers par semaine"),
+    "wifi_capacity": _l("Capacité Wi-Fi"),
+    "yearly_operating_cost": _l("Coût d'exploitation annuel"),
 }
+# Keys whose values are organisations or cities: shown by name.
+ORGANIZATION_KEYS = frozenset(
+    {
+        "bidder",
+        "host_organization_id",
+        "lead_organization_id",
+        "organization_id",
+        "owner_id",
+        "payee_id",
+        "payer_id",
+        "responsible_organization_id",
+    }
+)
+CITY_KEYS = frozenset({"city", "city_id"})
+# Keys whose values are other records: shown by number.
+NUMBERED_KEYS = frozenset(
+    {
+        "action_id",
+        "asset_id",
+        "bid",
+        "criterion",
+        "document_id",
+        "domain_id",
+        "evidence_file_id",
+        "member",
+        "milestone_id",
+        "milestones",
+        "plan_id",
+        "predecessors",
+        "present",
+        "update_id",
+    }
+)
 
 
 def action_label(action: str) -> str:
@@ -153,13 +298,105 @@ def object_label(object_type: str | None, object_id: int | None) -> str:
     return f"{name} n° {object_id}" if object_id is not None else name
 
 
-def _value(value) -> str:
+def _names() -> dict:
+    """Organisations' and cities' names by id (and cities' by slug): two queries per page,
+    whatever the number of events."""
+    if "audit_names" not in g:
+        import sqlalchemy as sa
+
+        from portal.extensions import db
+        from portal.models import City, Organization
+
+        cities = db.session.execute(sa.select(City.id, City.slug, City.name)).all()
+        g.audit_names = {
+            "organization": dict(
+                db.session.execute(sa.select(Organization.id, Organization.short_name)).all()
+            ),
+            "city": {c.id: c.name for c in cities} | {c.slug: c.name for c in cities},
+        }
+    return g.audit_names
+
+
+def _enum_labels(key: str, action: str) -> dict:
+    """The words of a coded value, by its stored value, for the keys that hold codes."""
+    from portal import labels
+    from portal.forms.tenders import METHOD_LABELS
+    from portal.services import coverage, finance, milestones, raci
+
+    if key == "kind":
+        if action.startswith("coverage."):
+            table = coverage.KIND_LABELS
+        elif action.startswith("finance.asset"):
+            table = finance.ASSET_LABELS
+        elif action.startswith("reminder_rule."):
+            table = labels.REMINDER_KIND_LABELS
+        else:
+            table = labels.ORGANIZATION_KIND_LABELS
+    elif key in ("cost", "cost_kind"):
+        table = finance.COST_LABELS
+    elif key == "purpose":
+        table = finance.PURPOSE_LABELS
+    elif key == "frequency":
+        return dict(finance.FREQUENCY_LABELS)
+    elif key == "method":
+        table = METHOD_LABELS
+    elif key == "horizon":
+        from portal.forms.milestones import HORIZON_LABELS
+
+        table = HORIZON_LABELS
+    elif key in ("basis", "key_basis"):
+        return {"percent": _l("en pourcentages"), "units": _l("en unités d'usage")}
+    elif key == "assessment":
+        return {"created": _l("saisie"), "updated": _l("modifiée")}
+    elif key == "preferred_language":
+        return dict(labels.LANGUAGE_NAMES)
+    elif key == "raci":
+        table = raci.ROLE_LABELS
+    elif key == "status":
+        return _state_labels(action) or {
+            s.value: label for s, label in milestones.STATUS_LABELS.items()
+        }
+    else:
+        return {}
+    return {code.value: label for code, label in table.items()}
+
+
+def _value(value, key: str = "", action: str = "") -> str:
+    if value in (None, "", [], {}):
+        return "—"
+    if isinstance(value, dict) and set(value) == {"before", "after"}:
+        return f"{_value(value['before'], key, action)} → {_value(value['after'], key, action)}"
+    if isinstance(value, list):
+        if key == "criteria":
+            return "; ".join(_criterion(item) for item in value)
+        if key == "roles":
+            return ", ".join(_role(item) for item in value) or "—"
+        if key == "members":
+            return ", ".join(_member(item) for item in value)
+        if key == "agreements":
+            return "; ".join(_agreement(item) for item in value)
+        parts = [
+            " · ".join(_value(x) for x in item) if isinstance(item, list) else _value(item, key)
+            for item in value
+        ]
+        return ("; " if value and isinstance(value[0], list) else ", ").join(parts)
+    if key in ORGANIZATION_KEYS and isinstance(value, int | str):
+        return str(_names()["organization"].get(_int(value), value))
+    if key in CITY_KEYS and isinstance(value, int | str):
+        return str(_names()["city"].get(_int(value), value))
+    if key in NUMBERED_KEYS and isinstance(value, int):
+        return f"n° {value}"
+    codes = _enum_labels(key, action) if isinstance(value, str) else {}
+    if value in codes:
+        return str(codes[value])
     if isinstance(value, bool):
         return str(_l("oui") if value else _l("non"))
     if isinstance(value, str):
-        if len(value) == 10 and value[4] == "-":
+        if len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
             try:
-                return format_date(date.fromisoformat(value), "medium")
+                if len(value) == 10:
+                    return format_date(date.fromisoformat(value), "medium")
+                return format_datetime(datetime.fromisoformat(value), "medium")
             except ValueError:
                 return value
         try:
@@ -170,9 +407,52 @@ def _value(value) -> str:
         return format_decimal(number) if number.is_finite() and "." in value else value
     if isinstance(value, int | float):
         return format_decimal(value)
-    if value in (None, "", [], {}):
-        return "—"
     return json.dumps(value, ensure_ascii=False)
+
+
+def _int(value):
+    """An id as stored (a number, or a JSON key's text) for the names' lookup."""
+    return int(value) if isinstance(value, str) and value.isdigit() else value
+
+
+def _criterion(item) -> str:
+    """A selection criterion as written: [label, "!" or weight] (sites) or [label, kind,
+    weight] (tenders)."""
+    label, *rest = item
+    if "!" in rest or "eliminatory" in rest:
+        return f"{label} ({_l('éliminatoire')})"
+    weight = next((w for w in reversed(rest) if w not in (None, "None", "technical")), None)
+    return f"{label} ({_value(weight)})" if weight is not None else str(label)
+
+
+def _agreement(item) -> str:
+    """A generated agreement: [id, payer, payee, amount]."""
+    number, payer, payee, amount = item
+    payer, payee = (_value(org, "organization_id") for org in (payer, payee))
+    return f"n° {number} : {payer} → {payee}, {_value(amount)}"
+
+
+def _role(item) -> str:
+    from portal import labels
+    from portal.models.users import Role
+
+    try:
+        name = str(labels.ROLE_LABELS[Role(item.get("role"))])
+    except (ValueError, AttributeError):
+        return _value(item)
+    city = item.get("city_id")
+    return f"{name} ({_value(city, 'city_id')})" if city else name
+
+
+def _member(item) -> str:
+    from portal import labels
+    from portal.models.tenders import CommitteeRole
+
+    number, role = item
+    try:
+        return f"n° {number} ({labels.COMMITTEE_ROLE_LABELS[CommitteeRole(role)]})"
+    except ValueError:
+        return f"n° {number} ({role})"
 
 
 def _state_labels(action: str) -> dict:
@@ -191,22 +471,39 @@ def _state_labels(action: str) -> dict:
     return {}
 
 
+def _label(key: str) -> str:
+    return str(DETAIL_LABELS.get(key, key))
+
+
 def detail_lines(details: dict | None, action: str = "") -> list[tuple[str, str]]:
-    """(label, text) pairs: a change of state as "avant → après", the rest key by key."""
+    """(label, text) pairs: a change of state as "avant → après", a changed field as
+    "Titre : avant → après", the rest key by key."""
     if not details:
         return []
     lines = []
     rest = dict(details)
     if "from" in rest and "to" in rest:
         states = _state_labels(action)
+        key = "due_date" if action == "milestone.change_requested" else ""
         before, after = (
-            str(states[v]) if v in states else _value(v) for v in (rest.pop("from"), rest.pop("to"))
+            str(states[v]) if v in states else _value(v, key)
+            for v in (rest.pop("from"), rest.pop("to"))
         )
         lines.append((str(_l("Changement")), f"{before} → {after}"))
     if "before" in rest and "after" in rest:
+        # A RACI cell holds a letter; a role change, lists of roles.
+        key = "raci" if action == "raci.changed" else "roles"
         before, after = rest.pop("before"), rest.pop("after")
-        lines.append((str(_l("Avant")), _value(before)))
-        lines.append((str(_l("Après")), _value(after)))
+        lines.append((str(_l("Avant")), _value(before, key, action)))
+        lines.append((str(_l("Après")), _value(after, key, action)))
+    changes = rest.pop("changes", None)
+    if isinstance(changes, dict):
+        for key, pair in changes.items():
+            if isinstance(pair, list) and len(pair) == 2:
+                pair = {"before": pair[0], "after": pair[1]}
+            lines.append((_label(key), _value(pair, key, action)))
     for key, value in rest.items():
-        lines.append((str(DETAIL_LABELS.get(key, key)), _value(value)))
+        if action == "reminder_rule.updated" and isinstance(value, list) and len(value) == 2:
+            value = {"before": value[0], "after": value[1]}
+        lines.append((_label(key), _value(value, key, action)))
     return lines

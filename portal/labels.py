@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.models.organizations import OrganizationKind
 from portal.models.reminders import ReminderKind
+from portal.models.tenders import CommitteeRole
 from portal.models.users import Role
 
 ROLE_LABELS = {
@@ -79,6 +80,13 @@ REMINDER_KIND_LABELS = {
     ReminderKind.TENDER_DECIDED: _l("Appel d'offres : décision"),
     ReminderKind.SITE_TO_DECIDE: _l("Site évalué, à retenir ou écarter"),
     ReminderKind.SITE_DECIDED: _l("Site retenu ou écarté"),
+}
+
+COMMITTEE_ROLE_LABELS = {
+    CommitteeRole.PRESIDENT: _l("Président"),
+    CommitteeRole.RAPPORTEUR: _l("Rapporteur"),
+    CommitteeRole.MEMBER: _l("Membre"),
+    CommitteeRole.OBSERVER: _l("Observateur"),
 }
 
 LANGUAGE_NAMES = {"fr": "Français", "en": "English", "ar": "العربية"}

@@ -1,5 +1,7 @@
 """Administration of accounts and the audit trail, through the pages an administrator uses."""
 
+import re
+from datetime import date
 from html import unescape
 
 import sqlalchemy as sa
@@ -316,6 +318,76 @@ def test_audit_details_read_in_words(app):
         )
         assert moved == [("Changement", "Soumis → Approuvé localement")]
         paid = detail_lines({"amount": "833333.33", "day": "2026-10-15", "late": False})
-        assert [label for label, _ in paid] == ["Montant", "Date", "late"]
+        assert [label for label, _ in paid] == ["Montant", "Date", "Hors délai"]
         assert paid[0][1].replace("\u202f", " ") == "833 333,33"
-        assert paid[1:] == [("Date", "15 oct. 2026"), ("late", "non")]
+        assert paid[1:] == [("Date", "15 oct. 2026"), ("Hors délai", "non")]
+        # A changed field reads as before → after; a code, in words.
+        assert detail_lines(
+            {"kind": {"before": "commune", "after": "utility"}}, "organization.updated"
+        ) == [("Type", "Commune → Régie de distribution")]
+        assert detail_lines(
+            {"changes": {"cost_kind": ["capital", "operating"]}}, "finance.asset_updated"
+        ) == [("Nature du coût", "Investissement → Exploitation")]
+        assert detail_lines(
+            {"criteria": [["Local raccordé", "!"], ["Population desservie", "30"]]},
+            "coverage.criteria_set",
+        ) == [("Critères", "Local raccordé (éliminatoire); Population desservie (30)")]
+
+
+AUDITED_MODELS_SKIP = {"id", "version", "created_at", "updated_at", "status", "password_hash"}
+
+
+def test_every_detail_the_services_record_has_a_label():
+    """The audit trail shows each detail under a label: every key a service writes in an
+    audit record (literal ones, and the columns of what is edited field by field)."""
+    import ast
+    from pathlib import Path
+
+    from portal.audit_labels import DETAIL_LABELS
+    from portal.models import Action, City, Milestone, Organization, Plan
+    from portal.models.coverage import Site
+    from portal.models.finance import Agreement, SharedAsset
+    from portal.models.reminders import ReminderRule
+
+    keys = set()
+    for path in Path("portal/services").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "record":
+                for keyword in node.keywords:
+                    if keyword.arg == "details" and isinstance(keyword.value, ast.Dict):
+                        keys |= {k.value for k in keyword.value.keys if isinstance(k, ast.Constant)}
+    assert {"from", "to", "before", "after", "changes"} <= keys  # the scan found the records
+    keys -= {"from", "to", "before", "after", "changes"}
+    for model in (Milestone, Plan, Action, Organization, City, Agreement, SharedAsset, Site):
+        keys |= {c.name for c in model.__table__.columns} - AUDITED_MODELS_SKIP
+    keys |= {c.name for c in ReminderRule.__table__.columns} - AUDITED_MODELS_SKIP - {"kind"}
+    keys |= {"email", "full_name", "organization_id", "preferred_language", "predecessors"}
+    assert sorted(keys - set(DETAIL_LABELS)) == []
+
+
+def test_the_demos_audit_trail_reads_in_words(app, client, make_user, login_as):
+    """Every detail of the demo's trail, page after page: labels and values in words, no
+    code and no raw JSON."""
+    from portal.services import seeding
+
+    with app.test_request_context():
+        seeding.load_demo(today=date(2026, 10, 5))
+        db.session.commit()
+    _admin(make_user, login_as)
+    lines, page = [], 1
+    while True:
+        html = client.get(f"/admin/audit?page={page}").get_data(as_text=True)
+        found = re.findall(r'<li><span class="muted">([^<]*) :</span> ([^<]*)</li>', html)
+        if not found:
+            break
+        lines += [(label, unescape(text).strip()) for label, text in found]
+        page += 1
+    assert len(lines) > 300
+    assert [label for label, _ in lines if re.fullmatch(r"[a-z0-9_]+", label)] == []
+    assert [text for _, text in lines if text[:1] in "[{"] == []
+    assert ("Type", "Espace public numérique") in lines
+    assert ("Ville", "Marrakech") in lines
+    assert any(
+        label == "Membres" and re.fullmatch(r"(n° \d+ \((Président|Membre)\)(, )?)+", text)
+        for label, text in lines
+    )

@@ -17,11 +17,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import authz
+from portal import authz, labels
 from portal.authz import Permission, require
 from portal.errors import render_error
 from portal.extensions import db
@@ -69,12 +68,7 @@ from portal.views._common import (
 
 bp = Blueprint("tenders", __name__, url_prefix="/tenders")
 
-ROLE_LABELS = {
-    CommitteeRole.PRESIDENT: _l("Président"),
-    CommitteeRole.RAPPORTEUR: _l("Rapporteur"),
-    CommitteeRole.MEMBER: _l("Membre"),
-    CommitteeRole.OBSERVER: _l("Observateur"),
-}
+ROLE_LABELS = labels.COMMITTEE_ROLE_LABELS
 
 
 def _tender_or_404(tender_id: int) -> Tender:

@@ -8,11 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.axe import axe_violations
+from tests.browser.screens import DESKTOP, PHONE, TABLET
 from tests.browser.test_login_flows import sign_in
-
-PHONE = {"width": 390, "height": 844}
-TABLET = {"width": 768, "height": 1024}
-DESKTOP = {"width": 1366, "height": 768}
 
 
 def first(list_path: str, selector: str) -> tuple[str, str]:

@@ -40,6 +40,10 @@ def milestone_in_progress(app, demo_data):
 
 
 def sign_out(page):
+    # On a phone or a tablet the account menu is behind the "Menu" button.
+    toggle = page.get_by_role("button", name="Menu")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
+        toggle.click()
     page.locator(".account-menu summary").click()
     page.get_by_role("button", name="Se déconnecter").click()
     expect(page).to_have_url(re.compile(r"/login$"))

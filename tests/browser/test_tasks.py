@@ -1,12 +1,22 @@
 """Each family of roles works from "À faire": acting on a line takes it off the list and
-tells the next person, who finds it in their notifications and their own list."""
+tells the next person, who finds it in their notifications and their own list. Each main
+task is done on a phone (390 x 844) and on a tablet (768 x 1024): no page scrolls sideways,
+and every control used lies within the screen's width."""
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
+from tests.browser.screens import PHONE, TABLET, page_fits, tap
 from tests.browser.test_login_flows import sign_in
 from tests.browser.test_milestone_approval import sign_out
+
+
+@pytest.fixture(autouse=True, params=[PHONE, TABLET], ids=["phone", "tablet"])
+def screen(request, page):
+    page.set_viewport_size(request.param)
+    return request.param
 
 
 def _group(page, kind):
@@ -23,7 +33,9 @@ def _open_first(page, kind) -> str:
     page.goto(f"/tasks?kind={kind}")
     line = _group(page, kind).locator("li").first
     title = line.locator("a").first.inner_text()
-    line.locator("a").first.click()
+    tap(line.locator("a").first)
+    expect(page).not_to_have_url(re.compile(r"/tasks"))
+    page_fits(page)
     return title
 
 
@@ -34,6 +46,7 @@ def _told(page, email, kind_label, title):
     page.goto("/notifications")
     item = page.locator("#notifications li", has_text=kind_label).filter(has_text=title).first
     expect(item).to_be_visible()
+    page_fits(page)
     return item
 
 
@@ -45,7 +58,7 @@ def test_a_decider_approves_from_the_list_and_the_ministry_is_asked_next(page, d
     expect(page.locator('[data-waiting="milestone_approve_local"]')).to_contain_text(
         "Commune de Marrakech : Khadija Ouazzani"
     )
-    page.get_by_role("button", name="Approuver (niveau local)").click()
+    tap(page.get_by_role("button", name="Approuver (niveau local)"))
     expect(page.get_by_text("Le jalon est maintenant « Approuvé localement ».")).to_be_visible()
     # Who acts next is now the ministry, on the page itself.
     expect(page.locator('[data-waiting="milestone_approve_central"]')).to_contain_text(
@@ -66,8 +79,8 @@ def test_a_contributor_confirms_a_payment_received_and_the_payer_is_told(page, d
     title = _open_first(page, "installment_confirm")
     payer = page.locator(".page-head hgroup p").inner_text().split(" → ")[0]
     action = page.locator('details[data-action="confirm"]').first
-    action.locator("summary").click()
-    action.get_by_role("button", name="Confirmer la réception").click()
+    tap(action.locator("summary"))
+    tap(action.get_by_role("button", name="Confirmer la réception"))
     expect(page.locator(".flash-success")).to_be_visible()
     assert _count(page, "installment_confirm") == waiting - 1
 
@@ -82,9 +95,9 @@ def test_the_secretariat_settles_a_dispute_and_both_parties_are_told(page, demo_
     title = _open_first(page, "installment_dispute")
     payee = page.locator(".page-head hgroup p").inner_text().split(" → ")[1].split(" · ")[0]
     action = page.locator('details[data-action="resolve"]').first
-    action.locator("summary").click()
+    tap(action.locator("summary"))
     action.get_by_label("Motif").fill("Relevé d'usage vérifié avec les deux parties.")
-    action.get_by_role("button", name="Lever la contestation").click()
+    tap(action.get_by_role("button", name="Lever la contestation"))
     expect(page.locator(".flash-success")).to_be_visible()
     assert _count(page, "installment_dispute") == waiting - 1
 
@@ -107,7 +120,7 @@ def test_an_evaluator_assesses_a_site_and_the_city_is_asked_to_decide(page, demo
             radio.check()
         else:
             fieldset.locator('input[type="text"]').fill("5")
-    page.get_by_role("button", name="Enregistrer mon évaluation").click()
+    tap(page.get_by_role("button", name="Enregistrer mon évaluation"))
     expect(page.locator(".flash-success")).to_be_visible()
     assert _count(page, "site_assess") == waiting - 1
 
@@ -123,10 +136,10 @@ def test_a_bidder_answers_an_open_tender_and_the_secretariat_is_told(page, demo_
     assert _count(page, "tender_bid") == 1
     title = _open_first(page, "tender_bid")
     for number, price in ((1, "2 190 000,00"), (2, "760000")):
-        page.get_by_role("button", name="Déposer une offre pour ce lot").nth(number - 1).click()
+        tap(page.get_by_role("button", name="Déposer une offre pour ce lot").nth(number - 1))
         expect(page.get_by_role("heading", name=re.compile(f"lot {number}"))).to_be_visible()
         page.get_by_label("Offre financière (MAD)").fill(price)
-        page.get_by_role("button", name="Déposer l'offre").click()
+        tap(page.get_by_role("button", name="Déposer l'offre"))
         expect(page.locator(".flash-success")).to_be_visible()
     # Every lot answered: nothing waits on this bidder any more, and its receipts show.
     page.goto("/tasks")

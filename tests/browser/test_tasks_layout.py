@@ -4,9 +4,8 @@ working pages, home, "À faire" and notifications, are in test_layout.py's walk)
 from playwright.sync_api import expect
 
 from tests.browser.axe import axe_violations
+from tests.browser.screens import PHONE
 from tests.browser.test_login_flows import sign_in
-
-PHONE = {"width": 390, "height": 844}
 
 
 def test_a_milestone_page_says_who_acts_next_on_a_phone(page, demo_data):

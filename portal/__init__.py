@@ -14,6 +14,7 @@ from werkzeug.routing import IntegerConverter
 from portal import authz
 from portal import config as settings
 from portal.extensions import babel, csrf, db, login_manager, migrate
+from portal.models.types import MAX_ID
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")
@@ -101,7 +102,7 @@ class IdConverter(IntegerConverter):
     """A database id in a URL: an id too large for the column is simply not found (404)."""
 
     def __init__(self, map, *args, **kwargs):
-        super().__init__(map, min=1, max=2**31 - 1)
+        super().__init__(map, min=1, max=MAX_ID)
 
 
 def _init_login(app: Flask) -> None:

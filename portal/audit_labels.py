@@ -100,6 +100,7 @@ ACTION_LABELS = {
     "user.deactivated": _l("Compte désactivé"),
     "user.password_reset": _l("Mot de passe réinitialisé"),
     "user.roles_changed": _l("Rôles changés"),
+    "user.roles_refused": _l("Changement de rôles refusé"),
     "user.updated": _l("Compte modifié"),
 }
 

@@ -39,6 +39,58 @@ def _admin(make_user, login_as):
     return admin
 
 
+def test_an_administrator_never_grants_itself_or_another_administrator_the_money(
+    app, client, make_user, make_city, login_as
+):
+    """The administrator role never reads the agreements: nobody changes their own roles,
+    and no account holds the administrator role beside one that reads money; each refused
+    attempt stays in the audit trail, and nothing else changes."""
+    admin = _admin(make_user, login_as)
+    other_admin = make_user(role=Role.ADMIN)
+    city = make_city()
+    separation = "ne se cumule pas avec un rôle qui lit les conventions"
+    attempts = [
+        (admin, ["admin", "central_decision_maker"], "Vous ne changez pas vos propres rôles"),
+        (admin, ["admin", "observer"], "Vous ne changez pas vos propres rôles"),
+        (other_admin, ["admin", "secretariat"], separation),
+        (other_admin, ["admin", f"local_decision_maker:{city.id}"], separation),
+    ]
+    for target, roles, message in attempts:
+        response = client.post(f"/admin/users/{target.id}", data=_edit_data(target, roles))
+        assert response.status_code == 422
+        page = unescape(response.get_data(as_text=True))
+        # The message sits on the roles field, and the boxes ticked come back.
+        assert re.search(r'id="roles-errors"[^>]*>[^<]*' + re.escape(message), page), roles
+        assert _load(app, target.id)[1] == [("admin", None)]
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "email": "double@example.org",
+            "full_name": "Double Casquette",
+            "organization_id": admin.organization_id,
+            "preferred_language": "fr",
+            "roles": ["admin", "central_decision_maker"],
+            "password": "initial-password-42",
+            "confirm": "initial-password-42",
+        },
+    )
+    assert response.status_code == 422
+    assert separation in unescape(response.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.scalar(sa.select(User).where(User.email == "double@example.org")) is None
+    refused = _events(app, "user.roles_refused")
+    assert len(refused) == len(attempts) + 1
+    assert all(event.actor_id == admin.id for event in refused)
+    assert {"role": "central_decision_maker", "city_id": None} in refused[-1].details["roles"]
+    # Without the administrator role, the same grant goes through.
+    target = make_user(role=Role.OBSERVER)
+    response = client.post(
+        f"/admin/users/{target.id}", data=_edit_data(target, ["central_decision_maker"])
+    )
+    assert response.status_code == 302
+    assert _load(app, target.id)[1] == [("central_decision_maker", None)]
+
+
 def test_admin_creates_an_account_that_can_sign_in(
     app, client, make_user, make_org, make_city, login_as
 ):
@@ -166,7 +218,7 @@ def test_admin_cannot_remove_their_own_admin_role_or_deactivate_themselves(
     admin = _admin(make_user, login_as)
     response = client.post(f"/admin/users/{admin.id}", data=_edit_data(admin, ["observer"]))
     assert response.status_code == 422
-    assert "votre propre rôle d'administrateur" in unescape(response.get_data(as_text=True))
+    assert "Vous ne changez pas vos propres rôles" in unescape(response.get_data(as_text=True))
     response = client.post(f"/admin/users/{admin.id}/deactivate", follow_redirects=True)
     assert "Vous ne pouvez pas désactiver votre propre compte." in response.get_data(as_text=True)
     updated, grants = _load(app, admin.id)

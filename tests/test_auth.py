@@ -135,11 +135,17 @@ def test_successful_login_resets_the_failure_count(app, client, make_user):
     assert _user(app, user.id).failed_login_count == 0
 
 
-def test_deactivated_account_cannot_sign_in(client, make_user):
+def test_deactivated_account_cannot_sign_in_and_is_not_told_the_password_was_right(
+    client, make_user
+):
     user = make_user(active=False)
-    response = login(client, user)
-    assert response.status_code == 401
-    assert "Ce compte est désactivé" in response.get_data(as_text=True)
+    right = login(client, user)
+    wrong = login(client, user, "wrong-password-123")
+    assert right.status_code == wrong.status_code == 401
+    for response in (right, wrong):
+        page = response.get_data(as_text=True)
+        assert "Adresse e-mail ou mot de passe incorrect." in page
+        assert "désactivé" not in page
 
 
 def test_session_is_renewed_at_login(client, make_user):

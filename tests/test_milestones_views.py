@@ -1377,3 +1377,43 @@ def test_the_task_list_pages_through_many_change_requests(app, site, make_milest
     assert first.count(">Report ") == 25
     second = page(browser.get("/tasks?kind=change_request_decide&page=2"))
     assert "Report 25" in second and "Report 26" in second and second.count(">Report ") == 2
+
+
+@pytest.mark.parametrize("huge", [str(2**31), str(10**20), "-1"])
+def test_an_id_no_row_could_have_is_refused_on_its_field_never_a_500(
+    app, site, make_milestone, huge
+):
+    first = make_milestone(action=site.action, title="Premier jalon", due_date=days(30))
+    second = make_milestone(action=site.action, title="Second jalon", due_date=days(60))
+    browser = client_for(app, site.people.contributor)
+    for change, error in (
+        ({"predecessors": [first.id, huge], "title": "Renommé"}, "predecessors-errors"),
+        (
+            {"responsible_organization_id": huge, "title": "Renommé"},
+            "responsible_organization_id-errors",
+        ),
+    ):
+        response = browser.post(f"/milestones/{second.id}/edit", data=edit_data(second, **change))
+        assert response.status_code == 422, change
+        # What was typed comes back, the error sits on its field, and nothing is saved.
+        assert 'value="Renommé"' in page(response)
+        assert re.search(
+            f'id="{error}" class="field-error">(Choix inconnu|Ce champ)', page(response)
+        )
+        assert state(app, second.id).title == "Second jalon"
+        assert state(app, second.id).predecessor_ids == []
+
+
+@pytest.mark.parametrize("title", ["Ligne 1\nLigne 2", "Titre\r\nBcc: x@example.org", "A\tB"])
+def test_a_title_on_more_than_one_line_is_refused_on_its_field(app, site, make_milestone, title):
+    milestone = make_milestone(action=site.action, title="Titre sage", due_date=days(30))
+    browser = client_for(app, site.people.contributor)
+    response = browser.post(
+        f"/milestones/{milestone.id}/edit", data=edit_data(milestone, title=title)
+    )
+    assert response.status_code == 422
+    assert re.search(
+        r'id="title-errors" class="field-error">Une seule ligne, sans retour à la ligne',
+        page(response),
+    )
+    assert state(app, milestone.id).title == "Titre sage"

@@ -2,16 +2,18 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField
+from wtforms import DateField
 from wtforms.validators import Length, Optional
+
+from portal.forms.fields import LineField
 
 
 class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    action = StringField(_l("Action"), validators=[Optional(), Length(max=64)])
-    actor = StringField(_l("Auteur"), validators=[Optional(), Length(max=254)])
-    object_type = StringField(_l("Type d'objet"), validators=[Optional(), Length(max=40)])
+    action = LineField(_l("Action"), validators=[Optional(), Length(max=64)])
+    actor = LineField(_l("Auteur"), validators=[Optional(), Length(max=254)])
+    object_type = LineField(_l("Type d'objet"), validators=[Optional(), Length(max=40)])
     date_from = DateField(_l("Du"), validators=[Optional()])
     date_to = DateField(_l("Au"), validators=[Optional()])

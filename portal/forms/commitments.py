@@ -1,27 +1,32 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, TextAreaField
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.forms.fields import FilterSelectField, ServiceCheck
+from portal.forms.fields import (
+    FilterSelectField,
+    LineField,
+    RecordField,
+    ServiceCheck,
+)
 from portal.models.commitments import CommitmentStatus
 from portal.services.commitments import STATUS_LABELS, parse_quantity
 
 
 class CommitmentForm(FlaskForm):
-    organization_id = SelectField(_l("Organisme engagé"), coerce=int, validators=[DataRequired()])
-    city_id = SelectField(_l("Ville"), coerce=int, validators=[DataRequired()])
-    action_id = SelectField(_l("Action du plan (facultatif)"), coerce=int, validate_choice=False)
-    title = StringField(_l("Engagement"), validators=[DataRequired(), Length(max=200)])
-    indicator = StringField(_l("Indicateur"), validators=[DataRequired(), Length(max=200)])
-    unit = StringField(_l("Unité"), validators=[DataRequired(), Length(max=40)])
-    baseline = StringField(
+    organization_id = RecordField(_l("Organisme engagé"), validators=[DataRequired()])
+    city_id = RecordField(_l("Ville"), validators=[DataRequired()])
+    action_id = RecordField(_l("Action du plan (facultatif)"), validate_choice=False)
+    title = LineField(_l("Engagement"), validators=[DataRequired(), Length(max=200)])
+    indicator = LineField(_l("Indicateur"), validators=[DataRequired(), Length(max=200)])
+    unit = LineField(_l("Unité"), validators=[DataRequired(), Length(max=40)])
+    baseline = LineField(
         _l("Valeur de départ"),
         validators=[DataRequired(), Length(max=30), ServiceCheck(parse_quantity)],
     )
-    target = StringField(
+    target = LineField(
         _l("Valeur cible"),
         validators=[DataRequired(), Length(max=30), ServiceCheck(parse_quantity)],
     )
@@ -38,7 +43,7 @@ class CommitmentForm(FlaskForm):
 
 
 class UpdateForm(FlaskForm):
-    value = StringField(
+    value = LineField(
         _l("Nouvelle valeur"),
         validators=[DataRequired(), Length(max=30), ServiceCheck(parse_quantity)],
     )

@@ -6,22 +6,26 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.forms.fields import CheckboxListField, FilterSelectField
+from portal.forms.fields import (
+    FilterSelectField,
+    LineField,
+    RecordField,
+    RecordListField,
+)
 from portal.models.coverage import SiteKind, SiteStatus
 from portal.services.coverage import KIND_LABELS, STATUS_LABELS
 
 
 class IndicatorForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("Intitulé"), validators=[DataRequired(), Length(max=200)])
-    unit = StringField(_l("Unité"), validators=[DataRequired(), Length(max=40)])
-    domain_id = SelectField(_l("Domaine"), coerce=int, validators=[DataRequired()])
+    code = LineField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    name = LineField(_l("Intitulé"), validators=[DataRequired(), Length(max=200)])
+    unit = LineField(_l("Unité"), validators=[DataRequired(), Length(max=40)])
+    domain_id = RecordField(_l("Domaine"), validators=[DataRequired()])
     description = TextAreaField(_l("Définition et mode de calcul"), validators=[Length(max=5000)])
     higher_is_better = BooleanField(_l("Plus la valeur est haute, mieux c'est"), default=True)
     position = IntegerField(
@@ -34,15 +38,15 @@ class IndicatorForm(FlaskForm):
 
 
 class TargetForm(FlaskForm):
-    indicator_id = SelectField(_l("Indicateur"), coerce=int, validators=[DataRequired()])
-    district = StringField(
+    indicator_id = RecordField(_l("Indicateur"), validators=[DataRequired()])
+    district = LineField(
         _l("Quartier ou arrondissement (vide : toute la ville)"), validators=[Length(max=120)]
     )
-    baseline_value = StringField(
+    baseline_value = LineField(
         _l("Valeur de départ (diagnostic)"), validators=[DataRequired(), Length(max=30)]
     )
     baseline_date = DateField(_l("Date du diagnostic"), validators=[DataRequired()])
-    target_value = StringField(_l("Valeur cible"), validators=[DataRequired(), Length(max=30)])
+    target_value = LineField(_l("Valeur cible"), validators=[DataRequired(), Length(max=30)])
     target_date = DateField(_l("À atteindre le"), validators=[DataRequired()])
     version = HiddenField()
 
@@ -51,9 +55,9 @@ class TargetForm(FlaskForm):
 
 
 class MeasurementForm(FlaskForm):
-    value = StringField(_l("Valeur mesurée"), validators=[DataRequired(), Length(max=30)])
+    value = LineField(_l("Valeur mesurée"), validators=[DataRequired(), Length(max=30)])
     measured_on = DateField(_l("Mesurée le"), validators=[DataRequired()])
-    source = StringField(_l("Source"), validators=[DataRequired(), Length(max=300)])
+    source = LineField(_l("Source"), validators=[DataRequired(), Length(max=300)])
 
 
 class MeasurementDeleteForm(FlaskForm):
@@ -61,23 +65,19 @@ class MeasurementDeleteForm(FlaskForm):
 
 
 class SiteForm(FlaskForm):
-    city_id = SelectField(_l("Ville"), coerce=int, validators=[DataRequired()])
-    district = StringField(
+    city_id = RecordField(_l("Ville"), validators=[DataRequired()])
+    district = LineField(
         _l("Quartier ou arrondissement"), validators=[DataRequired(), Length(max=120)]
     )
     kind = SelectField(_l("Type"), validators=[DataRequired()])
-    name = StringField(_l("Nom du site"), validators=[DataRequired(), Length(max=200)])
-    address = StringField(_l("Adresse"), validators=[DataRequired(), Length(max=300)])
-    latitude = StringField(_l("Latitude"), validators=[DataRequired(), Length(max=20)])
-    longitude = StringField(_l("Longitude"), validators=[DataRequired(), Length(max=20)])
-    host_organization_id = SelectField(
-        _l("Organisme d'accueil"), coerce=int, validators=[DataRequired()]
-    )
-    estimated_cost = StringField(
-        _l("Coût estimé (MAD)"), validators=[DataRequired(), Length(max=30)]
-    )
-    action_id = SelectField(_l("Action du plan (facultatif)"), coerce=int, validate_choice=False)
-    milestone_ids = CheckboxListField(_l("Jalons liés"), coerce=int, validate_choice=False)
+    name = LineField(_l("Nom du site"), validators=[DataRequired(), Length(max=200)])
+    address = LineField(_l("Adresse"), validators=[DataRequired(), Length(max=300)])
+    latitude = LineField(_l("Latitude"), validators=[DataRequired(), Length(max=20)])
+    longitude = LineField(_l("Longitude"), validators=[DataRequired(), Length(max=20)])
+    host_organization_id = RecordField(_l("Organisme d'accueil"), validators=[DataRequired()])
+    estimated_cost = LineField(_l("Coût estimé (MAD)"), validators=[DataRequired(), Length(max=30)])
+    action_id = RecordField(_l("Action du plan (facultatif)"), validate_choice=False)
+    milestone_ids = RecordListField(_l("Jalons liés"), validate_choice=False)
     version = HiddenField()
 
     def set_choices(self, cities, organizations, actions, milestones) -> None:

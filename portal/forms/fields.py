@@ -1,7 +1,36 @@
-from wtforms import SelectField, SelectMultipleField, widgets
+import re
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField, SelectMultipleField, StringField, widgets
 from wtforms.validators import ValidationError
 
+from portal.models.types import valid_id
 from portal.services.errors import InvalidInput
+
+
+def record_id(value) -> int:
+    """The `coerce` of a choice of records: an id a row could have, or 0 for "none"; any
+    other value (too large, negative, text) is refused as an unknown choice."""
+    if value in (0, "0"):
+        return 0
+    number = valid_id(value)
+    if number is None:
+        raise ValueError(value)
+    return number
+
+
+# Line breaks, tabs and other control characters: a single-line value (a title, a name, a
+# reference) never holds one; e-mail subjects and headers built from it would break.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+class LineField(StringField):
+    """A single-line text: a value with a line break or a control character is refused on
+    its field (a browser's input never sends one; a crafted request can)."""
+
+    def pre_validate(self, form):
+        if self.data and CONTROL_CHARACTERS.search(self.data):
+            raise ValidationError(_l("Une seule ligne, sans retour à la ligne ni tabulation."))
 
 
 class CheckboxListField(SelectMultipleField):
@@ -9,6 +38,35 @@ class CheckboxListField(SelectMultipleField):
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+UNKNOWN_CHOICE = _l("Choix inconnu : choisissez dans la liste.")
+
+
+class RecordField(SelectField):
+    """A choice of one record by its id (see `record_id`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, coerce=record_id, **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(UNKNOWN_CHOICE) from None
+
+
+class RecordListField(CheckboxListField):
+    """A choice of several records by their ids, as checkboxes (see `record_id`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, coerce=record_id, **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(UNKNOWN_CHOICE) from None
 
 
 class FilterSelectField(SelectField):

@@ -7,13 +7,12 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.forms.fields import FilterSelectField
+from portal.forms.fields import FilterSelectField, LineField, RecordField
 from portal.models.finance import AgreementPurpose, AgreementStatus, AssetKind, KeyBasis
 from portal.services.finance import (
     AGREEMENT_LABELS,
@@ -29,18 +28,16 @@ def _frequency_choices():
 
 
 class AgreementForm(FlaskForm):
-    city_id = SelectField(_l("Ville"), coerce=int, validators=[DataRequired()])
-    payer_id = SelectField(_l("Payeur"), coerce=int, validators=[DataRequired()])
-    payee_id = SelectField(_l("Bénéficiaire"), coerce=int, validators=[DataRequired()])
+    city_id = RecordField(_l("Ville"), validators=[DataRequired()])
+    payer_id = RecordField(_l("Payeur"), validators=[DataRequired()])
+    payee_id = RecordField(_l("Bénéficiaire"), validators=[DataRequired()])
     purpose = SelectField(_l("Nature"), validators=[DataRequired()])
-    title = StringField(_l("Intitulé"), validators=[DataRequired(), Length(max=200)])
-    action_id = SelectField(_l("Action du plan (facultatif)"), coerce=int, validate_choice=False)
-    asset_id = SelectField(
-        _l("Infrastructure partagée (facultatif)"), coerce=int, validate_choice=False
-    )
-    total = StringField(_l("Montant total (MAD)"), validators=[DataRequired(), Length(max=30)])
+    title = LineField(_l("Intitulé"), validators=[DataRequired(), Length(max=200)])
+    action_id = RecordField(_l("Action du plan (facultatif)"), validate_choice=False)
+    asset_id = RecordField(_l("Infrastructure partagée (facultatif)"), validate_choice=False)
+    total = LineField(_l("Montant total (MAD)"), validators=[DataRequired(), Length(max=30)])
     start_date = DateField(_l("Date de début"), validators=[DataRequired()])
-    convention_reference = StringField(
+    convention_reference = LineField(
         _l("Référence de la convention"), validators=[Optional(), Length(max=80)]
     )
     version = HiddenField()
@@ -85,7 +82,7 @@ class ManualScheduleForm(FlaskForm):
 
 class SignForm(FlaskForm):
     signed_on = DateField(_l("Signée le"), validators=[DataRequired()])
-    convention_reference = StringField(
+    convention_reference = LineField(
         _l("Référence de la convention"), validators=[DataRequired(), Length(max=80)]
     )
     version = HiddenField()
@@ -100,26 +97,26 @@ class TerminateForm(FlaskForm):
 
 class InstallmentActionForm(FlaskForm):
     action = HiddenField(validators=[DataRequired()])
-    reference = StringField(_l("Référence"), validators=[Optional(), Length(max=80)])
+    reference = LineField(_l("Référence"), validators=[Optional(), Length(max=80)])
     day = DateField(_l("Date"), validators=[Optional()])
-    reason = StringField(_l("Motif"), validators=[Optional(), Length(max=2000)])
+    reason = LineField(_l("Motif"), validators=[Optional(), Length(max=2000)])
     version = HiddenField()
 
 
 class AssetForm(FlaskForm):
-    city_id = SelectField(_l("Ville"), coerce=int, validators=[DataRequired()])
-    owner_id = SelectField(_l("Propriétaire"), coerce=int, validators=[DataRequired()])
+    city_id = RecordField(_l("Ville"), validators=[DataRequired()])
+    owner_id = RecordField(_l("Propriétaire"), validators=[DataRequired()])
     kind = SelectField(_l("Type"), validators=[DataRequired()])
-    name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=200)])
+    name = LineField(_l("Nom"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    capacity = StringField(_l("Longueur ou capacité"), validators=[Optional(), Length(max=30)])
-    capacity_unit = StringField(
+    capacity = LineField(_l("Longueur ou capacité"), validators=[Optional(), Length(max=30)])
+    capacity_unit = LineField(
         _l("Unité (km, fourreaux, emplacements…)"), validators=[Optional(), Length(max=40)]
     )
-    capital_cost = StringField(
+    capital_cost = LineField(
         _l("Coût d'investissement (MAD)"), validators=[DataRequired(), Length(max=30)]
     )
-    yearly_operating_cost = StringField(
+    yearly_operating_cost = LineField(
         _l("Coût d'exploitation annuel (MAD)"), validators=[Optional(), Length(max=30)]
     )
     version = HiddenField()

@@ -7,14 +7,17 @@ from wtforms import (
     DateField,
     HiddenField,
     IntegerField,
-    SelectField,
-    StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.forms.fields import CheckboxListField, FilterSelectField
+from portal.forms.fields import (
+    FilterSelectField,
+    LineField,
+    RecordField,
+    RecordListField,
+)
 from portal.models.milestones import MilestoneStatus
 from portal.models.plans import Horizon
 from portal.services.milestones import SORTS, STATUS_LABELS, Criteria
@@ -38,7 +41,7 @@ class MilestoneFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Recherche"), validators=[Optional(), Length(max=100)])
+    q = LineField(_l("Recherche"), validators=[Optional(), Length(max=100)])
     city = FilterSelectField(_l("Ville"), validators=[Optional()])
     domain = FilterSelectField(_l("Domaine"), validators=[Optional()])
     horizon = FilterSelectField(_l("Horizon"), validators=[Optional()])
@@ -83,18 +86,16 @@ class MilestoneFilterForm(FlaskForm):
 
 
 class MilestoneForm(FlaskForm):
-    title = StringField(_l("Titre"), validators=[DataRequired(), Length(max=200)])
+    title = LineField(_l("Titre"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    deliverable = StringField(_l("Livrable attendu"), validators=[Optional(), Length(max=300)])
-    responsible_organization_id = SelectField(
-        _l("Organisme responsable"), coerce=int, validators=[DataRequired()]
+    deliverable = LineField(_l("Livrable attendu"), validators=[Optional(), Length(max=300)])
+    responsible_organization_id = RecordField(
+        _l("Organisme responsable"), validators=[DataRequired()]
     )
     planned_start = DateField(_l("Début prévu"), validators=[Optional()])
     due_date = DateField(_l("Échéance"), validators=[DataRequired()])
     # The list shows a bounded set of candidates; the service validates any id sent.
-    predecessors = CheckboxListField(
-        _l("Dépend de (fin → début)"), coerce=int, validate_choice=False
-    )
+    predecessors = RecordListField(_l("Dépend de (fin → début)"), validate_choice=False)
     change_reason = TextAreaField(
         _l("Motif du changement d'échéance"), validators=[Optional(), Length(max=2000)]
     )

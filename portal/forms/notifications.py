@@ -2,11 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.forms.fields import CheckboxListField
+from portal.forms.fields import CheckboxListField, LineField
 from portal.labels import REMINDER_KIND_LABELS
 
 DAYS = NumberRange(min=0, max=365, message=_l("Un nombre de jours entre 0 et 365."))
@@ -14,7 +14,7 @@ INTEGER = _l("Un nombre entier de jours.")
 
 
 class ReminderRuleForm(FlaskForm):
-    lead_days = StringField(
+    lead_days = LineField(
         _l("Rappels avant l'échéance (jours)"), validators=[Optional(), Length(max=60)]
     )
     overdue_every_days = IntegerField(

@@ -2,20 +2,20 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField
+from wtforms import HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.forms.fields import FilterSelectField
+from portal.forms.fields import FilterSelectField, LineField, RecordField
 from portal.labels import ORGANIZATION_KIND_LABELS
 
 
 class CityForm(FlaskForm):
-    name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=120)])
-    slug = StringField(
+    name = LineField(_l("Nom"), validators=[DataRequired(), Length(max=120)])
+    slug = LineField(
         _l("Identifiant (dans les adresses)"), validators=[DataRequired(), Length(max=60)]
     )
-    region = StringField(_l("Région"), validators=[DataRequired(), Length(max=120)])
+    region = LineField(_l("Région"), validators=[DataRequired(), Length(max=120)])
     version = HiddenField()
 
 
@@ -23,10 +23,10 @@ NATIONAL = 0  # the "no city" choice of an organisation
 
 
 class OrganizationForm(FlaskForm):
-    name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=200)])
-    short_name = StringField(_l("Sigle"), validators=[DataRequired(), Length(max=40)])
+    name = LineField(_l("Nom"), validators=[DataRequired(), Length(max=200)])
+    short_name = LineField(_l("Sigle"), validators=[DataRequired(), Length(max=40)])
     kind = SelectField(_l("Type"), validators=[DataRequired()])
-    city_id = SelectField(_l("Ville"), coerce=int)
+    city_id = RecordField(_l("Ville"))
     version = HiddenField()
 
     def set_choices(self, cities) -> None:
@@ -45,7 +45,7 @@ class OrganizationFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Recherche"), validators=[Optional(), Length(max=100)])
+    q = LineField(_l("Recherche"), validators=[Optional(), Length(max=100)])
     kind = FilterSelectField(_l("Type"), validators=[Optional()])
     city = FilterSelectField(_l("Ville"), validators=[Optional()])
 

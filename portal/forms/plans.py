@@ -1,12 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, IntegerField, TextAreaField
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from portal.forms.fields import LineField, RecordField
+
 
 class PlanForm(FlaskForm):
-    title = StringField(_l("Titre"), validators=[DataRequired(), Length(max=200)])
+    title = LineField(_l("Titre"), validators=[DataRequired(), Length(max=200)])
     start_date = DateField(_l("Début du plan"), validators=[DataRequired()])
     edition = IntegerField(
         _l("Version du plan"), default=1, validators=[DataRequired(), NumberRange(1, 99)]
@@ -15,14 +17,12 @@ class PlanForm(FlaskForm):
 
 
 class ActionForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)])
-    title = StringField(_l("Intitulé"), validators=[DataRequired(), Length(max=200)])
+    code = LineField(_l("Code"), validators=[DataRequired(), Length(max=20)])
+    title = LineField(_l("Intitulé"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    domain_id = SelectField(_l("Domaine"), coerce=int, validators=[DataRequired()])
-    lead_organization_id = SelectField(
-        _l("Organisme pilote"), coerce=int, validators=[DataRequired()]
-    )
-    budget = StringField(_l("Budget (MAD)"), validators=[DataRequired(), Length(max=30)])
+    domain_id = RecordField(_l("Domaine"), validators=[DataRequired()])
+    lead_organization_id = RecordField(_l("Organisme pilote"), validators=[DataRequired()])
+    budget = LineField(_l("Budget (MAD)"), validators=[DataRequired(), Length(max=30)])
     planned_start = DateField(_l("Début prévu"), validators=[DataRequired()])
     planned_end = DateField(_l("Fin prévue"), validators=[DataRequired()])
     version = HiddenField()
@@ -35,7 +35,7 @@ class ActionForm(FlaskForm):
 
 
 class DomainForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=120)])
+    code = LineField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    name = LineField(_l("Nom"), validators=[DataRequired(), Length(max=120)])
     position = IntegerField(_l("Ordre"), default=0, validators=[Optional(), NumberRange(0, 999)])
     version = HiddenField()

@@ -7,13 +7,12 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from portal.forms.fields import FilterSelectField
+from portal.forms.fields import FilterSelectField, LineField, RecordField
 from portal.models.tenders import FinancialMethod, Normalization, Procedure, TenderCategory
 
 CATEGORY_LABELS = {
@@ -40,13 +39,13 @@ NORMALIZATION_LABELS = {
 
 
 class TenderForm(FlaskForm):
-    reference = StringField(_l("Référence"), validators=[DataRequired(), Length(max=60)])
-    title = StringField(_l("Objet du marché"), validators=[DataRequired(), Length(max=200)])
-    city_id = SelectField(_l("Ville"), coerce=int, validate_choice=False)
-    action_id = SelectField(_l("Action du plan (facultatif)"), coerce=int, validate_choice=False)
+    reference = LineField(_l("Référence"), validators=[DataRequired(), Length(max=60)])
+    title = LineField(_l("Objet du marché"), validators=[DataRequired(), Length(max=200)])
+    city_id = RecordField(_l("Ville"), validate_choice=False)
+    action_id = RecordField(_l("Action du plan (facultatif)"), validate_choice=False)
     category = SelectField(_l("Catégorie"), validators=[DataRequired()])
     procedure = SelectField(_l("Procédure"), validators=[DataRequired()])
-    estimate = StringField(_l("Estimation (MAD)"), validators=[DataRequired(), Length(max=30)])
+    estimate = LineField(_l("Estimation (MAD)"), validators=[DataRequired(), Length(max=30)])
     publication_date = DateField(_l("Publication"), validators=[Optional()])
     submission_deadline = DateTimeLocalField(
         _l("Date limite de remise des offres"), validators=[Optional()]
@@ -71,19 +70,19 @@ class SpecificationForm(FlaskForm):
         _l("Grille de critères"), validators=[DataRequired(), Length(max=20000)]
     )
     method = SelectField(_l("Méthode financière"), validators=[DataRequired()])
-    technical_weight = StringField(_l("Pondération technique (0 à 1)"), validators=[Optional()])
-    financial_weight = StringField(_l("Pondération financière (0 à 1)"), validators=[Optional()])
-    technical_threshold = StringField(_l("Seuil technique (sur 100)"), validators=[Optional()])
+    technical_weight = LineField(_l("Pondération technique (0 à 1)"), validators=[Optional()])
+    financial_weight = LineField(_l("Pondération financière (0 à 1)"), validators=[Optional()])
+    technical_threshold = LineField(_l("Seuil technique (sur 100)"), validators=[Optional()])
     normalization = SelectField(_l("Normalisation des notes techniques"))
     decimals = IntegerField(
         _l("Décimales publiées"), default=2, validators=[InputRequired(), NumberRange(0, 6)]
     )
-    excessive_above = StringField(_l("Offre excessive au-delà de (+ %)"), default="20")
-    abnormal_below_works = StringField(_l("Anormalement basse, travaux (− %)"), default="20")
-    abnormal_below_other = StringField(
+    excessive_above = LineField(_l("Offre excessive au-delà de (+ %)"), default="20")
+    abnormal_below_works = LineField(_l("Anormalement basse, travaux (− %)"), default="20")
+    abnormal_below_other = LineField(
         _l("Anormalement basse, fournitures et services (− %)"), default="25"
     )
-    spread_limit = StringField(
+    spread_limit = LineField(
         _l("Écart signalé au-delà de (en pourcentage du maximum)"), default="20"
     )
     version = HiddenField()
@@ -122,7 +121,7 @@ class DeclarationForm(FlaskForm):
 
 
 class BidForm(FlaskForm):
-    price = StringField(_l("Offre financière (MAD)"), validators=[DataRequired(), Length(max=30)])
+    price = LineField(_l("Offre financière (MAD)"), validators=[DataRequired(), Length(max=30)])
     documents = MultipleFileField(_l("Offre technique (PDF, DOCX, XLSX)"))
 
 
@@ -135,8 +134,8 @@ class StageForm(FlaskForm):
 class ConsensusForm(FlaskForm):
     bid_id = HiddenField(validators=[DataRequired()])
     criterion_id = HiddenField(validators=[DataRequired()])
-    points = StringField(_l("Note de consensus"), validators=[DataRequired(), Length(max=12)])
-    reason = StringField(_l("Motif"), validators=[DataRequired(), Length(max=2000)])
+    points = LineField(_l("Note de consensus"), validators=[DataRequired(), Length(max=12)])
+    reason = LineField(_l("Motif"), validators=[DataRequired(), Length(max=2000)])
 
 
 class TenderFilterForm(FlaskForm):

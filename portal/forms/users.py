@@ -2,11 +2,16 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from portal.forms.fields import CheckboxListField, FilterSelectField
+from portal.forms.fields import (
+    CheckboxListField,
+    FilterSelectField,
+    LineField,
+    RecordField,
+)
 from portal.labels import LANGUAGE_NAMES, ROLE_LABELS
 from portal.models.users import Role
 from portal.services.accounts import RoleGrant
@@ -43,8 +48,8 @@ def grant_value(grant: RoleGrant) -> str:
 
 class UserForm(FlaskForm):
     email = EmailField(_l("Adresse e-mail"), validators=[DataRequired(), Length(max=254)])
-    full_name = StringField(_l("Nom complet"), validators=[DataRequired(), Length(max=200)])
-    organization_id = SelectField(_l("Organisme"), coerce=int, validators=[DataRequired()])
+    full_name = LineField(_l("Nom complet"), validators=[DataRequired(), Length(max=200)])
+    organization_id = RecordField(_l("Organisme"), validators=[DataRequired()])
     preferred_language = SelectField(
         _l("Langue"), choices=[Choice(code, name) for code, name in LANGUAGE_NAMES.items()]
     )
@@ -73,7 +78,7 @@ class UserFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Recherche"), validators=[Optional(), Length(max=100)])
+    q = LineField(_l("Recherche"), validators=[Optional(), Length(max=100)])
     role = FilterSelectField(_l("Rôle"), validators=[Optional()])
     city = FilterSelectField(_l("Ville"), validators=[Optional()])
     organization = FilterSelectField(_l("Organisme"), validators=[Optional()])

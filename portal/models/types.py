@@ -6,6 +6,19 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
+# The largest id an id column holds (PostgreSQL's integer): every id that comes from a form
+# or an address is checked against it before it reaches a query.
+MAX_ID = 2**31 - 1
+
+
+def valid_id(value) -> int | None:
+    """An id from a form or an address, or None when it is not one a row could have."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

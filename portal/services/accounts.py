@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import flag_modified
 
-from portal.authz import CITY_REQUIRED_ROLES, CITY_SCOPED_ROLES
+from portal.authz import CITY_REQUIRED_ROLES, CITY_SCOPED_ROLES, ROLE_PERMISSIONS, Permission
 from portal.extensions import db
 from portal.models.audit import AuditEvent
 from portal.models.organizations import City, Organization
@@ -82,11 +82,9 @@ class AccountLocked(NotAllowed):
         self.minutes = minutes
 
 
-class AccountInactive(NotAllowed):
-    def __init__(self):
-        super().__init__(
-            _l("Ce compte est désactivé. Adressez-vous à l'administrateur du portail.")
-        )
+class AccountInactive(InvalidCredentials):
+    """Answered as a wrong password: whoever typed it does not learn that it was right (the
+    audit trail tells the administrator)."""
 
 
 def _minutes_left(until: datetime, now: datetime) -> int:
@@ -288,6 +286,7 @@ def create_user(
         raise InvalidInput(_l("Le nom complet est obligatoire."), field="full_name")
     check_password_policy(password, email)
     grants = _validate_grants(grants)
+    _check_separation(actor, None, grants, ip)
     user = User(
         email=email,
         full_name=full_name,
@@ -345,10 +344,16 @@ def update_user(
     if new_password:
         check_password_policy(new_password, email)
     before_grants = current_grants(user)
-    if actor.id == user.id and _loses_admin(before_grants, grants):
-        raise NotAllowed(
-            _l("Vous ne pouvez pas retirer votre propre rôle d'administrateur."), field="roles"
-        )
+    if set(before_grants) != set(grants):
+        if actor.id == user.id:
+            _refuse_roles(
+                actor,
+                user,
+                grants,
+                _l("Vous ne changez pas vos propres rôles : un autre administrateur le fait."),
+                ip,
+            )
+        _check_separation(actor, user, grants, ip)
 
     before = {
         "email": user.email,
@@ -390,10 +395,45 @@ def update_user(
         flag_modified(user, "full_name")
 
 
-def _loses_admin(before: list[RoleGrant], after: list[RoleGrant]) -> bool:
-    had = any(g.role is Role.ADMIN for g in before)
-    keeps = any(g.role is Role.ADMIN for g in after)
-    return had and not keeps
+# Roles that read the agreements between organisations (the money): never held by an
+# account that also administers the accounts, which could otherwise grant itself the right.
+MONEY_ROLES = frozenset(
+    role for role, rights in ROLE_PERMISSIONS.items() if Permission.FINANCE_OVERSEE in rights
+)
+
+
+def _check_separation(
+    actor: User | None, user: User | None, grants: list[RoleGrant], ip: str | None
+) -> None:
+    roles = {g.role for g in grants}
+    if Role.ADMIN in roles and roles & MONEY_ROLES:
+        _refuse_roles(
+            actor,
+            user,
+            grants,
+            _l(
+                "Le rôle d'administrateur ne se cumule pas avec un rôle qui lit les conventions "
+                "financières (décideur central ou local, secrétariat)."
+            ),
+            ip,
+        )
+
+
+def _refuse_roles(actor, user, grants, message, ip) -> None:
+    """Refuse a change of roles; the attempt stays in the audit trail."""
+    user_id = user.id if user is not None else None
+
+    def record():
+        target = db.session.get(User, user_id) if user_id is not None else None
+        audit.record(
+            actor,
+            "user.roles_refused",
+            obj=target,
+            details={"roles": _describe(grants), "reason": str(message)},
+            ip=ip,
+        )
+
+    raise NotAllowed(message, field="roles", audit=record)
 
 
 def _replace_grants(user: User, grants: list[RoleGrant]) -> None:

@@ -4,12 +4,14 @@
 class DomainError(Exception):
     """A rule refused the change; `message` says why, for the person who asked."""
 
-    def __init__(self, message, *, field: str | None = None):
+    def __init__(self, message, *, field: str | None = None, audit=None):
         # Translated now, into plain text: a lazy string counts as safe HTML in Jinja, and
         # these messages quote what people typed (titles, names).
         self.message = str(message)
         super().__init__(self.message)
         self.field = field
+        # A refusal the audit trail keeps: written by the caller after its rollback.
+        self.audit = audit
 
 
 class NotAllowed(DomainError):

@@ -85,18 +85,6 @@ def acting_user():
     return current_user._get_current_object()
 
 
-MAX_ID = 2**31 - 1
-
-
-def valid_id(value) -> int | None:
-    """An id from a form or query string, or None when it is not one a row could have."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number <= MAX_ID else None
-
-
 def commit_or_conflict(stored_files=()) -> None:
     """Commit once; if someone saved the same rows at the same moment, undo, remove the
     files written for this request, and answer as a stale edit."""
@@ -141,6 +129,9 @@ def save(form, action) -> int | None:
     except DomainError as refused:
         db.session.rollback()
         error = refused
+        if refused.audit is not None:
+            refused.audit()
+            db.session.commit()
     else:
         return None
     field = getattr(form, error.field, None) if error.field else None

@@ -23,12 +23,13 @@ from portal.models.commitments import Commitment, CommitmentStatus, CommitmentUp
 from portal.models.files import StoredFile
 from portal.models.organizations import Organization
 from portal.models.plans import Action, Plan
+from portal.models.types import valid_id
 from portal.services import commitments as service
 from portal.services import files, tasks
 from portal.services.errors import DomainError, NotAllowed, StaleObject
 from portal.services.organizations import all_cities
 from portal.templating import render_page
-from portal.views._common import acting_user, commit_or_conflict, moment, paginate, save, valid_id
+from portal.views._common import acting_user, commit_or_conflict, moment, paginate, save
 
 bp = Blueprint("commitments", __name__)
 

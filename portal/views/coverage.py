@@ -38,6 +38,7 @@ from portal.models.coverage import (
 from portal.models.milestones import Milestone
 from portal.models.organizations import City, Organization
 from portal.models.plans import Action, Domain, Plan
+from portal.models.types import valid_id
 from portal.security import CONTENT_SECURITY_POLICY
 from portal.services import coverage as service
 from portal.services import coverage_exports, tasks
@@ -54,7 +55,6 @@ from portal.views._common import (
     paginate,
     save,
     tabular_export,
-    valid_id,
 )
 
 bp = Blueprint("coverage", __name__, url_prefix="/coverage")

@@ -49,6 +49,7 @@ from portal.models.finance import (
 )
 from portal.models.organizations import Organization
 from portal.models.plans import Action, Plan
+from portal.models.types import valid_id
 from portal.services import files, tasks
 from portal.services import finance as service
 from portal.services.errors import DomainError, InvalidInput, NotAllowed, StaleObject
@@ -63,7 +64,6 @@ from portal.views._common import (
     safe_next,
     save,
     tabular_export,
-    valid_id,
 )
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")

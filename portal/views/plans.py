@@ -18,6 +18,7 @@ from portal.labels import RTL_LANGUAGES
 from portal.models.milestones import DELIVERY_STATUSES, Milestone, MilestoneStatus
 from portal.models.organizations import City, Organization
 from portal.models.plans import Action, Domain, Horizon, Plan
+from portal.models.types import valid_id
 from portal.services import milestones as milestone_rules
 from portal.services import plans as service
 from portal.services import tasks
@@ -29,7 +30,6 @@ from portal.views._common import (
     moment,
     page_number,
     save,
-    valid_id,
 )
 
 bp = Blueprint("plans", __name__)

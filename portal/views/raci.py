@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.models.organizations import City
 from portal.models.plans import Action, Domain, Plan
 from portal.models.raci import RaciAssignment, RaciRole
+from portal.models.types import valid_id
 from portal.services import raci as service
 from portal.services.errors import DomainError, NotAllowed
 from portal.templating import render_page
@@ -22,7 +23,6 @@ from portal.views._common import (
     get_city_or_404,
     paginate,
     tabular_export,
-    valid_id,
 )
 
 bp = Blueprint("raci", __name__)

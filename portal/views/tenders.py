@@ -49,6 +49,7 @@ from portal.models.tenders import (
     TenderEvent,
     TenderStage,
 )
+from portal.models.types import valid_id
 from portal.models.users import Role, RoleAssignment, User
 from portal.services import files, minutes, tasks
 from portal.services import tenders as service
@@ -63,7 +64,6 @@ from portal.views._common import (
     moment,
     paginate,
     save,
-    valid_id,
 )
 
 bp = Blueprint("tenders", __name__, url_prefix="/tenders")

@@ -21,9 +21,18 @@ CONTENT_SECURITY_POLICY = "; ".join(
 def init_app(app: Flask) -> None:
     @app.before_request
     def refuse_nul_characters():
-        # PostgreSQL cannot store U+0000 in text; no person types it. Refused up front rather
+        # PostgreSQL cannot store U+0000 in text; no person types it. Refused up front, from
+        # the address, the query, the form, the file names and the headers alike, rather
         # than failing in the database halfway through a change.
-        values = [*request.args.values(), *request.form.values()]
+        values = [
+            request.path,
+            *request.args.keys(),
+            *request.args.values(),
+            *request.form.keys(),
+            *request.form.values(),
+            *(f.filename or "" for f in request.files.values()),
+            *request.headers.values(),
+        ]
         if any("\x00" in value for value in values):
             abort(400)
 
@@ -38,7 +47,10 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if app.config["SESSION_COOKIE_SECURE"]:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if response.mimetype == "text/html":
+        if "Content-Disposition" in headers:
+            # Exports and attached files hold private data: kept by no cache, shared or not.
+            headers["Cache-Control"] = "private, no-store"
+        elif response.mimetype == "text/html":
             # Pages show private data: never keep them in a shared cache.
             headers.setdefault("Cache-Control", "no-store")
         return response

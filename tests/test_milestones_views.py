@@ -348,6 +348,7 @@ def test_csv_export_holds_only_the_filtered_rows(app, make_user, catalogue):
     response = browser.get(f"/milestones/export.csv?city={catalogue.fes.id}")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["Cache-Control"] == "private, no-store"
     assert response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     header, body = rows[0], rows[1:]
@@ -367,6 +368,7 @@ def test_xlsx_export_holds_only_the_filtered_rows(app, make_user, catalogue):
     response = browser.get("/milestones/export.xlsx?status=submitted")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["Cache-Control"] == "private, no-store"
     assert "spreadsheetml" in response.mimetype
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
@@ -575,7 +577,25 @@ def test_a_pdf_evidence_is_kept_and_downloaded_as_an_attachment(app, site, make_
     assert download.headers["Content-Disposition"].startswith("attachment")
     assert "rapport.pdf" in download.headers["Content-Disposition"]
     assert download.headers["X-Content-Type-Options"] == "nosniff"
+    # Kept by no cache, shared or the browser's own.
+    assert download.headers["Cache-Control"] == "private, no-store"
     download.close()
+
+
+def test_a_nul_in_an_uploads_name_is_refused_and_leaves_no_file(app, site, make_milestone):
+    milestone = make_milestone(action=site.action, status=S.IN_PROGRESS)
+    browser = client_for(app, site.people.contributor)
+    before = uploaded_files(app)
+    response = transition(
+        browser,
+        milestone,
+        "submit",
+        SUBMIT_NOTE,
+        evidence=(io.BytesIO(PDF_BYTES), "rapport\x00.pdf"),
+    )
+    assert response.status_code == 400
+    assert state(app, milestone.id).status is S.IN_PROGRESS
+    assert uploaded_files(app) == before
 
 
 def test_no_evidence_means_no_download(app, site, make_milestone):

@@ -225,3 +225,6 @@ def test_a_nul_character_in_a_form_or_query_is_refused_before_any_change(app, cl
     response = client.post("/login", data={"email": "a\x00b@example.org", "password": "x"})
     assert response.status_code == 400
     assert client.get("/login?next=/%00").status_code == 400
+    # In the address itself too, on public and private routes alike.
+    for path in ("/calendar/%00.ics", "/calendar/abc%00/marrakech.ics", "/milestones/%00"):
+        assert client.get(path).status_code == 400, path

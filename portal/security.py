@@ -30,7 +30,7 @@ def init_app(app: Flask) -> None:
             *request.args.values(),
             *request.form.keys(),
             *request.form.values(),
-            *(f.filename or "" for f in request.files.values()),
+            *(f.filename or "" for _, f in request.files.items(multi=True)),
             *request.headers.values(),
         ]
         if any("\x00" in value for value in values):

@@ -12,6 +12,7 @@ from decimal import Decimal
 from html import unescape
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
@@ -1437,3 +1438,37 @@ def test_a_title_on_more_than_one_line_is_refused_on_its_field(app, site, make_m
         page(response),
     )
     assert state(app, milestone.id).title == "Titre sage"
+
+
+@pytest.mark.parametrize(
+    ("uploaded", "served"),
+    [
+        ("report.html", "report.pdf"),
+        ("invoice.exe", "invoice.pdf"),
+        ("x.svg", "x.pdf"),
+        # A right-to-left override would show "facture\u202efdp.exe" as "factureexe.pdf".
+        ("facture\u202efdp.exe", "facturefdp.pdf"),
+        ("..\\..\\évaluation\u200f.docx", "évaluation.pdf"),
+    ],
+)
+def test_a_file_is_served_with_the_extension_of_its_content(
+    app, site, make_milestone, uploaded, served
+):
+    milestone = make_milestone(action=site.action, status=S.IN_PROGRESS)
+    browser = client_for(app, site.people.contributor)
+    response = transition(
+        browser, milestone, "submit", SUBMIT_NOTE, evidence=(io.BytesIO(PDF_BYTES), uploaded)
+    )
+    assert response.status_code == 302
+    download = browser.get(f"/milestones/{milestone.id}/evidence")
+    assert download.mimetype == "application/pdf"
+    disposition = download.headers["Content-Disposition"]
+    download.close()
+    assert disposition.startswith("attachment")
+    # Werkzeug gives the name twice: plain ASCII, and exact (RFC 5987).
+    plain = re.search(r'filename="?([^";]*)"?', disposition).group(1)
+    exact = re.search(r"filename\*=UTF-8''(\S+)", disposition)
+    assert (unquote(exact.group(1)) if exact else plain) == served
+    assert plain.endswith(".pdf")
+    # The page names it without invisible characters.
+    assert "\u202e" not in page(browser.get(f"/milestones/{milestone.id}"))

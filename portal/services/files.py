@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from io import BytesIO
@@ -55,6 +56,24 @@ def sniff(data: bytes) -> FileKind | None:
     return None
 
 
+KIND_BY_TYPE = {kind.content_type: kind for kind in EVIDENCE_KINDS}
+
+
+def clean_name(name: str) -> str:
+    """A file name as people may see it: without control characters nor the invisible
+    formatting ones (right-to-left overrides and the like) that can disguise an extension."""
+    kept = "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cf"))
+    return Path(kept.replace("\\", "/")).name.strip()[:255]
+
+
+def download_name(stored: StoredFile) -> str:
+    """The name a file is served under: the uploader's name without its extension, and the
+    extension of the type read from the content (a PDF named report.html is report.pdf)."""
+    kind = KIND_BY_TYPE.get(stored.content_type)
+    stem = Path(clean_name(stored.original_name)).stem.strip(". ") or "fichier"
+    return f"{stem}.{kind.extension}" if kind else stem
+
+
 def human_size(size: int) -> str:
     if size >= 1024 * 1024:
         return str(_l("%(n)s Mo", n=f"{size / (1024 * 1024):.1f}".removesuffix(".0")))
@@ -98,7 +117,7 @@ def store(actor: User, upload, kinds=EVIDENCE_KINDS) -> StoredFile:
         )
     storage_name = f"{secrets.token_hex(16)}.{kind.extension}"
     (upload_folder() / storage_name).write_bytes(data)
-    original = Path(upload.filename or f"fichier.{kind.extension}").name[:255]
+    original = clean_name(upload.filename or "") or f"fichier.{kind.extension}"
     stored = StoredFile(
         storage_name=storage_name,
         original_name=original,
@@ -125,7 +144,7 @@ def send(stored: StoredFile):
         path,
         mimetype=stored.content_type,
         as_attachment=True,
-        download_name=stored.original_name,
+        download_name=download_name(stored),
     )
 
 

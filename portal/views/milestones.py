@@ -219,7 +219,7 @@ def transition(milestone_id: int):
             comment=form.comment.data or "",
             # A missing or garbled version can only be stale (versions start at 1).
             expected_version=form_version(form) or 0,
-            evidence_name=upload.filename if upload else None,
+            evidence_name=files.clean_name(upload.filename or "") if upload else None,
             override_reason=form.override_reason.data or "",
         )
         # The file is written only once the transition is allowed, so a refusal leaves

@@ -247,6 +247,11 @@ def test_password_change_refuses_bad_input_and_changes_nothing(app, client, make
             "Le mot de passe actuel est incorrect.",
         ),
         (PASSWORD, "short", "short", "au moins 12 caractères"),
+        # Long enough, and guessed at once: one letter, a common one, a row of keys.
+        (PASSWORD, "a" * 16, "a" * 16, "il en faut au moins 5 différents"),
+        (PASSWORD, "password1234", "password1234", "parmi les plus courants"),
+        (PASSWORD, "Azertyuiopqsd", "Azertyuiopqsd", "rangée du clavier"),
+        (PASSWORD, "123456789012", "123456789012", "rangée du clavier"),
         (
             PASSWORD,
             "a-brand-new-passphrase",

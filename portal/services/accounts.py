@@ -1,11 +1,14 @@
 """Accounts: sign-in with lockout, passwords, and the administration of users and roles."""
 
 import contextlib
+import functools
+import gzip
 import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -60,6 +63,40 @@ def check_password_policy(password: str, email: str = "", field: str = "password
         raise InvalidInput(
             _l("Le mot de passe ne peut pas être votre adresse e-mail."), field=field
         )
+    lowered = password.strip().lower()
+    if lowered in _common_passwords():
+        raise InvalidInput(
+            _l("Ce mot de passe figure parmi les plus courants : choisissez-en un autre."),
+            field=field,
+        )
+    if len(set(lowered)) < MIN_DISTINCT_CHARACTERS:
+        raise InvalidInput(
+            _l(
+                "Ce mot de passe répète trop peu de caractères : il en faut au moins "
+                "%(n)d différents.",
+                n=MIN_DISTINCT_CHARACTERS,
+            ),
+            field=field,
+        )
+    if any(lowered in run for run in GUESSABLE_RUNS):
+        raise InvalidInput(GUESSABLE, field=field)
+
+
+MIN_DISTINCT_CHARACTERS = 5
+GUESSABLE = _l("Ce mot de passe suit une rangée du clavier ou de l'alphabet : il se devine.")
+# Runs a password must not be a part of: digits, the alphabet and the rows of the French and
+# English keyboards, each forwards and backwards, repeated so that a run may wrap.
+_RUNS = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "azertyuiopqsdfghjklmwxcvbn")
+_RUNS += ("qwertyuiopasdfghjklzxcvbnm",)
+GUESSABLE_RUNS = tuple(run * 3 for base in _RUNS for run in (base, base[::-1]))
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    """The 20,000 most common passwords (portal/data/README says where they come from)."""
+    path = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip() for line in lines if line.strip())
 
 
 # --- Sign-in ---------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """Administration of accounts and the audit trail, through the pages an administrator uses."""
 
 import re
-from datetime import date
 from html import unescape
 
 import sqlalchemy as sa
@@ -417,14 +416,9 @@ def test_every_detail_the_services_record_has_a_label():
     assert sorted(keys - set(DETAIL_LABELS)) == []
 
 
-def test_the_demos_audit_trail_reads_in_words(app, client, make_user, login_as):
+def test_the_demos_audit_trail_reads_in_words(app, client, demo_data, make_user, login_as):
     """Every detail of the demo's trail, page after page: labels and values in words, no
     code and no raw JSON."""
-    from portal.services import seeding
-
-    with app.test_request_context():
-        seeding.load_demo(today=date(2026, 10, 5))
-        db.session.commit()
     _admin(make_user, login_as)
     lines, page = [], 1
     while True:
@@ -443,3 +437,35 @@ def test_the_demos_audit_trail_reads_in_words(app, client, make_user, login_as):
         label == "Membres" and re.fullmatch(r"(n° \d+ \((Président|Membre)\)(, )?)+", text)
         for label, text in lines
     )
+
+
+def test_the_outbox_shows_the_administrator_no_agreement(
+    app, client, demo_data, make_user, login_as
+):
+    """Reminders and events about agreements are listed to the administrator (to deliver
+    them), without the agreement's title: the ledger is for its parties, the deciders and
+    the secretariat."""
+    from portal.models import OutboxMessage
+    from portal.models.finance import Agreement
+
+    with app.app_context():
+        titles = set(db.session.scalars(sa.select(Agreement.title)))
+        about_money = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.item_type.in_(["agreement", "installment"]))
+        )
+    assert titles and about_money
+    _admin(make_user, login_as)
+    shown, hidden, page = "", 0, 1
+    while True:
+        html = unescape(client.get(f"/admin/outbox?page={page}").get_data(as_text=True))
+        if "<tbody></tbody>" in html or page > 50:
+            break
+        shown += html
+        hidden += html.count("Convention réservée aux parties, au ministère et au secrétariat")
+        if f"page={page + 1}" not in html:
+            break
+        page += 1
+    assert hidden == about_money
+    assert [title for title in titles if title in shown] == []

@@ -632,3 +632,29 @@ def test_a_schedule_posted_without_its_version_is_stale(app, world):
     )
     assert response.status_code == 409
     assert count(app, Installment) == 0
+
+
+def test_a_sharer_sees_its_own_share_of_an_asset_not_the_others(app, world, make_user):
+    """Each sharer's share is the amount of its agreement with the owner: the owner, the
+    city's deciders and the secretariat see them all; a sharer, its own line only."""
+    secretariat = browser(app, world["secretariat"])
+    make_asset(secretariat, world)
+    asset = the_asset(app)
+    key = [(world["utility"].id, "50"), (world["operator"].id, "30"), (world["third"].id, "20")]
+    set_key(secretariat, asset, key)
+    url = f"/finance/assets/{asset.id}"
+    hidden = "Réservé aux parties de sa convention, au ministère et au secrétariat"
+
+    def line(page: str, org: str) -> str:
+        row = re.search(rf'<tr data-org="{org}">(.*?)</tr>', page, re.S)
+        return re.sub(r"\s+", " ", row.group(1))
+
+    for reader in ("secretariat", "local", "central", "payee"):  # payee: the owner's staff
+        page = text(browser(app, world[reader]).get(url))
+        assert "300 000,00" in line(page, "IAM").replace("\u202f", " "), reader
+        assert "200 000,00" in line(page, "Orange").replace("\u202f", " "), reader
+        assert hidden not in page, reader
+    page = text(browser(app, world["payer"]).get(url))  # IAM's staff
+    assert "300 000,00" in line(page, "IAM").replace("\u202f", " ")
+    assert hidden in line(page, "Orange") and "200 000" not in line(page, "Orange")
+    assert hidden in line(page, "RADEEMA")

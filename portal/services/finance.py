@@ -193,6 +193,12 @@ def visible_filter(user: User, model=Agreement):
     return sa.or_(*clauses) if clauses else sa.false()
 
 
+def reads_every_ledger(user: User) -> bool:
+    """Whether `user` reads every city's agreements; pages that gather events from all of
+    them (the audit trail, the outbox) show the others that money moved, not the details."""
+    return authz.city_scope(user, Permission.FINANCE_OVERSEE).all_cities
+
+
 def may_see(user: User, agreement: Agreement) -> bool:
     if not authz.can(user, Permission.FINANCE_VIEW):
         return False
@@ -210,6 +216,18 @@ def may_see_asset(user: User, asset: SharedAsset) -> bool:
     return organization_id == asset.owner_id or any(
         share.organization_id == organization_id for share in asset.shares
     )
+
+
+def key_lines_shown(user: User, asset: SharedAsset) -> set[int]:
+    """The organisations whose share of `asset` this reader sees in figures: all of them
+    for those who read the city's agreements and for the owner (party to each sharer's
+    agreement); a sharer, its own line only (the others' are their agreements)."""
+    organizations = {share.organization_id for share in asset.shares}
+    if authz.can(user, Permission.FINANCE_OVERSEE, city_id=asset.city_id):
+        return organizations
+    if user.organization_id == asset.owner_id:
+        return organizations
+    return organizations & {user.organization_id}
 
 
 def may_manage(user: User, city_id: int | None) -> bool:

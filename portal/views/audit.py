@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, request
 from sqlalchemy.orm import selectinload
 
-from portal import authz
 from portal.authz import Permission, require
 from portal.forms.audit import AuditFilterForm
 from portal.models.audit import AuditEvent
+from portal.services import finance
 from portal.templating import render_page
 from portal.views._common import acting_user, paginate
 
@@ -62,6 +62,6 @@ def list():
 def private_prefixes(user) -> tuple[str, ...]:
     """Event kinds whose details (amounts, references) this reader may not see: the audit
     trail shows that money moved, not how much, to those outside the ledger's audience."""
-    if authz.city_scope(user, authz.Permission.FINANCE_OVERSEE).all_cities:
+    if finance.reads_every_ledger(user):
         return ()
     return ("finance.",)

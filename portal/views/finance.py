@@ -843,6 +843,7 @@ def _asset_page(asset: SharedAsset, *, generate_form=None, status=200):
         "finance/asset.html",
         asset=asset,
         lines=list(zip(lines, capital, strict=True)),
+        shown=service.key_lines_shown(user, asset),
         agreements=agreements,
         figures=service.agreement_figures(agreements, clock.today()),
         active=[

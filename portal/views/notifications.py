@@ -13,7 +13,7 @@ from portal.forms.notifications import ReminderRuleForm
 from portal.labels import REMINDER_KIND_LABELS
 from portal.models.reminders import DEADLINE_KINDS, OutboxMessage, OutboxStatus, ReminderKind
 from portal.models.types import utcnow
-from portal.services import mail, reminders
+from portal.services import finance, mail, reminders
 from portal.services.errors import DomainError
 from portal.services.tasks.admin import stuck_condition
 from portal.templating import render_page
@@ -59,6 +59,9 @@ def centre():
         "notifications/_list.html",
         pagination=pagination,
         items=mail.describe_many(pagination.items),
+        # The ledger's privacy rule, as in the audit trail: that money moved, not between
+        # which parties nor under which agreement, for those outside its audience.
+        private_items=() if finance.reads_every_ledger(acting_user()) else PRIVATE_ITEM_TYPES,
         kinds=REMINDER_KIND_LABELS,
         unread=unread_count(),
     )
@@ -114,6 +117,9 @@ def read_all():
     return redirect(url_for("notifications.centre"))
 
 
+PRIVATE_ITEM_TYPES = ("agreement", "installment")
+
+
 @bp.route("/admin/outbox")
 @require(Permission.AUDIT_VIEW)
 def outbox():
@@ -130,6 +136,9 @@ def outbox():
         "notifications/_outbox_table.html",
         pagination=pagination,
         items=mail.describe_many(pagination.items),
+        # The ledger's privacy rule, as in the audit trail: that money moved, not between
+        # which parties nor under which agreement, for those outside its audience.
+        private_items=() if finance.reads_every_ledger(acting_user()) else PRIVATE_ITEM_TYPES,
         kinds=REMINDER_KIND_LABELS,
         statuses=STATUS_LABELS,
         status=status,

@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from portal import authz
 from portal import config as settings
-from portal.extensions import babel, csrf, db, login_manager, migrate
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 from portal.models.types import MAX_ID
 
 
@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
     _init_login(app)
     _init_i18n(app)
     _init_session_idle_timeout(app)

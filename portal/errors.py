@@ -19,6 +19,13 @@ MESSAGES = {
         _l("Fichier trop volumineux"),
         _l("Le fichier ou le formulaire envoyé dépasse la taille autorisée."),
     ),
+    429: (
+        _l("Trop de tentatives"),
+        _l(
+            "Trop de tentatives de connexion refusées depuis votre adresse : attendez une "
+            "minute avant de réessayer."
+        ),
+    ),
     500: (
         _l("Erreur interne"),
         _l("Une erreur inattendue s'est produite ; rien n'a été enregistré. Réessayez plus tard."),

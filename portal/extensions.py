@@ -1,6 +1,8 @@
 """Extensions, created unbound and attached in create_app."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -26,3 +28,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Limits per client address (behind TRUSTED_PROXIES, the proxy's X-Forwarded-For), counted in
+# RATELIMIT_STORAGE_URI: Redis shares the count across workers and machines.
+limiter = Limiter(key_func=get_remote_address)

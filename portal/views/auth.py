@@ -1,11 +1,20 @@
 """Signing in and out."""
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from portal.authz import authenticated, public
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.forms.auth import LoginForm
 from portal.models.types import utcnow
 from portal.services import accounts, audit
@@ -26,6 +35,12 @@ def _restart_session() -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    methods=["POST"],
+    # Only refused attempts count: a shared office address signs its people in freely.
+    deduct_when=lambda response: response.status_code >= 400,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))

@@ -68,7 +68,9 @@ def send_mail(app: Flask, holder: str = HOLDER):
     with app.app_context():
         if not acquire("sender", holder):
             return None
-        return mail.send_pending()
+        # A long pass (a slow mail server) renews the lease as it goes, and stops if another
+        # sender took it meanwhile.
+        return mail.send_pending(still_mine=lambda: acquire("sender", holder))
 
 
 def build(app: Flask, *, blocking: bool):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from portal import clock, scheduler
 from portal.extensions import db
-from portal.models import Lease, OutboxMessage, Role
+from portal.models import Lease, OutboxMessage, OutboxStatus, Role
 
 
 def test_a_second_scheduler_stays_idle_while_the_first_renews(app):
@@ -167,3 +167,42 @@ def test_three_sender_processes_at_once_send_each_message_once(
         assert process.wait(timeout=120) == 0
     assert len(smtp.messages) == 40
     assert len({m["Message-ID"] for m in smtp.messages}) == 40
+
+
+def test_a_sender_that_loses_its_lease_midway_stops(
+    app, smtp, make_org, make_user, make_action, make_milestone
+):
+    """A pass renews the sender's lease before each message; one that outlasted it (a slow
+    mail server) and finds another sender holding it stops at once, so that two senders
+    never run side by side for long."""
+    from portal.services import mail, reminders
+
+    today = _due_in_a_week(app, make_org, make_user, make_action, make_milestone, 3)
+    with app.app_context():
+        assert reminders.run(today).written == 3
+        db.session.commit()
+        assert scheduler.acquire("sender", "first")
+        asked = []
+
+        def still_mine() -> bool:
+            asked.append(True)
+            if len(asked) == 2:
+                # The first message took longer than the lease: a second sender took over.
+                lease = db.session.get(Lease, "sender")
+                lease.expires_at = lease.expires_at - timedelta(hours=1)
+                db.session.commit()
+                assert scheduler.acquire("sender", "second")
+            return scheduler.acquire("sender", "first")
+
+        result = mail.send_pending(still_mine=still_mine)
+    assert (result.sent, result.stopped) == (1, True)
+    assert len(smtp.messages) == 1
+    with app.app_context():
+        assert db.session.get(Lease, "sender").holder == "second"
+        # The rest waits, unclaimed, for the sender that holds the lease.
+        waiting = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.claim.is_(None))
+        )
+    assert waiting == 2

@@ -289,10 +289,15 @@ class Pass:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    stopped: bool = False  # the sender lost its lease midway
 
 
-def send_pending(*, now: datetime | None = None, limit: int = 200) -> Pass:
-    """One pass over the outbox: each due message sent once, in its own transactions."""
+def send_pending(
+    *, now: datetime | None = None, limit: int = 200, still_mine=lambda: True
+) -> Pass:
+    """One pass over the outbox: each due message sent once, in its own transactions.
+    `still_mine` is asked before each message (the scheduler renews its lease there): a pass
+    that has lost it stops, so that no two senders run for long at once."""
     result = Pass()
     if not configured():
         return result  # the demo: messages stay in the outbox, readable in the portal
@@ -301,6 +306,9 @@ def send_pending(*, now: datetime | None = None, limit: int = 200) -> Pass:
     server = None
     try:
         for _turn in range(limit):
+            if not still_mine():
+                result.stopped = True
+                break
             claimed = _claim(now)
             if claimed is None:
                 break

@@ -1472,3 +1472,24 @@ def test_a_file_is_served_with_the_extension_of_its_content(
     assert plain.endswith(".pdf")
     # The page names it without invisible characters.
     assert "\u202e" not in page(browser.get(f"/milestones/{milestone.id}"))
+
+
+def test_a_file_whose_transaction_rolls_back_leaves_nothing_on_disk(app, make_user):
+    """Whatever makes the change fail after the file was written (a rule, a conflict, the
+    database refusing a value), the rollback removes the file; a commit keeps it."""
+    from werkzeug.datastructures import FileStorage
+
+    from portal.services import files
+
+    user = make_user(role=Role.CONTRIBUTOR)
+    before = uploaded_files(app)
+    with app.app_context():
+        owner = db.session.get(type(user), user.id)
+        files.store(owner, FileStorage(io.BytesIO(PDF_BYTES), "annulé.pdf"))
+        assert len(uploaded_files(app) - before) == 1
+        db.session.rollback()
+        assert uploaded_files(app) == before
+        kept = files.store(owner, FileStorage(io.BytesIO(PDF_BYTES), "gardé.pdf"))
+        db.session.commit()
+        db.session.rollback()  # a later rollback leaves a committed file alone
+        assert uploaded_files(app) - before == {kept.storage_name}

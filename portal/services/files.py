@@ -10,6 +10,8 @@ from pathlib import Path
 
 from flask import abort, current_app, send_file
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session as SASession
 
 from portal.extensions import db
 from portal.models.files import StoredFile
@@ -116,7 +118,10 @@ def store(actor: User, upload, kinds=EVIDENCE_KINDS) -> StoredFile:
             field="evidence",
         )
     storage_name = f"{secrets.token_hex(16)}.{kind.extension}"
-    (upload_folder() / storage_name).write_bytes(data)
+    path = upload_folder() / storage_name
+    path.write_bytes(data)
+    # Removed again if this transaction rolls back, whatever the reason (see below).
+    db.session.info.setdefault(_WRITTEN, []).append(path)
     original = clean_name(upload.filename or "") or f"fichier.{kind.extension}"
     stored = StoredFile(
         storage_name=storage_name,
@@ -128,6 +133,23 @@ def store(actor: User, upload, kinds=EVIDENCE_KINDS) -> StoredFile:
     )
     db.session.add(stored)
     return stored
+
+
+_WRITTEN = "files_written"
+
+
+@sa_event.listens_for(SASession, "after_commit")
+def _keep_written(session) -> None:
+    session.info.pop(_WRITTEN, None)
+
+
+@sa_event.listens_for(SASession, "after_soft_rollback")
+def _remove_written(session, previous_transaction) -> None:
+    """A file whose row never reached the database leaves nothing on the disk."""
+    if previous_transaction.parent is not None:
+        return  # a savepoint: the outer transaction may still commit
+    for path in session.info.pop(_WRITTEN, []):
+        path.unlink(missing_ok=True)
 
 
 def discard(stored: StoredFile) -> None:

@@ -42,6 +42,16 @@ def _secret_key(instance_path: Path, production: bool) -> str:
     return key
 
 
+def _portal_url(production: bool) -> str:
+    url = (os.environ.get("PORTAL_URL") or "").strip()
+    if url:
+        return url.rstrip("/")
+    if production:
+        # Every link in every e-mail would otherwise lead to the sender's own loopback.
+        raise ConfigError("PORTAL_URL must be set when PORTAL_ENV is not development")
+    return "http://127.0.0.1:5000"
+
+
 def normalise_database_url(url: str) -> str:
     # Hosting platforms hand out postgres:// URLs; SQLAlchemy needs the driver named.
     for prefix in ("postgres://", "postgresql://"):
@@ -116,7 +126,7 @@ def load(instance_path: str) -> dict:
         # `make run` sets it: one scheduler inside the demo server.
         "EMBED_SCHEDULER": _bool("EMBED_SCHEDULER", False),
         # Links in e-mails point here.
-        "PORTAL_URL": os.environ.get("PORTAL_URL") or "http://127.0.0.1:5000",
+        "PORTAL_URL": _portal_url(production),
         # Open Contracting: the publisher's name and the ocid prefix (registered with OCP).
         "OCDS_PUBLISHER": os.environ.get("OCDS_PUBLISHER")
         or "Programme SDTN — Ministère de l'Urbanisme",

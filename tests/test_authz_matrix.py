@@ -154,6 +154,7 @@ EXPECTED: dict[str, object] = {
     "coverage.figures": frozenset({Role.CONTRIBUTOR, Role.SECRETARIAT}),
     "calendars.user_feed": PUBLIC,
     "calendars.city_feed": PUBLIC,
+    "account.unsubscribe": PUBLIC,
 }
 
 # Values for the URL arguments of each route; "target_user" is an account the test creates.

@@ -69,6 +69,9 @@ def test_english_for_who_chose_english(app, smtp, planned):
     assert smtp.messages[0]["Subject"].startswith("Deadline reminder: Fibre tronçon")
     text = smtp.messages[0].get_body(preferencelist=("plain",)).get_content()
     assert "Choose a daily digest or mute notifications: http://127.0.0.1:5000/account/" in text
+    # English typography: no space before a colon, no French quotation marks.
+    assert " :" not in text and "\u00a0:" not in text and "«" not in text
+    assert " :" not in smtp.messages[0]["Subject"]
 
 
 def test_nothing_is_lost_when_the_server_is_down(app, smtp, planned):
@@ -231,3 +234,30 @@ def test_a_long_pass_does_not_let_a_second_sender_take_its_claims(app, smtp, pla
     assert len(smtp.messages) == 5
     assert len({m["Message-ID"] for m in smtp.messages}) == 5
     assert {m.status for m in outbox(app)} == {OutboxStatus.SENT}
+
+
+def test_an_email_says_it_is_automatic_and_one_click_stops_its_kind(
+    app, smtp, planned, csrf_enabled
+):
+    from portal.models import ReminderKind
+
+    send(app)
+    first = smtp.messages[0]
+    assert first["Auto-Submitted"] == "auto-generated"
+    assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    address = first["List-Unsubscribe"].strip("<>")
+    assert address.startswith("http://127.0.0.1:5000/account/unsubscribe/")
+    path = address.removeprefix("http://127.0.0.1:5000")
+    client = app.test_client()  # a mail client: no session, no form token
+    page = client.get(path).get_data(as_text=True)
+    assert "Ne plus recevoir par e-mail les messages de ce type" in page
+    assert "Jalon" in page
+    response = client.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert "ces messages ne vous sont plus envoyés par e-mail" in response.get_data(as_text=True)
+    with app.app_context():
+        user = db.session.get(type(planned), planned.id)
+        assert reminders.muted_kinds(user) == {ReminderKind.MILESTONE_DUE}
+    # A token this portal did not sign, or altered, leads nowhere.
+    assert client.post(path[:-3] + "abc").status_code == 404
+    assert client.get("/account/unsubscribe/not-a-token").status_code == 404

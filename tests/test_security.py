@@ -40,6 +40,7 @@ def test_secure_cookie_and_hsts_in_production(app, monkeypatch, tmp_path):
 
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "production-secret")
+    monkeypatch.setenv("PORTAL_URL", "https://sdtn.example.ma")
     prod = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert prod.config["SESSION_COOKIE_SECURE"] is True
     response = prod.test_client().get("/login")
@@ -56,6 +57,19 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path)
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigError):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+
+
+def test_production_refuses_to_start_without_the_portals_address(monkeypatch, tmp_path):
+    import pytest
+
+    from portal import create_app
+    from portal.config import ConfigError
+
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "production-secret")
+    monkeypatch.delenv("PORTAL_URL", raising=False)
+    with pytest.raises(ConfigError, match="PORTAL_URL"):
         create_app({"INSTANCE_PATH": str(tmp_path)})
 
 
@@ -180,6 +194,7 @@ def test_staging_is_treated_as_production(monkeypatch, tmp_path):
 
     monkeypatch.setenv("PORTAL_ENV", "staging")
     monkeypatch.setenv("SECRET_KEY", "staging-secret")
+    monkeypatch.setenv("PORTAL_URL", "https://staging.sdtn.example.ma")
     staging = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert staging.config["SESSION_COOKIE_SECURE"] is True
 

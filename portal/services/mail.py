@@ -204,6 +204,11 @@ def compose(messages: list[OutboxMessage], *, digest: bool = False) -> EmailMess
     email["To"] = formataddr((user.full_name, _ascii_address(user.email)))
     email["Message-ID"] = message_id(messages)
     email["Date"] = format_datetime(utcnow())
+    # Sent by the portal, not a person: no auto-reply; one click stops these kinds (RFC 8058).
+    email["Auto-Submitted"] = "auto-generated"
+    token = reminders.unsubscribe_token(user, {message.kind for message in messages})
+    email["List-Unsubscribe"] = f"<{base}/account/unsubscribe/{token}>"
+    email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(text)
     email.add_alternative(html, subtype="html")
     return email
@@ -292,9 +297,7 @@ class Pass:
     stopped: bool = False  # the sender lost its lease midway
 
 
-def send_pending(
-    *, now: datetime | None = None, limit: int = 200, still_mine=lambda: True
-) -> Pass:
+def send_pending(*, now: datetime | None = None, limit: int = 200, still_mine=lambda: True) -> Pass:
     """One pass over the outbox: each due message sent once, in its own transactions.
     `still_mine` is asked before each message (the scheduler renews its lease there): a pass
     that has lost it stops, so that no two senders run for long at once."""

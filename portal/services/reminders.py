@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal import authz
@@ -638,3 +640,35 @@ def set_preferences(user: User, *, digest: bool, muted: list[str]) -> None:
 def muted_kinds(user: User) -> set[ReminderKind]:
     mutes = sa.select(ReminderMute.kind).where(ReminderMute.user_id == user.id)
     return set(db.session.scalars(mutes))
+
+
+# --- One-click unsubscribe (RFC 8058) ----------------------------------------------------------
+
+_UNSUBSCRIBE_SALT = "unsubscribe"
+
+
+def unsubscribe_token(user: User, kinds) -> str:
+    """The secret part of an e-mail's unsubscribe address: this person, these kinds."""
+    serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT)
+    return serializer.dumps({"u": user.id, "k": sorted({kind.value for kind in kinds})})
+
+
+def read_unsubscribe_token(token: str) -> tuple[User, set[ReminderKind]] | None:
+    """The person and kinds a token names, or None for a token this portal did not sign."""
+    serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT)
+    try:
+        data = serializer.loads(token)
+        kinds = {ReminderKind(value) for value in data["k"]}
+        user = db.session.get(User, int(data["u"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    return (user, kinds) if user is not None and user.active else None
+
+
+def mute(user: User, kinds: set[ReminderKind]) -> None:
+    """Stop e-mailing these kinds to this person (kept in their notification centre)."""
+    set_preferences(
+        user,
+        digest=user.mail_digest,
+        muted=[kind.value for kind in muted_kinds(user) | kinds],
+    )

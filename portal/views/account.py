@@ -15,9 +15,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from portal.authz import authenticated, public
-from portal.extensions import db
+from portal.extensions import csrf, db
 from portal.forms.auth import PasswordChangeForm
 from portal.forms.notifications import ReminderPreferencesForm
+from portal.labels import REMINDER_KIND_LABELS
 from portal.models.reminders import DEADLINE_KINDS
 from portal.services import accounts, reminders
 from portal.services.errors import InvalidInput
@@ -106,3 +107,23 @@ def set_language():
         db.session.commit()
     back = safe_next(request.form.get("next")) or url_for("home.index")
     return redirect(back)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@public
+@csrf.exempt  # a mail client's one-click POST carries the signed token, not a form's
+def unsubscribe(token: str):
+    """From an e-mail's link: stop e-mailing its kinds of messages. The page asks first; a
+    mail client's one-click POST (RFC 8058) does it at once. No sign-in: the signed token
+    names the person."""
+    found = reminders.read_unsubscribe_token(token)
+    if found is None:
+        abort(404)
+    user, kinds = found
+    labels = sorted(str(REMINDER_KIND_LABELS[kind]) for kind in kinds)
+    done = False
+    if request.method == "POST":
+        reminders.mute(user, kinds)
+        db.session.commit()
+        done = True
+    return render_template("account/unsubscribe.html", labels=labels, done=done, token=token)

@@ -48,7 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_session_idle_timeout(app)
     authz.init_app(app)
 
-    from portal import cli, errors, security, templating
+    from portal import assets, cli, errors, security, templating
     from portal.views import (
         account,
         audit,
@@ -90,6 +90,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     errors.init_app(app)
     security.init_app(app)
+    assets.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
     if app.config["EMBED_SCHEDULER"]:

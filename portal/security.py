@@ -47,7 +47,7 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if app.config["SESSION_COOKIE_SECURE"]:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if "Content-Disposition" in headers:
+        if headers.get("Content-Disposition", "").startswith("attachment"):
             # Exports and attached files hold private data: kept by no cache, shared or not.
             headers["Cache-Control"] = "private, no-store"
         elif response.mimetype == "text/html":

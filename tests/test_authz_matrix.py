@@ -26,6 +26,8 @@ FINANCE = frozenset(
 
 EXPECTED: dict[str, object] = {
     "static": PUBLIC,
+    "favicon": PUBLIC,
+    "robots": PUBLIC,
     "auth.login": PUBLIC,
     "auth.logout": SIGNED_IN,
     "account.profile": SIGNED_IN,

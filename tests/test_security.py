@@ -243,3 +243,29 @@ def test_a_nul_character_in_a_form_or_query_is_refused_before_any_change(app, cl
     # In the address itself too, on public and private routes alike.
     for path in ("/calendar/%00.ics", "/calendar/abc%00/marrakech.ics", "/milestones/%00"):
         assert client.get(path).status_code == 400, path
+
+
+def test_static_files_are_kept_a_year_under_an_address_that_follows_their_content(client):
+    import re
+
+    page = client.get("/login").get_data(as_text=True)
+    addresses = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
+    assert addresses and all(re.search(r"\?v=[0-9a-f]{12}$", a) for a in addresses), addresses
+    for address in addresses:
+        response = client.get(address)
+        assert response.status_code == 200, address
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        response.close()
+    # Without the current version (an old page's address), the browser asks again.
+    stale = client.get(addresses[0].split("?")[0] + "?v=000000000000")
+    assert "max-age=31536000" not in stale.headers.get("Cache-Control", "")
+    stale.close()
+
+
+def test_favicon_and_robots_at_the_root(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 301
+    assert icon.headers["Location"].startswith("/static/favicon.svg?v=")
+    robots = client.get("/robots.txt")
+    assert robots.mimetype == "text/plain"
+    assert robots.get_data(as_text=True) == "User-agent: *\nDisallow: /\n"

@@ -165,14 +165,14 @@ def test_the_ranking_exports_read_back_with_the_hand_computed_scores(app, world)
     assert header[7:9] == ["Population desservie (/60)", "Accessibilité (/40)"]
     by_site = {row[1]: row for row in rows[1:]}
     assert by_site["EPN Médina"][0] == "1" and by_site["EPN Médina"][6:9] == [
-        "79.00",
-        "47.50",
-        "31.50",
+        "79,00",
+        "47,50",
+        "31,50",
     ]
     assert by_site["EPN Guéliz"][0] == "2" and by_site["EPN Guéliz"][6:9] == [
-        "76.25",
-        "40.50",
-        "35.75",
+        "76,25",
+        "40,50",
+        "35,75",
     ]
     assert by_site["EPN Massira"][0] == "éliminé"
     assert by_site["EPN Massira"][10] == "Local disponible : Pas de local"

@@ -19,8 +19,8 @@ class Status(enum.Enum):
     PLANNED = "planned"
 
 
-def read_csv(body: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline=""), delimiter=";"))
+def read_csv(body: bytes, separator: str = ";") -> list[list[str]]:
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline=""), delimiter=separator))
 
 
 def read_xlsx(body: bytes):
@@ -49,18 +49,20 @@ def test_csv_values_read_back_exactly(app):
     with app.test_request_context():
         headers, first, second = read_csv(to_csv(HEADERS, rows))
         with force_locale("en"):
-            english = read_csv(to_csv(HEADERS, rows))
+            english = read_csv(to_csv(HEADERS, rows), separator=",")
     assert headers == HEADERS
-    # Yes or no in words, in the reader's language.
-    assert first == ["Fès", "2026-12-31", "1234567.89", "", "Oui", "planned"]
-    assert second == ["Agadir", "2027-01-01", "0.10", "Ligne 1\nligne; 2", "Non", ""]
-    assert [english[1][4], english[2][4]] == ["Yes", "No"]
+    # Yes or no in words, and the decimal mark French spreadsheets read as a number.
+    assert first == ["Fès", "2026-12-31", "1234567,89", "", "Oui", "planned"]
+    assert second == ["Agadir", "2027-01-01", "0,10", "Ligne 1\nligne; 2", "Non", ""]
+    # An English reader's spreadsheet splits on "," and reads a decimal point.
+    assert english[1][:5] == ["Fès", "2026-12-31", "1234567.89", "", "Yes"]
+    assert [english[2][3], english[2][4]] == ["Ligne 1\nligne; 2", "No"]
 
 
 def test_csv_decimals_are_never_floats_or_scientific():
     values = [Decimal("0.10"), Decimal("1E+3"), Decimal("123456789012.34"), Decimal("-5.00")]
     (row,) = read_csv(to_csv(["a", "b", "c", "d"], [values]))[1:]
-    assert row == ["0.10", "1000", "123456789012.34", "-5.00"]
+    assert row == ["0,10", "1000", "123456789012,34", "-5,00"]
 
 
 def test_csv_datetimes_are_iso_8601_with_their_offset():
@@ -75,7 +77,7 @@ def test_csv_neutralises_formulas_in_text_but_not_numbers():
     rows = [(text, Decimal("-5.00"), -7) for text in texts]
     body = read_csv(to_csv(["Texte", "Montant", "Entier"], rows))[1:]
     assert [row[0] for row in body] == ["'" + text for text in texts]
-    assert {(row[1], row[2]) for row in body} == {("-5.00", "-7")}
+    assert {(row[1], row[2]) for row in body} == {("-5,00", "-7")}
 
 
 def test_csv_leaves_ordinary_text_alone():
@@ -177,3 +179,12 @@ def test_ten_thousand_rows_export(app):
     assert xml.count(b"<row ") == 10_001
     assert b'r="A10001"' in xml and b'r="A10002"' not in xml
     assert len(exported) == 10_001
+
+
+def test_xlsx_numbers_show_the_decimals_they_have():
+    rows = [(Decimal("31.668000"), Decimal("-7.981234"), Decimal("1234.50"), Decimal("42"))]
+    sheet = read_xlsx(to_xlsx(["Lat", "Lng", "Montant", "Nombre"], rows, sheet_title="Sites"))
+    cells = next(sheet.iter_rows(min_row=2, max_row=2))
+    # A coordinate keeps its six decimals (not shown as money), an amount its cents.
+    assert [c.number_format for c in cells] == ["#,##0.000000", "#,##0.000000", "#,##0.00", "#,##0"]
+    assert cells[0].value == 31.668

@@ -412,8 +412,9 @@ def test_exports_hold_the_amounts_exactly_as_stored(app, world):
     assert response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][0] == "N°" and len(rows) == 2
-    assert rows[1][10] == "1234567.89"  # total
-    assert rows[1][12] == "1234567.89"  # outstanding
+    # The decimal comma French spreadsheets read as a number.
+    assert rows[1][10] == "1234567,89"  # total
+    assert rows[1][12] == "1234567,89"  # outstanding
 
     response = client.get("/finance/installments/export.xlsx?when=all")
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import gettext
+from flask import has_request_context
+from flask_babel import get_locale, gettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -29,7 +30,6 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
-AMOUNT_FORMAT = "#,##0.00"
 
 SHEET_TITLE_MAX = 31  # Excel's limit
 SHEET_TITLE_FORBIDDEN = frozenset("[]:*?/\\")
@@ -46,7 +46,7 @@ def _yes_no(value: bool) -> str:
 # --- CSV --------------------------------------------------------------------------------------
 
 
-def _csv_text(value: object) -> str:
+def _csv_text(value: object, decimal_point: str = ".") -> str:
     if value is None:
         return ""
     if isinstance(value, enum.Enum):
@@ -56,19 +56,33 @@ def _csv_text(value: object) -> str:
     if isinstance(value, date):  # datetime too: isoformat keeps the UTC offset
         return value.isoformat()
     if isinstance(value, Decimal):
-        return format(value, "f")  # exact digits, never scientific notation
+        # Exact digits, never scientific notation, with the reader's decimal mark.
+        return format(value, "f").replace(".", decimal_point)
     if isinstance(value, str):
         # Only text is neutralised: a negative number must stay a number.
         return "'" + value if value.startswith(FORMULA_STARTS) else value
     return str(value)
 
 
+# The reader's spreadsheet conventions: French Excel and LibreOffice split on ";" and read
+# "1234,50" as a number; English ones split on "," and read "1234.50".
+CSV_CONVENTIONS = {"fr": (";", ","), "en": (",", ".")}
+
+
+def csv_conventions() -> tuple[str, str]:
+    """(separator, decimal mark) for the reader's language; French outside a request."""
+    language = get_locale().language if has_request_context() and get_locale() else "fr"
+    return CSV_CONVENTIONS.get(language, CSV_CONVENTIONS["fr"])
+
+
 def to_csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """CSV that French Excel opens as is: UTF-8 with BOM, ";" separator, CRLF."""
+    """CSV that the reader's spreadsheet opens as is: UTF-8 with BOM, CRLF, and the
+    separator and decimal mark of the reader's language (see CSV_CONVENTIONS)."""
+    separator, decimal_point = csv_conventions()
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n")
     writer.writerow([_csv_text(h) for h in headers])
-    writer.writerows([_csv_text(v) for v in row] for row in rows)
+    writer.writerows([_csv_text(v, decimal_point) for v in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -114,6 +128,14 @@ def _display_width(value: object) -> int:
     return max((len(line) for line in str(value).splitlines()), default=0)
 
 
+def _decimal_format(value: Decimal) -> str:
+    """Grouped digits and as many decimals as the value keeps: an amount shows its cents
+    (#,##0.00), a coordinate its six decimals, a count none."""
+    exponent = value.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return "#,##0" + ("." + "0" * places if places else "")
+
+
 def _text_cell(sheet: WriteOnlyWorksheet, text: str, *, bold: Font | None = None) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet)
     cell.value = text
@@ -135,7 +157,7 @@ def _xlsx_row(sheet: WriteOnlyWorksheet, values: Sequence[object]) -> list[objec
             row.append(_text_cell(sheet, value) if risky else value)
         elif isinstance(value, Decimal):
             cell = WriteOnlyCell(sheet, value=value)
-            cell.number_format = AMOUNT_FORMAT
+            cell.number_format = _decimal_format(value)
             row.append(cell)
         elif isinstance(value, date):
             cell = WriteOnlyCell(sheet, value=value)

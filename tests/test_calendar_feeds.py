@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime
 
+import icalendar
 import pytest
 import sqlalchemy as sa
 import time_machine
@@ -37,6 +38,13 @@ def events(lines: list[str]) -> list[dict]:
     return found
 
 
+def parsed_events(body: bytes) -> list:
+    """The feed's events as icalendar reads it; it must also hold a PRODID and a VERSION."""
+    calendar = icalendar.Calendar.from_ical(body)
+    assert str(calendar["VERSION"]) == "2.0" and str(calendar["PRODID"])
+    return list(calendar.walk("VEVENT"))
+
+
 def _token(app, client, user) -> str:
     client.post("/account/calendar/token")
     with app.app_context():
@@ -68,6 +76,13 @@ def test_personal_feed_lists_what_the_person_must_deliver(
     assert found[0]["DTEND;VALUE=DATE"] == "20270101"
     assert found[0]["SUMMARY"] == "[Agadir] Pose\\, fibre\\; lot 1"
     assert found[0]["URL"].endswith(f"/milestones/{mine.id}")
+    # What a calendar program reads, by a well-kept parser (icalendar), not only by ours.
+    (event,) = parsed_events(response.data)
+    assert str(event["UID"]) == f"milestone-{mine.id}@sdtn-portal"
+    assert event.decoded("DTSTART") == date(2026, 12, 31)
+    assert event.decoded("DTEND") == date(2027, 1, 1)
+    assert str(event["SUMMARY"]) == "[Agadir] Pose, fibre; lot 1"
+    assert str(event["URL"]).endswith(f"/milestones/{mine.id}")
 
 
 def test_decision_makers_feed_lists_what_awaits_their_decision(
@@ -101,6 +116,8 @@ def test_city_feed_and_revocation(
     feed = app.test_client().get(f"/calendar/{token}/fes.ics")
     assert [e["UID"] for e in events(unfold(feed.data))] == [f"milestone-{kept.id}@sdtn-portal"]
     assert "X-WR-CALNAME:Portail SDTN — Fès" in unfold(feed.data)
+    assert [str(e["UID"]) for e in parsed_events(feed.data)] == [f"milestone-{kept.id}@sdtn-portal"]
+    assert str(icalendar.Calendar.from_ical(feed.data)["X-WR-CALNAME"]) == "Portail SDTN — Fès"
     assert app.test_client().get(f"/calendar/{token}/nowhere.ics").status_code == 404
 
     new_token = _token(app, client, user)
@@ -142,3 +159,7 @@ def test_long_lines_fold_at_75_octets_without_splitting_characters():
     assert found[0]["SUMMARY"] == summary
     assert found[0]["DESCRIPTION"] == "a\\nb"
     assert found[0]["DTSTAMP"] == "20260101T080000Z"
+    # A parser unfolds it back to the very text, multibyte characters and line break kept.
+    (event,) = parsed_events(body)
+    assert str(event["SUMMARY"]) == summary
+    assert str(event["DESCRIPTION"]) == "a\nb"

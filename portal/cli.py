@@ -1,14 +1,17 @@
 """Flask commands: seeding, first account."""
 
+from pathlib import Path
+
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_migrate.cli import db as migrate_cli
 
 from portal import clock
 from portal.extensions import db
 from portal.models.organizations import Organization
-from portal.services import accounts, seeding
+from portal.services import accounts, backup, seeding
 from portal.services.errors import DomainError
 
 seed_cli = AppGroup("seed", help="Load reference and demo data.")
@@ -106,6 +109,36 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(tasks_cli)
+    # Beside Flask-Migrate's own: flask db upgrade, flask db backup, flask db restore.
+    migrate_cli.add_command(db_backup)
+    migrate_cli.add_command(db_restore)
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup(target: Path):
+    """Copy the whole database to TARGET (SQLite: a database file; PostgreSQL: a pg_dump
+    archive). Safe while the portal runs."""
+    try:
+        backup.create(target)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backup written to {target}")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def db_restore(source: Path, yes: bool):
+    """Replace the whole database by the copy in SOURCE. Stop the portal and the scheduler
+    first."""
+    if not yes:
+        click.confirm("Every row of the database will be replaced. Go on?", abort=True)
+    try:
+        backup.restore(source)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"database restored from {source}")
 
 
 @tasks_cli.command("list")

@@ -43,8 +43,8 @@ class CheckboxListField(SelectMultipleField):
 UNKNOWN_CHOICE = _l("Choix inconnu : choisissez dans la liste.")
 
 
-class RecordField(SelectField):
-    """A choice of one record by its id (see `record_id`)."""
+class _RecordChoice:
+    """Ids coerced by `record_id`; a value no row could have is an unknown choice."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, coerce=record_id, **kwargs)
@@ -56,17 +56,12 @@ class RecordField(SelectField):
             raise ValueError(UNKNOWN_CHOICE) from None
 
 
-class RecordListField(CheckboxListField):
-    """A choice of several records by their ids, as checkboxes (see `record_id`)."""
+class RecordField(_RecordChoice, SelectField):
+    """A choice of one record by its id."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, coerce=record_id, **kwargs)
 
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(UNKNOWN_CHOICE) from None
+class RecordListField(_RecordChoice, CheckboxListField):
+    """A choice of several records by their ids, as checkboxes."""
 
 
 class FilterSelectField(SelectField):

@@ -3,11 +3,11 @@ them and approves it, seeing at every step where the focus is (a ring of 3:1 at 
 against what surrounds it, WCAG 2.2 1.4.11 and 2.4.7), and the focus lands on the outcome."""
 
 import re
-from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import expect
+
+from tests.browser.test_milestone_approval import radeema_milestone
 
 TITLE = "Raccordement des écoles de la médina — tranche 2"
 
@@ -50,30 +50,9 @@ FOCUS_RING = """() => {
 @pytest.fixture
 def submitted_milestone(app, demo_data):
     """A Marrakech milestone RADEEMA has submitted: it waits on the city's decision-maker."""
-    from portal import clock
-    from portal.extensions import db
-    from portal.models import Action, City, Milestone, MilestoneStatus, Organization, Plan
+    from portal.models import MilestoneStatus
 
-    with app.app_context():
-        city = db.session.scalar(sa.select(City).where(City.slug == "marrakech"))
-        radeema = db.session.scalar(
-            sa.select(Organization).where(Organization.short_name == "RADEEMA")
-        )
-        action = db.session.scalars(
-            sa.select(Action).join(Plan).where(Plan.city_id == city.id)
-        ).first()
-        milestone = Milestone(
-            city_id=city.id,
-            action_id=action.id,
-            horizon=action.horizon,
-            title=TITLE,
-            responsible_organization_id=radeema.id,
-            due_date=clock.today() + timedelta(days=20),
-            status=MilestoneStatus.SUBMITTED,
-        )
-        db.session.add(milestone)
-        db.session.commit()
-        return milestone.id
+    return radeema_milestone(app, TITLE, MilestoneStatus.SUBMITTED)
 
 
 def focus_ring(page) -> dict | None:

@@ -10,12 +10,12 @@ from playwright.sync_api import expect
 from tests.browser.test_login_flows import sign_in
 
 
-@pytest.fixture
-def milestone_in_progress(app, demo_data):
-    """A Marrakech milestone that RADEEMA (the demo contributor's utility) is working on."""
+def radeema_milestone(app, title: str, status) -> int:
+    """A Marrakech milestone RADEEMA (the demo contributor's utility) delivers, due in 20
+    days, in `status`; its id."""
     from portal import clock
     from portal.extensions import db
-    from portal.models import Action, City, Milestone, MilestoneStatus, Organization, Plan
+    from portal.models import Action, City, Milestone, Organization, Plan
 
     with app.test_request_context():
         city = db.session.scalar(sa.select(City).where(City.slug == "marrakech"))
@@ -29,14 +29,24 @@ def milestone_in_progress(app, demo_data):
             city_id=city.id,
             action_id=action.id,
             horizon=action.horizon,
-            title="Pose de la fibre dans la médina — lot 1",
+            title=title,
             responsible_organization_id=radeema.id,
             due_date=clock.today() + timedelta(days=20),
-            status=MilestoneStatus.IN_PROGRESS,
+            status=status,
         )
         db.session.add(milestone)
         db.session.commit()
         return milestone.id
+
+
+@pytest.fixture
+def milestone_in_progress(app, demo_data):
+    """A Marrakech milestone that RADEEMA is working on."""
+    from portal.models import MilestoneStatus
+
+    return radeema_milestone(
+        app, "Pose de la fibre dans la médina — lot 1", MilestoneStatus.IN_PROGRESS
+    )
 
 
 def sign_out(page):

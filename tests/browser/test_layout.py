@@ -183,3 +183,26 @@ def test_on_a_desktop_the_sections_hold_on_one_row(page, demo_data, email):
         tops = {round(item.bounding_box()["y"]) for item in page.locator(".main-nav > li").all()}
         assert max(tops) - min(tops) < 10, (language, tops)
         assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
+
+
+def test_the_unsubscribe_page_from_an_email_fits_a_phone_and_passes_axe(app, page, demo_data):
+    """Opened from an e-mail on a phone, without signing in: the page says what stops, its
+    button does it, and both states pass axe-core."""
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+    from portal.models import ReminderKind, User
+    from portal.services import reminders
+
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == "contributeur@sdtn.demo"))
+        token = reminders.unsubscribe_token(user, {ReminderKind.MILESTONE_DUE})
+    page.set_viewport_size(PHONE)
+    page.goto(f"/account/unsubscribe/{token}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Messages par e-mail")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Ne plus les recevoir par e-mail").click()
+    expect(page.get_by_text("ces messages ne vous sont plus envoyés par e-mail")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert axe_violations(page) == []

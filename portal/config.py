@@ -42,6 +42,10 @@ def _secret_key(instance_path: Path, production: bool) -> str:
     return key
 
 
+# Refused sign-ins per client address (the limits library's syntax).
+DEFAULT_LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
+
+
 def _portal_url(production: bool) -> str:
     url = (os.environ.get("PORTAL_URL") or "").strip()
     if url:
@@ -87,7 +91,7 @@ def load(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCKOUT_MINUTES": _int("LOGIN_LOCKOUT_MINUTES", 15),
         # Failed sign-ins per client address, whatever the accounts tried (limits' syntax).
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT") or "10 per minute; 50 per hour",
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT") or DEFAULT_LOGIN_RATE_LIMIT,
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         # memory:// counts per process (the demo); redis://host:6379/0 across workers.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or "memory://",

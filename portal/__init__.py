@@ -60,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
         home,
         milestones,
         notifications,
+        open_data,
         organizations,
         plans,
         raci,
@@ -85,6 +86,7 @@ def create_app(config: dict | None = None) -> Flask:
         coverage.bp,
         notifications.bp,
         tasks.bp,
+        open_data.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -135,6 +135,8 @@ def load(instance_path: str) -> dict:
         "OCDS_PUBLISHER": os.environ.get("OCDS_PUBLISHER")
         or "Programme SDTN — Ministère de l'Urbanisme",
         "OCDS_PREFIX": os.environ.get("OCDS_PREFIX") or "ocds-sdtn",
+        # The licence of the published releases (a URL); omitted when empty.
+        "OCDS_LICENSE": os.environ.get("OCDS_LICENSE", ""),
         # The coverage map's background; empty for none. Markers show without it.
         "MAP_TILE_URL": os.environ.get(
             "MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

@@ -157,6 +157,8 @@ EXPECTED: dict[str, object] = {
     "calendars.user_feed": PUBLIC,
     "calendars.city_feed": PUBLIC,
     "account.unsubscribe": PUBLIC,
+    "open_data.index": PUBLIC,
+    "open_data.release": PUBLIC,
 }
 
 # Values for the URL arguments of each route; "target_user" is an account the test creates.

@@ -104,6 +104,8 @@ class Tender(db.Model):
     spread_limit: Mapped[Decimal] = mapped_column(PERCENT, default=Decimal("20"))
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Every edit bumps the version, so this is the moment of the last one (OCDS dates).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
     city: Mapped[City | None] = relationship()

@@ -15,7 +15,6 @@ from portal.models.tenders import (
     CommitteeRole,
     EliminationCheck,
     FinancialMethod,
-    Procedure,
     Score,
     Tender,
     TenderCategory,
@@ -79,24 +78,7 @@ def _build(tender: Tender) -> bytes:
         0, 6, f"{tender.reference} — {tender.title}", new_x=XPos.LMARGIN, new_y=YPos.NEXT
     )
     pdf.set_font("DejaVu", "", 9)
-    method = {
-        FinancialMethod.WEIGHTED: _(
-            "pondérée qualité-coût (technique %(t)s, financière %(f)s)",
-            t=format_decimal(tender.technical_weight or 0),
-            f=format_decimal(tender.financial_weight or 0),
-        ),
-        FinancialMethod.LOWEST_PRICE: _("moins-disant parmi les offres qualifiées"),
-        FinancialMethod.REFERENCE_PRICE: _(
-            "prix de référence (offre excessive au-delà de +%(a)s %%, anormalement basse en "
-            "deçà de −%(b)s %%)",
-            a=format_decimal(tender.excessive_above),
-            b=format_decimal(
-                tender.abnormal_below_works
-                if tender.category is TenderCategory.WORKS
-                else tender.abnormal_below_other
-            ),
-        ),
-    }[tender.method]
+    method = method_text(tender)
     for label, value in (
         (_("Périmètre"), tender.city.name if tender.city else _("Tout le programme")),
         (_("Estimation"), _money(tender.estimate)),
@@ -335,165 +317,27 @@ def _build(tender: Tender) -> bytes:
     return bytes(pdf.output())
 
 
+def method_text(tender: Tender) -> str:
+    """How the bids are compared, in a sentence of the current language."""
+    return {
+        FinancialMethod.WEIGHTED: _(
+            "pondérée qualité-coût (technique %(t)s, financière %(f)s)",
+            t=format_decimal(tender.technical_weight or 0),
+            f=format_decimal(tender.financial_weight or 0),
+        ),
+        FinancialMethod.LOWEST_PRICE: _("moins-disant parmi les offres qualifiées"),
+        FinancialMethod.REFERENCE_PRICE: _(
+            "prix de référence (offre excessive au-delà de +%(a)s %%, anormalement basse en "
+            "deçà de −%(b)s %%)",
+            a=format_decimal(tender.excessive_above),
+            b=format_decimal(
+                tender.abnormal_below_works
+                if tender.category is TenderCategory.WORKS
+                else tender.abnormal_below_other
+            ),
+        ),
+    }[tender.method]
+
+
 def _moment(value: datetime | None) -> str:
     return format_datetime(value, "dd/MM/yyyy HH:mm") if value else "—"
-
-
-# --- OCDS -------------------------------------------------------------------------------------
-
-OCDS_CATEGORY = {
-    TenderCategory.WORKS: "works",
-    TenderCategory.SUPPLIES: "goods",
-    TenderCategory.SERVICES: "services",
-    TenderCategory.STUDIES: "services",
-}
-OCDS_METHOD = {
-    Procedure.OPEN_CALL: "open",
-    Procedure.RESTRICTED: "selective",
-    Procedure.PRESELECTION: "selective",
-    Procedure.CONSULTATION: "limited",
-}
-OCDS_AWARD_CRITERIA = {
-    FinancialMethod.WEIGHTED: "ratedCriteria",
-    FinancialMethod.LOWEST_PRICE: "lowestCost",
-    FinancialMethod.REFERENCE_PRICE: "ratedCriteria",
-}
-
-
-def _ocds_date(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return f"{value.isoformat()}T00:00:00Z"
-
-
-def ocds_release(tender: Tender, *, publisher: str, prefix: str) -> dict:
-    """An OCDS 1.1 release package for the tender. Bid values and the award-criteria
-    breakdown appear once the ranking is established, never before the opening."""
-    ocid = f"{prefix}-{tender.reference}"
-    complete = available(tender)
-    buyer = {"id": "SDTN", "name": publisher}
-    parties = {"SDTN": {**buyer, "roles": ["buyer", "procuringEntity"]}}
-    bids, awards = [], []
-    rankings = {r.lot.id: r for r in rules.rank(tender)} if complete else {}
-    prices = rules.opened_prices(tender, list(rankings.values())) if complete else {}
-    # Who bid, and for how much, is published with the ranking, not before.
-    for lot in tender.lots if complete else []:
-        outcomes = {}
-        if lot.id in rankings:
-            outcomes = {o.bidder: o for o in rankings[lot.id].result.bids}
-        for bid in lot.bids:
-            party = parties.setdefault(
-                f"ORG-{bid.bidder_id}",
-                {"id": f"ORG-{bid.bidder_id}", "name": bid.bidder.name, "roles": []},
-            )
-            if "tenderer" not in party["roles"]:
-                party["roles"].append("tenderer")
-            detail = {
-                "id": f"{tender.reference}-BID-{bid.id}",
-                "date": _ocds_date(bid.received_at),
-                "status": "disqualified" if bid.admissible is False else "valid",
-                "tenderers": [{"id": party["id"], "name": party["name"]}],
-                "relatedLots": [f"LOT-{lot.number}"],
-            }
-            outcome = outcomes.get(str(bid.id))
-            if outcome is not None:
-                if bid.id in prices:
-                    detail["value"] = {"amount": float(prices[bid.id]), "currency": "MAD"}
-                detail["evaluation"] = {
-                    "status": outcome.status,
-                    "technicalScore": _plain(outcome.technical_score),
-                    "financialScore": _plain(outcome.financial_score),
-                    "combinedScore": _plain(outcome.combined_score),
-                    "rank": outcome.rank,
-                }
-            bids.append(detail)
-        proposed = lot.proposed_bid
-        if lot.outcome is not None or proposed is not None:
-            award = {
-                "id": f"{tender.reference}-AWARD-{lot.number}",
-                "title": lot.title,
-                "relatedLots": [f"LOT-{lot.number}"],
-            }
-            if lot.outcome is not None and lot.outcome.value == "unsuccessful":
-                award["status"] = "unsuccessful"
-            elif proposed is not None:
-                supplier = parties[f"ORG-{proposed.bidder_id}"]
-                if "supplier" not in supplier["roles"] and lot.outcome is not None:
-                    supplier["roles"].append("supplier")
-                award.update(
-                    status="active" if lot.outcome is not None else "pending",
-                    value={"amount": float(rules.price_of(proposed, tender)), "currency": "MAD"},
-                    suppliers=[{"id": supplier["id"], "name": supplier["name"]}],
-                    relatedBid=f"{tender.reference}-BID-{proposed.id}",
-                )
-            awards.append(award)
-    status = {
-        TenderStage.AWARDED: "complete",
-        TenderStage.UNSUCCESSFUL: "unsuccessful",
-        TenderStage.CANCELLED: "cancelled",
-    }.get(tender.stage, "active")
-    leaves = rules.leaf_criteria(tender)
-    release = {
-        "ocid": ocid,
-        "id": f"{ocid}-{tender.stage.value}",
-        "date": _ocds_date(datetime.now().astimezone()),
-        "tag": ["award"] if awards else ["tender"],
-        "initiationType": "tender",
-        "language": "fr",
-        "parties": list(parties.values()),
-        "buyer": buyer,
-        "tender": {
-            "id": tender.reference,
-            "title": tender.title,
-            "status": status,
-            "procurementMethod": OCDS_METHOD[tender.procedure],
-            "procurementMethodDetails": tender.procedure.value,
-            "mainProcurementCategory": OCDS_CATEGORY[tender.category],
-            "value": {"amount": float(tender.estimate), "currency": "MAD"},
-            "tenderPeriod": {
-                "startDate": _ocds_date(tender.publication_date),
-                "endDate": _ocds_date(tender.submission_deadline),
-            },
-            "awardCriteria": OCDS_AWARD_CRITERIA[tender.method],
-            "awardCriteriaDetails": _criteria_details(tender, leaves),
-            "lots": [
-                {
-                    "id": f"LOT-{lot.number}",
-                    "title": lot.title,
-                    "value": {"amount": float(lot.estimate), "currency": "MAD"},
-                }
-                for lot in tender.lots
-            ],
-        },
-        "bids": {"details": bids},
-        "awards": awards,
-    }
-    if complete:
-        # Counted once the ranking is out: during the call it would tell bidders too much.
-        release["tender"]["numberOfTenderers"] = len(
-            {b.bidder_id for lot in tender.lots for b in lot.bids}
-        )
-    return {
-        "uri": f"{prefix}/{tender.reference}.json",
-        "version": "1.1",
-        "publishedDate": release["date"],
-        "publisher": {"name": publisher},
-        "releases": [release],
-    }
-
-
-def _plain(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:f}"
-
-
-def _criteria_details(tender: Tender, leaves) -> str:
-    parts = [f"{c.label} /{c.max_points:f}" for c in leaves]
-    settings = [f"method={tender.method.value}"]
-    if tender.technical_weight is not None and tender.financial_weight is not None:
-        settings.append(f"weights={tender.technical_weight:f}/{tender.financial_weight:f}")
-    if tender.technical_threshold is not None:
-        settings.append(f"threshold={tender.technical_threshold:f}")
-    settings.append(f"normalization={tender.normalization.value}")
-    return "; ".join(parts) + " | " + ", ".join(settings)

@@ -52,6 +52,7 @@ from portal.models.tenders import (
 from portal.models.types import valid_id
 from portal.models.users import Role, RoleAssignment, User
 from portal.services import files, minutes, tasks
+from portal.services import ocds as ocds_data
 from portal.services import tenders as service
 from portal.services.errors import DomainError, InvalidInput, NotAllowed, StaleObject
 from portal.services.organizations import all_cities
@@ -584,15 +585,12 @@ def minutes_pdf(tender_id: int):
 @require(Permission.TENDERS_VIEW)
 def ocds(tender_id: int):
     tender = _tender_or_404(tender_id)
-    package = minutes.ocds_release(
-        tender,
-        publisher=current_app.config["OCDS_PUBLISHER"],
-        prefix=current_app.config["OCDS_PREFIX"],
-    )
+    uri = current_app.config["PORTAL_URL"] + url_for("tenders.ocds", tender_id=tender.id)
+    package = ocds_data.tender_package(tender, uri=uri)
     return attachment(
         json.dumps(package, ensure_ascii=False, indent=2),
         "application/json; charset=utf-8",
-        f"ocds-{tender.id}.json",
+        f"ocds-{_file_safe(tender.reference)}.json",
     )
 
 

@@ -206,3 +206,19 @@ def test_the_unsubscribe_page_from_an_email_fits_a_phone_and_passes_axe(app, pag
     expect(page.get_by_text("ces messages ne vous sont plus envoyés par e-mail")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert axe_violations(page) == []
+
+
+def test_the_open_data_page_fits_a_phone_and_leads_to_the_release(page, demo_data):
+    """Reached from the sign-in page's footer without an account: the awarded tenders, each
+    with its OCDS release."""
+    page.set_viewport_size(PHONE)
+    page.goto("/login")
+    page.get_by_role("link", name="Données ouvertes").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Données ouvertes : marchés attribués"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert axe_violations(page) == []
+    link = page.get_by_role("link", name="JSON de AO-SDTN-2026-01")
+    response = page.request.get(link.get_attribute("href"))
+    assert response.ok and response.json()["releases"][0]["tag"] == ["award"]

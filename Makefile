@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format migrate translations translations-update bench clean
+.PHONY: run test lint format migrate translations translations-update bench cluster clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ migrate: $(VENV)/.installed
 
 bench: $(VENV)/.installed-dev translations
 	$(BIN)/python -m bench
+
+# Two web instances, one PostgreSQL, one scheduler, 50 clients; one instance killed midway.
+cluster: $(VENV)/.installed-dev translations
+	$(BIN)/python -m bench.cluster
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -21,7 +21,9 @@ def upgrade():
     # Existing tenders: their last edit is not known, their creation is.
     op.execute("UPDATE tenders SET updated_at = created_at")
     with op.batch_alter_table("tenders", schema=None) as batch_op:
-        batch_op.alter_column("updated_at", existing_type=sa.DateTime(timezone=True), nullable=False)
+        batch_op.alter_column(
+            "updated_at", existing_type=sa.DateTime(timezone=True), nullable=False
+        )
 
 
 def downgrade():

@@ -446,3 +446,24 @@ def demo_data(app, demo_rows):
                 conn.execute(
                     sa.select(sa.func.setval(sequence, sa.func.coalesce(highest, 0) + 1, False))
                 )
+
+
+def statements(action, app=None) -> int:
+    """How many SQL statements `action` sends: on the current app's engine, or on `app`'s
+    when given (its context is not held while `action` runs, e.g. a client's request)."""
+    if app is not None:
+        with app.app_context():
+            engine = _db.engine
+    else:
+        engine = _db.engine
+    sent = [0]
+
+    def before(*args, **kwargs):
+        sent[0] += 1
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        action()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+    return sent[0]

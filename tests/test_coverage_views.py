@@ -26,7 +26,7 @@ from portal.models import (
     SiteStatus,
 )
 from portal.services import coverage
-from tests.conftest import login
+from tests.conftest import login, statements
 
 TODAY = date(2026, 6, 1)
 CRITERIA = "! Local disponible\nPopulation desservie | 60\nAccessibilité | 40"
@@ -663,19 +663,10 @@ def test_the_site_page_reads_its_history_in_the_same_number_of_queries(app, worl
     url = f"/coverage/sites/{site_id}"
 
     def queries() -> int:
-        count = [0]
-
-        def before(*args, **kwargs):
-            count[0] += 1
-
-        with app.app_context():
-            engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", before)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", before)
-        return count[0]
+        responses = []
+        sent = statements(lambda: responses.append(client.get(url)), app)
+        assert responses[0].status_code == 200
+        return sent
 
     client.get(url)
     before = queries()

@@ -65,6 +65,7 @@ from portal.models import (
     User,
 )
 from portal.services import tasks
+from tests.conftest import statements
 
 M = MilestoneStatus
 I = InstallmentStatus  # noqa: E741
@@ -1479,22 +1480,6 @@ def populate(city, utility, operator, commune, by, n: int) -> None:
                 target_date=date(2027, 1, 1),
             )
         )
-
-
-def statements(action) -> int:
-    """How many SQL statements `action` sends."""
-    sent = [0]
-
-    def before(*args, **kwargs):
-        sent[0] += 1
-
-    engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        action()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
-    return sent[0]
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Response headers that every page carries, and input no page should receive."""
 
-from flask import Flask, abort, request
+from flask import Flask, abort, request, request_finished
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -35,6 +35,15 @@ def init_app(app: Flask) -> None:
         ]
         if any("\x00" in value for value in values):
             abort(400)
+
+    def keep_sessions_private(sender, response, **extra):
+        # The session cookie is set after the after-request hooks: a response carrying
+        # someone's session is theirs alone, whatever it holds, so no shared cache keeps it.
+        headers = response.headers
+        if "Set-Cookie" in headers and "public" in headers.get("Cache-Control", ""):
+            headers["Cache-Control"] = headers["Cache-Control"].replace("public", "private")
+
+    request_finished.connect(keep_sessions_private, app, weak=False)
 
     @app.after_request
     def set_security_headers(response):

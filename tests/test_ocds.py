@@ -3,7 +3,7 @@ every stage, named by content, dated by change, and published for anyone once aw
 
 import json
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -27,6 +27,7 @@ from tests.test_tenders_service import (
     edit_tender,
     move,
     specify,
+    step,
 )
 
 URI = "https://sdtn.example.ma/open-data/ocds/1.json"
@@ -93,7 +94,7 @@ def test_each_stage_validates_and_a_release_changes_only_with_its_content(proced
     with time_machine.travel(draft_time, tick=False):
         tender = drafted(w)
     first = valid(package_of(tender))
-    assert first["tender"]["status"] == "planned"
+    assert first["tag"] == ["planning"] and first["tender"]["status"] == "planned"
     assert first["date"] == draft_time.isoformat()
     # Downloading again later, nothing changed: the same release, the same date.
     with time_machine.travel(NOW - timedelta(days=1), tick=False):
@@ -104,6 +105,12 @@ def test_each_stage_validates_and_a_release_changes_only_with_its_content(proced
         edited = valid(package_of(tender))
     assert edited["id"] != first["id"]
     assert edited["date"] == (NOW - timedelta(days=1)).isoformat()
+    # The criteria alone changed: a new release too, dated by that change.
+    grid_time = NOW - timedelta(hours=12)
+    with time_machine.travel(grid_time, tick=False):
+        specify(w, tender, technical_threshold="60")
+        regraded = valid(package_of(tender))
+    assert regraded["id"] != edited["id"] and regraded["date"] == grid_time.isoformat()
 
     move(w.secretariat, tender, S.PUBLISHED, now=NOW)
     published = valid(package_of(tender))
@@ -116,9 +123,16 @@ def test_each_stage_validates_and_a_release_changes_only_with_its_content(proced
     # A sealed bid changes nothing that is published.
     assert valid(package_of(tender))["id"] == published["id"]
 
-    advance_to(w, tender, S.RANKING)
+    # The moves behind the seal, each on its own day, publish nothing new.
+    for day in range(1, 7):
+        step(w, tender, at=AFTER + timedelta(days=day))
+        sealed = valid(package_of(tender))
+        assert (sealed["id"], sealed["date"]) == (published["id"], published["date"])
+    assert tender.stage is S.FINANCIAL_EVALUATION
+    ranked_at = AFTER + timedelta(days=7)
+    step(w, tender, at=ranked_at)
     ranked = valid(package_of(tender))
-    assert ranked["date"] == AFTER.isoformat() and ranked["id"] != published["id"]
+    assert ranked["date"] == ranked_at.isoformat() and ranked["id"] != published["id"]
     values = {b["id"]: b["value"]["amount"] for b in ranked["bids"]["details"]}
     assert values == {
         f"AO-2026-001-BID-{offers[0].id}": 900000.0,
@@ -126,10 +140,10 @@ def test_each_stage_validates_and_a_release_changes_only_with_its_content(proced
     }
     assert {b["date"] for b in ranked["bids"]["details"]} == {ON_TIME.isoformat()}
 
-    advance_to(w, tender, S.AWARD_PROPOSED)
+    step(w, tender, at=ranked_at + timedelta(days=1))
     (award,) = valid(package_of(tender))["awards"]
     assert award["status"] == "pending"
-    awarded_at = AFTER + timedelta(days=2)
+    awarded_at = ranked_at + timedelta(days=2)
     move(w.central, tender, S.AWARDED, now=awarded_at)
     final = valid(package_of(tender))
     assert final["tag"] == ["award"] and final["tender"]["status"] == "complete"
@@ -164,16 +178,28 @@ def test_the_award_criteria_are_broken_down_not_left_in_free_text(procedure):
         ("price", "Prix", [(0.3, "decimalExact", None)]),
     ]
     assert release["tender"]["eligibilityCriteria"] == "Attestation fiscale; Caution provisoire"
+    # A day without a time starts at midnight in Morocco (UTC+1 in June), not in Greenwich.
+    edit_tender(w, tender, publication_date=date(2026, 6, 1))
+    period = valid(package_of(tender))["tender"]["tenderPeriod"]
+    assert period["startDate"] == "2026-05-31T23:00:00+00:00"
     assert release["tender"]["awardCriteria"] == "ratedCriteria"
 
-    # Under the lowest price, the technical criteria count in points towards the threshold.
     specify(w, tender, method="lowest_price", technical_weight=None, financial_weight=None)
     release = valid(package_of(tender))
     criteria = release["tender"]["lots"][0]["awardCriteria"]["criteria"]
-    assert [n["weight"] for c in criteria[:3] for n in c["numbers"]] == ["pointsExact"] * 3
-    assert [c["numbers"][0]["number"] for c in criteria[:3]] == [40.0, 30.0, 30.0]
-    assert criteria[-1] == {"type": "price", "name": "Prix"}
-    assert release["tender"]["awardCriteria"] == "lowestCost"
+    # Under the lowest price, the technical criteria weigh nothing: they lead to the threshold.
+    assert criteria == [
+        {"type": "quality", "name": "Méthodologie"},
+        {"type": "quality", "name": "Équipe — Chef de projet"},
+        {"type": "quality", "name": "Équipe — Experts"},
+        {
+            "type": "quality",
+            "name": "Note technique (seuil d'admission)",
+            "numbers": [{"number": 70.0, "threshold": "minimumScore"}],
+        },
+        {"type": "price", "name": "Prix"},
+    ]
+    assert release["tender"]["awardCriteria"] == "priceOnly"
 
 
 def test_a_cancelled_tender_is_a_cancellation_release(procedure):
@@ -184,11 +210,27 @@ def test_a_cancelled_tender_is_a_cancellation_release(procedure):
     release = valid(package_of(tender))
     assert release["tag"] == ["tenderCancellation"]
     assert release["tender"]["status"] == "cancelled"
+    assert "awards" not in release
+
+
+def test_an_award_proposed_then_cancelled_is_published_cancelled(procedure):
+    w = procedure
+    tender = drafted(w)
+    move(w.secretariat, tender, S.PUBLISHED, now=NOW)
+    bid(w.bidders[0], tender.lots[0], "900000")
+    advance_to(w, tender, S.AWARD_PROPOSED)
+    move(w.central, tender, S.CANCELLED, now=AFTER, note="Crédits annulés")
+    release = valid(package_of(tender))
+    (award,) = release["awards"]
+    assert award["status"] == "cancelled" and "value" not in award
+    assert release["tag"] == ["tenderCancellation"]
 
 
 def test_the_awarded_tenders_are_open_data_the_others_are_not(app, demo_data, client, make_user):
     with app.app_context():
-        tenders = {t.stage: t.id for t in db.session.scalars(sa.select(Tender))}
+        rows = db.session.scalars(sa.select(Tender)).all()
+        tenders = {t.stage: t.id for t in rows}
+        others = [t.id for t in rows if t.stage is not S.AWARDED]
         awarded_at = db.session.scalar(
             sa.select(TenderEvent.occurred_at).where(
                 TenderEvent.tender_id == tenders[S.AWARDED], TenderEvent.to_stage == S.AWARDED
@@ -202,9 +244,12 @@ def test_the_awarded_tenders_are_open_data_the_others_are_not(app, demo_data, cl
     text = page.get_data(as_text=True)
     assert "AO-SDTN-2026-01" in text and "AO-MAR-2026-02" not in text
     assert f'href="/open-data/ocds/{awarded}.json"' in text
-    response = client.get(f"/open-data/ocds/{awarded}.json")
+    # A data user's script, which has no session: a response any cache may keep.
+    consumer = app.test_client()
+    response = consumer.get(f"/open-data/ocds/{awarded}.json")
     assert response.status_code == 200 and response.mimetype == "application/json"
     assert response.headers["Cache-Control"] == "public, max-age=300"
+    assert "Set-Cookie" not in response.headers
     package = json.loads(response.data)
     release = valid(package)
     assert package["uri"] == f"{app.config['PORTAL_URL']}/open-data/ocds/{awarded}.json"
@@ -214,13 +259,16 @@ def test_the_awarded_tenders_are_open_data_the_others_are_not(app, demo_data, cl
         tzinfo=awarded_at.tzinfo or UTC
     )
     # The same content again: a client that has it is told so.
-    again = client.get(
-        f"/open-data/ocds/{awarded}.json", headers={"If-None-Match": f'"{release["id"]}"'}
+    again = consumer.get(
+        f"/open-data/ocds/{awarded}.json", headers={"If-None-Match": response.headers["ETag"]}
     )
     assert again.status_code == 304
-    for stage, tender_id in tenders.items():
-        if stage is not S.AWARDED:
-            assert client.get(f"/open-data/ocds/{tender_id}.json").status_code == 404
+    for tender_id in others:
+        assert consumer.get(f"/open-data/ocds/{tender_id}.json").status_code == 404
+    # A visitor who has a session (the list page gave one) gets it back: no shared cache.
+    response = client.get(f"/open-data/ocds/{awarded}.json")
+    assert "Set-Cookie" in response.headers
+    assert response.headers["Cache-Control"] == "private, max-age=300"
 
     # Signed in, every tender's release validates, kept by no cache.
     secretariat = app.test_client()
@@ -231,6 +279,11 @@ def test_the_awarded_tenders_are_open_data_the_others_are_not(app, demo_data, cl
         package = json.loads(response.data)
         valid(package)
         assert package["uri"] == f"{app.config['PORTAL_URL']}/tenders/{tender_id}/ocds.json"
+    # Opened by someone signed in, the response carries their session: no shared cache keeps it.
+    response = secretariat.get(f"/open-data/ocds/{awarded}.json")
+    assert response.status_code == 200
+    shared = "public" in response.headers["Cache-Control"]
+    assert not (shared and "Set-Cookie" in response.headers)
 
 
 def test_the_open_data_list_reads_in_the_same_number_of_queries(app, demo_data, client):

@@ -5,8 +5,9 @@ rules as the minutes, so no release can show a price before the opening."""
 import hashlib
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -32,8 +33,9 @@ EXTENSIONS = (
     "v1.1.5/extension.json",
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/"
     "v1.1.5/extension.json",
+    # No release tag: the commit the tests' copy comes from.
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_awardCriteria_extension/"
-    "master/extension.json",
+    "9391240f353e8536992938fe9f7987cd89235331/extension.json",
 )
 # What the Open Contracting Partnership hands out: "ocds-" and six lowercase letters or digits.
 REGISTERED_PREFIX = re.compile(r"ocds-[a-z0-9]{6}")
@@ -50,11 +52,23 @@ METHOD = {
     Procedure.PRESELECTION: "selective",
     Procedure.CONSULTATION: "limited",
 }
+# Both price methods rank the technically qualified bids on their price alone.
 AWARD_CRITERIA = {
     FinancialMethod.WEIGHTED: "ratedCriteria",
-    FinancialMethod.LOWEST_PRICE: "lowestCost",
-    FinancialMethod.REFERENCE_PRICE: "ratedCriteria",
+    FinancialMethod.LOWEST_PRICE: "priceOnly",
+    FinancialMethod.REFERENCE_PRICE: "priceOnly",
 }
+# The moves after which the release says something new: publication, the ranking (bids and
+# scores), the proposal (a pending award) and the end. The others happen behind the seal.
+PUBLISHING_MOVES = (
+    TenderStage.DRAFT,
+    TenderStage.PUBLISHED,
+    TenderStage.RANKING,
+    TenderStage.AWARD_PROPOSED,
+    TenderStage.AWARDED,
+    TenderStage.UNSUCCESSFUL,
+    TenderStage.CANCELLED,
+)
 TENDER_STATUS = {
     TenderStage.DRAFT: "planned",
     TenderStage.AWARDED: "complete",
@@ -74,9 +88,11 @@ def ocid(tender: Tender, prefix: str) -> str:
 def _moment(value: date | datetime | None) -> str | None:
     if value is None:
         return None
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return f"{value.isoformat()}T00:00:00Z"
+    if not isinstance(value, datetime):
+        # A day starts at midnight in Morocco, not in Greenwich.
+        zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+        value = datetime.combine(value, time(), zone)
+    return _aware(value).isoformat()
 
 
 def _amount(value: Decimal) -> dict:
@@ -101,13 +117,13 @@ def prune(value):
 
 def changed_at(tenders: list[Tender]) -> dict[int, datetime]:
     """When each tender's published data last changed. Once published a tender is edited no
-    more: only its moves change it (a move publishes the bids, the ranking, the award), so
-    its last move says when; a draft also changes with each edit. One query for any number."""
+    more: only the moves that publish something change it, so the last of them says when; a
+    draft also changes with each edit. One query for any number of tenders."""
     ids = [t.id for t in tenders]
     moved = dict(
         db.session.execute(
             sa.select(TenderEvent.tender_id, sa.func.max(TenderEvent.occurred_at))
-            .where(TenderEvent.tender_id.in_(ids))
+            .where(TenderEvent.tender_id.in_(ids), TenderEvent.to_stage.in_(PUBLISHING_MOVES))
             .group_by(TenderEvent.tender_id)
         ).all()
     )
@@ -177,6 +193,13 @@ def release(tender: Tender, *, publisher: str, prefix: str, changed: datetime) -
             }
             if lot.outcome is not None and lot.outcome.value == "unsuccessful":
                 award["status"] = "unsuccessful"
+            elif proposed is not None and tender.stage is TenderStage.CANCELLED:
+                # Proposed, then the whole procedure was cancelled.
+                award.update(
+                    status="cancelled",
+                    suppliers=[_reference(parties[f"ORG-{proposed.bidder_id}"])],
+                    relatedBid=f"{tender.reference}-BID-{proposed.id}",
+                )
             elif proposed is not None:
                 supplier = parties[f"ORG-{proposed.bidder_id}"]
                 if "supplier" not in supplier["roles"] and lot.outcome is not None:
@@ -184,7 +207,7 @@ def release(tender: Tender, *, publisher: str, prefix: str, changed: datetime) -
                 award.update(
                     status="active" if lot.outcome is not None else "pending",
                     value=_amount(rules.price_of(proposed, tender)),
-                    suppliers=[{"id": supplier["id"], "name": supplier["name"]}],
+                    suppliers=[_reference(supplier)],
                     relatedBid=f"{tender.reference}-BID-{proposed.id}",
                 )
             awards.append(award)
@@ -240,31 +263,37 @@ def release(tender: Tender, *, publisher: str, prefix: str, changed: datetime) -
     }
 
 
+def _reference(party: dict) -> dict:
+    return {"id": party["id"], "name": party["name"]}
+
+
 def _tag(tender: Tender, awards: list) -> list[str]:
+    if tender.stage is TenderStage.DRAFT:
+        return ["planning"]
     if tender.stage is TenderStage.CANCELLED:
         return ["tenderCancellation"]
     return ["award"] if awards else ["tender"]
 
 
 def _award_criteria(tender: Tender) -> dict:
-    """The grid as the award-criteria extension breaks it down: each technical criterion
-    with its share of the final mark (or its points under the lowest price), then the price."""
+    """The grid as the award-criteria extension breaks it down. Weighted: each technical
+    criterion's share of the final mark, then the price's. Price only: the technical criteria
+    count towards the threshold and weigh nothing in the ranking, which is by price."""
     leaves = rules.leaf_criteria(tender)
-    weighted = tender.method is not FinancialMethod.LOWEST_PRICE and (
+    weighted = AWARD_CRITERIA[tender.method] == "ratedCriteria" and (
         tender.technical_weight is not None and tender.financial_weight is not None
     )
     total = sum((leaf.max_points or 0 for leaf in leaves), Decimal(0))
     criteria = []
     for leaf in leaves:
+        criterion = {
+            "type": "quality",
+            "name": f"{leaf.parent.label} — {leaf.label}" if leaf.parent else leaf.label,
+        }
         if weighted and total:
-            number = {
-                "number": float(leaf.max_points / total * tender.technical_weight),
-                "weight": "decimalExact",
-            }
-        else:
-            number = {"number": float(leaf.max_points), "weight": "pointsExact"}
-        name = f"{leaf.parent.label} — {leaf.label}" if leaf.parent else leaf.label
-        criteria.append({"type": "quality", "name": name, "numbers": [number]})
+            share = leaf.max_points / total * tender.technical_weight
+            criterion["numbers"] = [{"number": float(share), "weight": "decimalExact"}]
+        criteria.append(criterion)
     with force_locale("fr"):
         if tender.technical_threshold is not None:
             criteria.append(
@@ -280,12 +309,10 @@ def _award_criteria(tender: Tender) -> dict:
                 }
             )
         price = {"type": "price", "name": _("Prix")}
-        if weighted:
-            price["numbers"] = [
-                {"number": float(tender.financial_weight), "weight": "decimalExact"}
-            ]
-        criteria.append(price)
-        return {"weightingDescription": minutes.method_text(tender), "criteria": criteria}
+    if weighted:
+        price["numbers"] = [{"number": float(tender.financial_weight), "weight": "decimalExact"}]
+    criteria.append(price)
+    return {"criteria": criteria}
 
 
 def package(releases: list[dict], *, uri: str, publisher: str, license: str = "") -> dict:

@@ -396,6 +396,7 @@ def save_specification(
             )
     for key, value in settings.items():
         setattr(tender, key, value)
+    flag_modified(tender, "title")  # the criteria change: so does the tender's version
     audit.record(
         actor,
         "tender.specification_set",

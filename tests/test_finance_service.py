@@ -862,12 +862,12 @@ def test_an_installment_is_overdue_once_its_due_date_has_passed_unpaid():
         return Installment(due_date=due, amount=Decimal("10.00"), status=status)
 
     yesterday = TODAY - timedelta(days=1)
-    assert finance.is_overdue(installment(I.PLANNED, yesterday), TODAY)
-    assert finance.is_overdue(installment(I.INVOICED, yesterday), TODAY)
-    assert not finance.is_overdue(installment(I.PLANNED, TODAY), TODAY)
-    assert not finance.is_overdue(installment(I.INVOICED, TODAY + timedelta(days=30)), TODAY)
+    assert installment(I.PLANNED, yesterday).is_overdue(TODAY)
+    assert installment(I.INVOICED, yesterday).is_overdue(TODAY)
+    assert not installment(I.PLANNED, TODAY).is_overdue(TODAY)
+    assert not installment(I.INVOICED, TODAY + timedelta(days=30)).is_overdue(TODAY)
     for settled in (I.PAID, I.DISPUTED, I.CANCELLED):
-        assert not finance.is_overdue(installment(settled, yesterday), TODAY)
+        assert not installment(settled, yesterday).is_overdue(TODAY)
 
 
 # --- Who sees and who acts --------------------------------------------------------------------
@@ -1051,7 +1051,7 @@ def test_upholding_a_dispute_undoes_the_payment_that_did_not_arrive(w):
     assert first.status is InstallmentStatus.INVOICED
     assert (first.paid_on, first.payment_reference, first.received_at) == (None, "", None)
     assert first.invoice_reference == "INVOICE-1"
-    assert finance.is_overdue(first, TODAY)
+    assert first.is_overdue(TODAY)
     # An upheld dispute on an invoice withdraws the invoice.
     act(w.payer, first, "dispute", reason="Facture erronée")
     act(w.secretariat, first, "uphold")

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -26,8 +27,10 @@ class CommitmentStatus(enum.Enum):
     WITHDRAWN = "withdrawn"
 
 
-# Accepted by the city and not closed: progress is declared on these, and they can be late.
+# Accepted by the city and not closed: progress is declared on these.
 OPEN_COMMITMENTS = frozenset({CommitmentStatus.ACCEPTED, CommitmentStatus.IN_PROGRESS})
+# Not met, missed or withdrawn yet, whether accepted or still proposed: these can be late.
+PENDING_COMMITMENTS = OPEN_COMMITMENTS | {CommitmentStatus.PROPOSED}
 
 
 class Commitment(db.Model):
@@ -56,6 +59,17 @@ class Commitment(db.Model):
     action: Mapped[Action | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
+
+    # "Late", the one definition: still pending and due before today. In Python on a
+    # commitment, in SQL on the class (Commitment.is_late(today) in a query).
+    @hybrid_method
+    def is_late(self, today: date) -> bool:
+        return self.status in PENDING_COMMITMENTS and self.due_date < today
+
+    @is_late.inplace.expression
+    @classmethod
+    def _is_late_expression(cls, today: date):
+        return sa.and_(cls.status.in_(PENDING_COMMITMENTS), cls.due_date < today)
 
 
 class UpdateStatus(enum.Enum):

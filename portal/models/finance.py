@@ -5,6 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -190,3 +191,14 @@ class Installment(db.Model):
 
     __table_args__ = (sa.CheckConstraint("amount > 0", name="positive_amount"),)
     __mapper_args__ = {"version_id_col": version}
+
+    # "Overdue", the one definition: not paid yet and due before today. In Python on an
+    # installment, in SQL on the class (Installment.is_overdue(today) in a query).
+    @hybrid_method
+    def is_overdue(self, today: date) -> bool:
+        return self.status in UNPAID and self.due_date < today
+
+    @is_overdue.inplace.expression
+    @classmethod
+    def _is_overdue_expression(cls, today: date):
+        return sa.and_(cls.status.in_(UNPAID), cls.due_date < today)

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -111,8 +112,16 @@ class Milestone(db.Model):
     )
     __mapper_args__ = {"version_id_col": version}
 
+    # "Late", the one definition: still to deliver and due before today. In Python on a
+    # milestone, in SQL on the class (Milestone.is_late(today) in a where clause).
+    @hybrid_method
     def is_late(self, today: date) -> bool:
         return self.status in DELIVERY_STATUSES and self.due_date < today
+
+    @is_late.inplace.expression
+    @classmethod
+    def _is_late_expression(cls, today: date):
+        return sa.and_(cls.status.in_(DELIVERY_STATUSES), cls.due_date < today)
 
     @property
     def slip_days(self) -> int:

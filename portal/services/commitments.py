@@ -12,6 +12,7 @@ from portal.authz import Permission
 from portal.extensions import db
 from portal.models.commitments import (
     OPEN_COMMITMENTS,
+    PENDING_COMMITMENTS,
     Commitment,
     CommitmentStatus,
     CommitmentUpdate,
@@ -282,13 +283,9 @@ def scorecard(commitments, today: date) -> dict[str, int]:
             card["met"] += 1
         elif commitment.status is C.MISSED:
             card["missed"] += 1
-        elif commitment.status in OPEN | {C.PROPOSED}:
-            card["late" if commitment.due_date < today else "on_time"] += 1
+        elif commitment.status in PENDING_COMMITMENTS:
+            card["late" if commitment.is_late(today) else "on_time"] += 1
     return card
-
-
-def is_late(commitment: Commitment, today: date) -> bool:
-    return commitment.status in OPEN | {C.PROPOSED} and commitment.due_date < today
 
 
 def progress_chart(commitment: Commitment, updates, *, today: date, labels: dict) -> str:

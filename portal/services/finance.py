@@ -596,10 +596,6 @@ def terminate(
 INSTALLMENT_ACTIONS = ("invoice", "pay", "confirm", "dispute", "resolve", "uphold", "cancel")
 
 
-def is_overdue(installment: Installment, today: date) -> bool:
-    return installment.status in UNPAID and installment.due_date < today
-
-
 def awaiting_receipt(installment: Installment) -> bool:
     return installment.status is I.PAID and installment.received_at is None
 
@@ -1127,7 +1123,7 @@ class Figures:
     def outstanding(self) -> Decimal:
         return self.committed - self.paid
 
-    def add(self, status: InstallmentStatus, amount: Decimal, *, invoiced: bool, past_due: bool):
+    def add(self, status: InstallmentStatus, amount: Decimal, *, invoiced: bool, overdue: bool):
         if status is I.CANCELLED:
             self.cancelled += amount
             return
@@ -1138,7 +1134,7 @@ class Figures:
             self.paid += amount
         elif status is I.DISPUTED:
             self.disputed += amount
-        elif past_due:
+        elif overdue:
             self.overdue += amount
 
 
@@ -1173,7 +1169,7 @@ def balances(user: User, *, today: date, city_id: int | None = None) -> Balances
     """One grouped query, whatever the number of agreements and installments."""
     cents = sa.func.sum(sa.func.round(Installment.amount * 100))
     invoiced = Installment.invoiced_on.is_not(None)
-    past_due = Installment.due_date < today
+    overdue = Installment.is_overdue(today)
     query = (
         sa.select(
             Agreement.city_id,
@@ -1181,7 +1177,7 @@ def balances(user: User, *, today: date, city_id: int | None = None) -> Balances
             Agreement.payee_id,
             Installment.status,
             invoiced.label("invoiced"),
-            past_due.label("past_due"),
+            overdue.label("overdue"),
             cents.label("cents"),
         )
         .join(Installment, Installment.agreement_id == Agreement.id)
@@ -1196,7 +1192,7 @@ def balances(user: User, *, today: date, city_id: int | None = None) -> Balances
             Agreement.payee_id,
             Installment.status,
             invoiced,
-            past_due,
+            overdue,
         )
     )
     if city_id is not None:
@@ -1205,7 +1201,7 @@ def balances(user: User, *, today: date, city_id: int | None = None) -> Balances
     for row in db.session.execute(query):
         amount = Decimal(int(row.cents)) * CENT
         status = row.status
-        flags = {"invoiced": bool(row.invoiced), "past_due": bool(row.past_due)}
+        flags = {"invoiced": bool(row.invoiced), "overdue": bool(row.overdue)}
         for figures in (
             result.payable[row.payer_id],
             result.receivable[row.payee_id],
@@ -1230,11 +1226,11 @@ def agreement_figures(agreements: Sequence[Agreement], today: date) -> dict[int,
             Installment.status,
             Installment.amount,
             Installment.invoiced_on,
-            Installment.due_date,
+            Installment.is_overdue(today),
         ).where(Installment.agreement_id.in_(ids))
     )
-    for agreement_id, status, amount, invoiced_on, due in rows:
+    for agreement_id, status, amount, invoiced_on, overdue in rows:
         figures[agreement_id].add(
-            status, amount, invoiced=invoiced_on is not None, past_due=due < today
+            status, amount, invoiced=invoiced_on is not None, overdue=bool(overdue)
         )
     return figures

@@ -622,7 +622,7 @@ def filtered_query(criteria: Criteria, user: User, today: date):
     if criteria.organization_id:
         query = query.where(Milestone.responsible_organization_id == criteria.organization_id)
     if criteria.late:
-        query = query.where(late_condition(today))
+        query = query.where(Milestone.is_late(today))
     if criteria.due_within is not None:
         query = query.where(
             Milestone.status.in_(OPEN_STATUSES),
@@ -636,10 +636,6 @@ def filtered_query(criteria: Criteria, user: User, today: date):
             sa.func.lower(Milestone.title).contains(criteria.q.lower(), autoescape=True)
         )
     return query.order_by(*SORTS.get(criteria.sort, SORTS["due"]))
-
-
-def late_condition(today: date):
-    return sa.and_(Milestone.status.in_(DELIVERY_STATUSES), Milestone.due_date < today)
 
 
 def to_act_on_filter(user: User):

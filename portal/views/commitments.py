@@ -159,7 +159,7 @@ def _detail(commitment: Commitment, *, update_form=None, status=200):
         decision_form=DecisionForm(),
         may_declare=service.may_declare(user, commitment),
         may_validate=service.may_validate(user, commitment),
-        late=service.is_late(commitment, today),
+        late=commitment.is_late(today),
         today=today,
     )
     return html, status

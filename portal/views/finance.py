@@ -346,7 +346,7 @@ def _agreement_page(agreement: Agreement, *, status: int = 200, **forms):
             installment.status,
             installment.amount,
             invoiced=installment.invoiced_on is not None,
-            past_due=installment.due_date < today,
+            overdue=installment.is_overdue(today),
         )
     sign_form = forms.get("sign_form") or SignForm(
         signed_on=today, convention_reference=agreement.convention_reference
@@ -572,7 +572,7 @@ def _installments_query(user, today: date, *, when: str, city_id=None, organizat
             Installment.due_date <= today + timedelta(days=UPCOMING_DAYS),
         )
     elif when == "overdue":
-        query = query.where(Installment.status.in_(open_statuses), Installment.due_date < today)
+        query = query.where(Installment.is_overdue(today))
     elif when == "open":
         query = query.where(Installment.status.in_([*open_statuses, InstallmentStatus.DISPUTED]))
     elif when == "receipt":
@@ -662,7 +662,7 @@ def export_installments(fmt: str):
             i.due_date,
             i.amount,
             str(service.INSTALLMENT_LABELS[i.status]),
-            service.is_overdue(i, today),
+            i.is_overdue(today),
             i.invoice_reference,
             i.invoiced_on,
             i.paid_on,

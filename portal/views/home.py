@@ -12,7 +12,6 @@ from portal.models.reminders import OutboxMessage
 from portal.models.tenders import Bid, Lot, Tender
 from portal.models.users import Role, RoleAssignment
 from portal.services import mail, tasks
-from portal.services import milestones as milestone_rules
 from portal.services.tasks.tenders import BIDDER_KINDS
 from portal.views._common import acting_user, moment
 
@@ -89,7 +88,7 @@ def _delivery(user, today):
     """What the person's organisation must deliver, for those who deliver milestones."""
     if not can(user, Permission.MILESTONES_EDIT, organization_id=user.organization_id):
         return None
-    late = milestone_rules.late_condition(today)
+    late = Milestone.is_late(today)
     total, late_count = db.session.execute(
         sa.select(
             sa.func.count(),

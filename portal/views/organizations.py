@@ -219,7 +219,7 @@ def profile(organization_id: int):
     open_count, late_count = db.session.execute(
         sa.select(
             sa.func.count(Milestone.id),
-            sa.func.coalesce(sa.func.sum(sa.case((Milestone.due_date < today, 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((Milestone.is_late(today), 1), else_=0)), 0),
         ).where(to_deliver)
     ).one()
     milestones = db.session.scalars(

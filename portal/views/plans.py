@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.forms.milestones import HORIZON_LABELS
 from portal.forms.plans import ActionForm, DomainForm, PlanForm
 from portal.labels import RTL_LANGUAGES
-from portal.models.milestones import DELIVERY_STATUSES, Milestone, MilestoneStatus
+from portal.models.milestones import Milestone, MilestoneStatus
 from portal.models.organizations import City, Organization
 from portal.models.plans import Action, Domain, Horizon, Plan
 from portal.models.types import valid_id
@@ -58,7 +58,7 @@ def _programme_counts(today) -> list[tuple[int, Horizon, str, int]]:
         if status in status_keys:
             rows.append((city_id, horizon, status_keys[status], count))
     ranges = {
-        "late": sa.and_(Milestone.status.in_(DELIVERY_STATUSES), Milestone.due_date < today),
+        "late": Milestone.is_late(today),
         "due_soon": sa.and_(
             Milestone.status.in_(milestone_rules.OPEN_STATUSES),
             Milestone.due_date >= today,
@@ -123,13 +123,7 @@ def city(slug: str):
                 sa.func.sum(sa.case((Milestone.status == S.APPROVED, 1), else_=0)).label("done"),
                 sa.func.sum(
                     sa.case(
-                        (
-                            sa.and_(
-                                Milestone.status.in_(DELIVERY_STATUSES),
-                                Milestone.due_date < today,
-                            ),
-                            1,
-                        ),
+                        (Milestone.is_late(today), 1),
                         else_=0,
                     )
                 ).label("late"),

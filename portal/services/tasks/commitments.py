@@ -57,8 +57,9 @@ def _declared(at: At):
 
 def _late(at: At):
     return shape(
+        # Late, and accepted: a proposed one waits on the city's answer first.
         sa.select(Commitment).where(
-            Commitment.status.in_(OPEN_COMMITMENTS), Commitment.due_date < at.today
+            Commitment.is_late(at.today), Commitment.status.in_(OPEN_COMMITMENTS)
         ),
         item_id=Commitment.id,
         title=Commitment.title,

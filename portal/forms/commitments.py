@@ -12,7 +12,8 @@ from portal.forms.fields import (
     ServiceCheck,
 )
 from portal.models.commitments import CommitmentStatus
-from portal.services.commitments import STATUS_LABELS, parse_quantity
+from portal.services import inputs
+from portal.services.commitments import STATUS_LABELS
 
 
 class CommitmentForm(FlaskForm):
@@ -24,11 +25,11 @@ class CommitmentForm(FlaskForm):
     unit = LineField(_l("Unité"), validators=[DataRequired(), Length(max=40)])
     baseline = LineField(
         _l("Valeur de départ"),
-        validators=[DataRequired(), Length(max=30), ServiceCheck(parse_quantity)],
+        validators=[DataRequired(), Length(max=30), ServiceCheck(inputs.quantity)],
     )
     target = LineField(
         _l("Valeur cible"),
-        validators=[DataRequired(), Length(max=30), ServiceCheck(parse_quantity)],
+        validators=[DataRequired(), Length(max=30), ServiceCheck(inputs.quantity)],
     )
     due_date = DateField(_l("Échéance"), validators=[DataRequired()])
 
@@ -45,7 +46,7 @@ class CommitmentForm(FlaskForm):
 class UpdateForm(FlaskForm):
     value = LineField(
         _l("Nouvelle valeur"),
-        validators=[DataRequired(), Length(max=30), ServiceCheck(parse_quantity)],
+        validators=[DataRequired(), Length(max=30), ServiceCheck(inputs.quantity)],
     )
     measured_on = DateField(_l("Mesurée le"), validators=[DataRequired()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])

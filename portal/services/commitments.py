@@ -1,7 +1,7 @@
 """Commitments of operators and utilities: declared by them, validated by the city."""
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from xml.sax.saxutils import escape
 
 import sqlalchemy as sa
@@ -22,7 +22,7 @@ from portal.models.organizations import Organization
 from portal.models.plans import Action
 from portal.models.types import utcnow
 from portal.models.users import User
-from portal.services import audit, notifications
+from portal.services import audit, inputs, notifications
 from portal.services.dates import check_day
 from portal.services.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 
@@ -42,18 +42,6 @@ UPDATE_LABELS = {
     UpdateStatus.VALIDATED: _l("Validé"),
     UpdateStatus.REJECTED: _l("Rejeté"),
 }
-
-
-def parse_quantity(value, field: str) -> Decimal:
-    try:
-        quantity = Decimal(str(value).strip().replace(" ", "").replace(",", "."))
-    except (InvalidOperation, ValueError):
-        raise InvalidInput(_l("Valeur numérique invalide."), field=field) from None
-    if not quantity.is_finite() or quantity < 0 or quantity >= Decimal("1e12"):
-        raise InvalidInput(_l("La valeur doit être positive et raisonnable."), field=field)
-    if quantity != quantity.quantize(Decimal("0.01")):
-        raise InvalidInput(_l("La valeur a au plus deux décimales."), field=field)
-    return quantity.quantize(Decimal("0.01"))
 
 
 def may_declare(user: User, commitment: Commitment) -> bool:
@@ -107,8 +95,8 @@ def create_commitment(
     for field, text in values.items():
         if not text:
             raise InvalidInput(_l("Ce champ est obligatoire."), field=field)
-    baseline_value = parse_quantity(baseline, "baseline")
-    target_value = parse_quantity(target, "target")
+    baseline_value = inputs.quantity(baseline, "baseline")
+    target_value = inputs.quantity(target, "target")
     if target_value == baseline_value:
         raise InvalidInput(_l("La cible doit différer de la valeur de départ."), field="target")
     commitment = Commitment(
@@ -206,7 +194,7 @@ def declare_update(
         )
     update = CommitmentUpdate(
         commitment=commitment,
-        value=parse_quantity(value, "value"),
+        value=inputs.quantity(value, "value"),
         measured_on=measured_on,
         note=(note or "").strip(),
         declared_by=actor,

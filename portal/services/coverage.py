@@ -40,7 +40,7 @@ from portal.models.organizations import City, Organization
 from portal.models.plans import Action, Domain, Plan
 from portal.models.tenders import CriterionKind
 from portal.models.users import User
-from portal.services import audit, notifications, selection
+from portal.services import audit, inputs, notifications, selection
 from portal.services.dates import check_day
 from portal.services.errors import (
     InvalidInput,
@@ -48,7 +48,6 @@ from portal.services.errors import (
     TransitionNotAllowed,
     ensure_current,
 )
-from portal.services.plans import parse_amount
 
 S = SiteStatus
 STALE = _l("Cette fiche a été modifiée par quelqu'un d'autre entre-temps. Rechargez-la.")
@@ -74,32 +73,6 @@ DEPLOYMENT = {
 FROZEN = frozenset({S.REJECTED, S.CLOSED})
 # The figures of a place that is being fitted out or is open.
 WITH_FIGURES = frozenset({S.IN_DEPLOYMENT, S.OPEN})
-
-
-def _text(value, field: str, *, required: bool = True, limit: int | None = None) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise InvalidInput(_l("Ce champ est obligatoire."), field=field)
-    if limit is not None and len(text) > limit:
-        raise InvalidInput(_l("Au plus %(n)d caractères.", n=limit), field=field)
-    return text
-
-
-def parse_value(value, field: str) -> Decimal:
-    """A measured or target value: a number with at most two decimals (negative allowed)."""
-    text = str(value if value is not None else "").strip().replace(" ", "").replace(",", ".")
-    if not text:
-        raise InvalidInput(_l("Ce champ est obligatoire."), field=field)
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise InvalidInput(_l("Ce n'est pas un nombre."), field=field) from None
-    # Compared, not abs(): a huge exponent would overflow the decimal context.
-    if not number.is_finite() or not Decimal("-1e12") < number < Decimal("1e12"):
-        raise InvalidInput(_l("Ce n'est pas un nombre raisonnable."), field=field)
-    if number != number.quantize(Decimal("0.01")):
-        raise InvalidInput(_l("Deux décimales au plus."), field=field)
-    return number.quantize(Decimal("0.01"))
 
 
 def parse_coordinate(value, field: str) -> Decimal:
@@ -196,9 +169,9 @@ def save_indicator(
 ) -> Indicator:
     """Indicators are defined once for the programme, so that the cities can be compared."""
     _require(actor, Permission.COVERAGE_MANAGE, None)
-    code = _text(code, "code", limit=40).lower()
-    name = _text(name, "name", limit=200)
-    unit = _text(unit, "unit", limit=40)
+    code = inputs.text(code, "code", limit=40).lower()
+    name = inputs.text(name, "name", limit=200)
+    unit = inputs.text(unit, "unit", limit=40)
     if db.session.get(Domain, domain_id or 0) is None:
         raise InvalidInput(_l("Choisissez un domaine."), field="domain_id")
     clash = sa.select(Indicator.id).where(sa.or_(Indicator.code == code, Indicator.name == name))
@@ -262,9 +235,9 @@ def save_target(
         raise InvalidInput(_l("Choisissez un indicateur."), field="indicator_id")
     if db.session.get(City, city_id or 0) is None:
         raise InvalidInput(_l("Choisissez une ville."), field="city_id")
-    district = _text(district, "district", required=False, limit=120)
-    baseline = parse_value(baseline_value, "baseline_value")
-    goal = parse_value(target_value, "target_value")
+    district = inputs.text(district, "district", required=False, limit=120)
+    baseline = inputs.measure(baseline_value, "baseline_value")
+    goal = inputs.measure(target_value, "target_value")
     baseline_day = check_day(baseline_date, "baseline_date")
     goal_day = check_day(target_date, "target_date")
     if baseline_day is None:
@@ -318,7 +291,7 @@ def record_measurement(
     actor: User, target: IndicatorTarget, *, value, measured_on, source, today: date
 ) -> Measurement:
     _require(actor, Permission.COVERAGE_MANAGE, target.city_id)
-    number = parse_value(value, "value")
+    number = inputs.measure(value, "value")
     day = check_day(measured_on, "measured_on")
     if day is None:
         raise InvalidInput(_l("Ce champ est obligatoire."), field="measured_on")
@@ -328,7 +301,7 @@ def record_measurement(
         raise InvalidInput(
             _l("Une mesure est datée après la situation de départ."), field="measured_on"
         )
-    source = _text(source, "source", limit=300)
+    source = inputs.text(source, "source", limit=300)
     taken = db.session.scalar(
         sa.select(Measurement.id).where(
             Measurement.target_id == target.id, Measurement.measured_on == day
@@ -567,12 +540,12 @@ def save_site(
             _l("Ce site est déjà évalué : sa ville et son type ne changent plus."),
         )
     values = {
-        "district": _text(district, "district", limit=120),
-        "name": _text(name, "name", limit=200),
-        "address": _text(address, "address", limit=300),
+        "district": inputs.text(district, "district", limit=120),
+        "name": inputs.text(name, "name", limit=200),
+        "address": inputs.text(address, "address", limit=300),
         "latitude": parse_coordinate(latitude, "latitude"),
         "longitude": parse_coordinate(longitude, "longitude"),
-        "estimated_cost": parse_amount(estimated_cost, "estimated_cost"),
+        "estimated_cost": inputs.amount(estimated_cost, "estimated_cost"),
     }
     host = db.session.get(Organization, host_organization_id or 0)
     if host is None or host.city_id not in (None, city.id):

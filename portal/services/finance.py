@@ -35,7 +35,7 @@ from portal.models.organizations import Organization
 from portal.models.plans import Action
 from portal.models.types import utcnow
 from portal.models.users import User
-from portal.services import audit, notifications
+from portal.services import audit, inputs, notifications
 from portal.services.dates import check_day
 from portal.services.errors import (
     InvalidInput,
@@ -43,7 +43,6 @@ from portal.services.errors import (
     TransitionNotAllowed,
     ensure_current,
 )
-from portal.services.plans import parse_amount
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("1e12")  # what a MONEY column holds (14 digits, 2 decimals)
@@ -158,7 +157,7 @@ def schedule_dates(first_due: date, frequency: str, count: int) -> list[date]:
 
 
 def parse_positive_amount(value, field: str) -> Decimal:
-    amount = parse_amount(value, field)
+    amount = inputs.amount(value, field)
     if amount <= 0:
         raise InvalidInput(_l("Le montant doit être supérieur à zéro."), field=field)
     return amount
@@ -263,13 +262,6 @@ def _require_manage(actor: User, city_id: int) -> None:
         raise NotAllowed(_l("Seul le secrétariat du programme modifie les conventions."))
 
 
-def _text(value, field: str, *, required: bool = True) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise InvalidInput(_l("Ce champ est obligatoire."), field=field)
-    return text
-
-
 def save_agreement(
     actor: User,
     agreement: Agreement | None,
@@ -324,12 +316,14 @@ def save_agreement(
         "payer_id": payer_id,
         "payee_id": payee_id,
         "purpose": purpose_value,
-        "title": _text(title, "title"),
+        "title": inputs.text(title, "title"),
         "action_id": action_id or None,
         "asset_id": asset_id or None,
         "total_amount": parse_positive_amount(total, "total"),
         "start_date": check_day(start_date, "start_date"),
-        "convention_reference": _text(convention_reference, "convention_reference", required=False),
+        "convention_reference": inputs.text(
+            convention_reference, "convention_reference", required=False
+        ),
     }
     dropped = False
     if agreement is None:
@@ -511,7 +505,7 @@ def sign(
     ensure_current(agreement, expected_version, STALE)
     if agreement.status is not A.DRAFT:
         raise TransitionNotAllowed(_l("Seul un projet de convention se signe."))
-    reference = _text(convention_reference, "convention_reference")
+    reference = inputs.text(convention_reference, "convention_reference")
     check_day(signed_on, "signed_on")
     if signed_on > today:
         raise InvalidInput(_l("La date de signature ne peut pas être future."), field="signed_on")
@@ -557,7 +551,7 @@ def terminate(
     ensure_current(agreement, expected_version, STALE)
     if agreement.status is A.TERMINATED:
         raise TransitionNotAllowed(_l("Cette convention est déjà résiliée."))
-    reason = _text(reason, "reason")
+    reason = inputs.text(reason, "reason")
     unsettled = [
         i for i in agreement.installments if i.status is I.DISPUTED and i.paid_on is not None
     ]
@@ -668,7 +662,7 @@ def act_on_installment(
     before = installment.status
     details: dict[str, object] = {"amount": str(installment.amount)}
     if name in ("invoice", "pay"):
-        reference = _text(reference, "reference")
+        reference = inputs.text(reference, "reference")
         if day is None:
             raise InvalidInput(_l("Indiquez la date."), field="day")
         check_day(day, "day")
@@ -676,7 +670,7 @@ def act_on_installment(
             raise InvalidInput(_l("La date ne peut pas être future."), field="day")
         details.update(reference=reference, day=day.isoformat())
     if name in ("dispute", "resolve", "uphold", "cancel"):
-        reason = _text(reason, "reason")
+        reason = inputs.text(reason, "reason")
         details["reason"] = reason
     if name == "invoice":
         installment.status = I.INVOICED
@@ -731,7 +725,7 @@ def act_on_installment(
 
 
 def parse_weight(value, field: str) -> Decimal:
-    weight = parse_amount(value, field)
+    weight = inputs.amount(value, field)
     if weight <= 0:
         raise InvalidInput(_l("Chaque part doit être supérieure à zéro."), field=field)
     return weight
@@ -777,12 +771,12 @@ def save_asset(
         "city_id": city_id,
         "owner_id": owner_id,
         "kind": kind_value,
-        "name": _text(name, "name"),
-        "description": _text(description, "description", required=False),
-        "capacity": parse_amount(capacity_text, "capacity") if capacity_text else None,
-        "capacity_unit": _text(capacity_unit, "capacity_unit", required=False),
+        "name": inputs.text(name, "name"),
+        "description": inputs.text(description, "description", required=False),
+        "capacity": inputs.amount(capacity_text, "capacity") if capacity_text else None,
+        "capacity_unit": inputs.text(capacity_unit, "capacity_unit", required=False),
         "capital_cost": parse_positive_amount(capital_cost, "capital_cost"),
-        "yearly_operating_cost": parse_amount(
+        "yearly_operating_cost": inputs.amount(
             yearly_operating_cost or "0", "yearly_operating_cost"
         ),
     }

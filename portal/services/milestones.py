@@ -30,7 +30,7 @@ from portal.models.organizations import Organization
 from portal.models.plans import Action, PlanStatus
 from portal.models.types import utcnow
 from portal.models.users import User
-from portal.services import audit, notifications
+from portal.services import audit, inputs, notifications
 from portal.services.dates import check_day
 from portal.services.errors import (
     InvalidInput,
@@ -269,15 +269,6 @@ def apply_transition(
 # --- Creating and editing ---------------------------------------------------------------------
 
 
-def _text(value, field, required=True, limit=None) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidInput(_l("Ce champ est obligatoire."), field=field)
-    if limit and len(value) > limit:
-        raise InvalidInput(_l("Texte trop long."), field=field)
-    return value
-
-
 def _check_organization(organization_id: int) -> None:
     if db.session.get(Organization, organization_id) is None:
         raise InvalidInput(_l("Organisme inconnu."), field="responsible_organization_id")
@@ -360,9 +351,9 @@ def create_milestone(
         city_id=action.plan.city_id,
         action=action,
         horizon=action.horizon,
-        title=_text(title, "title", limit=200),
-        description=_text(description, "description", required=False),
-        deliverable=_text(deliverable, "deliverable", required=False, limit=300),
+        title=inputs.text(title, "title", limit=200),
+        description=inputs.text(description, "description", required=False),
+        deliverable=inputs.text(deliverable, "deliverable", required=False, limit=300),
         responsible_organization_id=responsible_organization_id,
         due_date=due_date,
         planned_start=planned_start,
@@ -413,9 +404,9 @@ def update_milestone(
     if planned_start is not None and planned_start > due_date:
         raise InvalidInput(_l("Le début prévu doit précéder l'échéance."), field="planned_start")
     values = {
-        "title": _text(title, "title", limit=200),
-        "description": _text(description, "description", required=False),
-        "deliverable": _text(deliverable, "deliverable", required=False, limit=300),
+        "title": inputs.text(title, "title", limit=200),
+        "description": inputs.text(description, "description", required=False),
+        "deliverable": inputs.text(deliverable, "deliverable", required=False, limit=300),
         "responsible_organization_id": responsible_organization_id,
         "planned_start": planned_start,
     }
@@ -543,7 +534,7 @@ def decide_change_request(
 def add_comment(actor: User, milestone: Milestone, text: str, *, now=None) -> MilestoneEvent:
     if not authz.can(actor, Permission.MILESTONES_COMMENT, city_id=milestone.city_id):
         raise NotAllowed(_l("Vous n'avez pas le droit de commenter ce jalon."))
-    text = _text(text, "comment", limit=5000)
+    text = inputs.text(text, "comment", limit=5000)
     return _record(milestone, actor, EventKind.COMMENT, now=now, comment=text)
 
 

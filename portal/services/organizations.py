@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from portal.extensions import db
 from portal.models.organizations import City, Organization, OrganizationKind
 from portal.models.users import User
-from portal.services import audit
+from portal.services import audit, inputs
 from portal.services.errors import InvalidInput, ensure_current
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -24,13 +24,6 @@ def all_cities() -> list[City]:
 
 def all_organizations() -> list[Organization]:
     return db.session.scalars(sa.select(Organization).order_by(Organization.name)).all()
-
-
-def _required(value: str, field: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise InvalidInput(_l("Ce champ est obligatoire."), field=field)
-    return value
 
 
 def _unique(model, column, value, field: str, message, exclude_id: int | None) -> None:
@@ -60,9 +53,9 @@ def _changes(obj, values: dict) -> dict:
 
 
 def _city_values(name: str, slug: str, region: str, exclude_id: int | None) -> dict:
-    name = _required(name, "name")
-    slug = _required(slug, "slug").lower()
-    region = _required(region, "region")
+    name = inputs.text(name, "name")
+    slug = inputs.text(slug, "slug").lower()
+    region = inputs.text(region, "region")
     if not SLUG_RE.match(slug):
         raise InvalidInput(
             _l("L'identifiant ne peut contenir que des lettres minuscules, chiffres et tirets."),
@@ -93,8 +86,8 @@ def update_city(
 
 
 def _organization_values(name, short_name, kind, city_id, exclude_id) -> dict:
-    name = _required(name, "name")
-    short_name = _required(short_name, "short_name")
+    name = inputs.text(name, "name")
+    short_name = inputs.text(short_name, "short_name")
     try:
         kind = OrganizationKind(kind)
     except ValueError:

@@ -1,7 +1,7 @@
 """Plans, domains and actions: the structure the secretariat maintains."""
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
@@ -12,7 +12,7 @@ from portal.models.milestones import Milestone
 from portal.models.organizations import City, Organization
 from portal.models.plans import Action, Domain, Horizon, Plan, PlanStatus
 from portal.models.users import User
-from portal.services import audit
+from portal.services import audit, inputs
 from portal.services.dates import check_day
 from portal.services.errors import InvalidInput, NotAllowed, ensure_current
 
@@ -45,34 +45,12 @@ def horizon_for(plan_start: date, planned_end: date) -> Horizon:
     return Horizon.LONG
 
 
-def _text(value: str | None, field: str, *, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidInput(_l("Ce champ est obligatoire."), field=field)
-    return value
-
-
-def parse_amount(value, field: str = "budget") -> Decimal:
-    """An amount in MAD: a Decimal with at most two decimals, never negative."""
-    try:
-        amount = Decimal(str(value).strip().replace(" ", "").replace(",", "."))
-    except (InvalidOperation, ValueError):
-        raise InvalidInput(_l("Montant invalide."), field=field) from None
-    if not amount.is_finite() or amount < 0:
-        raise InvalidInput(_l("Le montant doit être positif ou nul."), field=field)
-    if amount >= Decimal("1e12"):  # before rounding: a huge exponent cannot be quantized
-        raise InvalidInput(_l("Montant trop élevé."), field=field)
-    if amount != amount.quantize(Decimal("0.01")):
-        raise InvalidInput(_l("Le montant a au plus deux décimales."), field=field)
-    return amount.quantize(Decimal("0.01"))
-
-
 # --- Domains ------------------------------------------------------------------------------
 
 
 def save_domain(actor: User, domain: Domain | None, *, code, name, position, expected_version=None):
-    code = _text(code, "code").lower()
-    name = _text(name, "name")
+    code = inputs.text(code, "code").lower()
+    name = inputs.text(name, "name")
     clash = sa.select(Domain.id).where(sa.or_(Domain.code == code, Domain.name == name))
     if domain is not None:
         ensure_current(domain, expected_version, STALE)
@@ -99,7 +77,7 @@ def create_plan(actor: User, *, city_id: int, title: str, start_date: date) -> P
     if db.session.scalar(sa.select(Plan.id).where(Plan.city_id == city_id)) is not None:
         raise InvalidInput(_l("Cette ville a déjà un plan."), field="city_id")
     check_day(start_date, "start_date")
-    plan = Plan(city_id=city_id, title=_text(title, "title"), start_date=start_date)
+    plan = Plan(city_id=city_id, title=inputs.text(title, "title"), start_date=start_date)
     db.session.add(plan)
     audit.record(actor, "plan.created", obj=plan, details={"city_id": city_id})
     return plan
@@ -109,7 +87,7 @@ def update_plan(
     actor: User, plan: Plan, *, expected_version, title: str, start_date: date, edition: int
 ):
     ensure_current(plan, expected_version, STALE)
-    title = _text(title, "title")
+    title = inputs.text(title, "title")
     check_day(start_date, "start_date")
     changed = {}
     if plan.title != title:
@@ -152,7 +130,7 @@ def adopt_plan(actor: User, plan: Plan, *, today: date) -> int:
 
 
 def _action_values(plan: Plan, values: dict, exclude_id: int | None) -> dict:
-    code = _text(values["code"], "code").upper()
+    code = inputs.text(values["code"], "code").upper()
     clash = sa.select(Action.id).where(Action.plan_id == plan.id, Action.code == code)
     if exclude_id is not None:
         clash = clash.where(Action.id != exclude_id)
@@ -168,11 +146,11 @@ def _action_values(plan: Plan, values: dict, exclude_id: int | None) -> dict:
         raise InvalidInput(_l("La fin prévue doit suivre le début prévu."), field="planned_end")
     return {
         "code": code,
-        "title": _text(values["title"], "title"),
-        "description": _text(values.get("description"), "description", required=False),
+        "title": inputs.text(values["title"], "title"),
+        "description": inputs.text(values.get("description"), "description", required=False),
         "domain_id": values["domain_id"],
         "lead_organization_id": values["lead_organization_id"],
-        "budget": parse_amount(values["budget"]),
+        "budget": inputs.amount(values["budget"]),
         "planned_start": start,
         "planned_end": end,
         "horizon": horizon_for(plan.start_date, end),

@@ -48,7 +48,7 @@ from portal.models.tenders import (
 )
 from portal.models.types import utcnow
 from portal.models.users import Role, User
-from portal.services import audit, notifications, selection
+from portal.services import audit, inputs, notifications, selection
 from portal.services.dates import check_day
 from portal.services.errors import (
     InvalidInput,
@@ -56,7 +56,6 @@ from portal.services.errors import (
     TransitionNotAllowed,
     ensure_current,
 )
-from portal.services.plans import parse_amount
 
 S = TenderStage
 ORDER = [
@@ -171,13 +170,6 @@ def _president(actor: User, tender: Tender) -> CommitteeMember:
 # --- Tenders, lots and the specification ------------------------------------------------------
 
 
-def _text(value, field: str, *, required: bool = True) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise InvalidInput(_l("Ce champ est obligatoire."), field=field)
-    return text
-
-
 def _enum(kind, value, field: str):
     try:
         return kind(value)
@@ -237,13 +229,13 @@ def save_tender(
             field="opening_session",
         )
     values = {
-        "reference": _text(reference, "reference"),
-        "title": _text(title, "title"),
+        "reference": inputs.text(reference, "reference"),
+        "title": inputs.text(title, "title"),
         "city_id": city_id or None,
         "action_id": action_id or None,
         "category": _enum(TenderCategory, category, "category"),
         "procedure": _enum(Procedure, procedure, "procedure"),
-        "estimate": parse_amount(estimate, "estimate"),
+        "estimate": inputs.amount(estimate, "estimate"),
         "publication_date": publication_date,
         "submission_deadline": submission_deadline,
         "opening_session": opening_session,
@@ -282,12 +274,12 @@ def save_lots(actor: User, tender: Tender, lots: list[tuple[str, object]], *, ex
     for index, (title, estimate) in enumerate(lots, start=1):
         if not (title or "").strip() and not str(estimate or "").strip():
             continue
-        amount = parse_amount(estimate, "lots")
+        amount = inputs.amount(estimate, "lots")
         if amount <= 0:
             raise InvalidInput(
                 _l("Lot %(n)d : l'estimation doit être positive.", n=index), field="lots"
             )
-        title = _text(title, "lots")
+        title = inputs.text(title, "lots")
         if len(title) > Lot.title.type.length:
             raise InvalidInput(_l("Lot %(n)d : intitulé trop long.", n=index), field="lots")
         parsed.append((title, amount))
@@ -565,7 +557,7 @@ def submit_bid(
         raise TransitionNotAllowed(_l("Cet appel d'offres ne reçoit pas d'offres."))
     if db.session.get(Organization, bidder_id) is None:
         raise InvalidInput(_l("Organisme inconnu."), field="bidder_id")
-    amount = parse_amount(price, "price")
+    amount = inputs.amount(price, "price")
     if amount <= 0:
         raise InvalidInput(_l("Le prix doit être positif."), field="price")
     received = now or utcnow()
@@ -686,7 +678,7 @@ def record_score(
         )
     if value != value.quantize(Decimal("0.01")):
         raise InvalidInput(_l("Deux décimales au plus."), field="points")
-    justification = _text(justification, "justification")
+    justification = inputs.text(justification, "justification")
     score = db.session.scalar(
         sa.select(Score).where(
             Score.member_id == member.id, Score.bid_id == bid.id, Score.criterion_id == criterion.id
@@ -826,7 +818,7 @@ def set_consensus(
         )
     if value != value.quantize(Decimal("0.01")):
         raise InvalidInput(_l("Deux décimales au plus."), field="points")
-    reason = _text(reason, "reason")
+    reason = inputs.text(reason, "reason")
     existing = db.session.scalar(
         sa.select(Consensus).where(
             Consensus.bid_id == bid.id, Consensus.criterion_id == criterion.id
@@ -858,7 +850,7 @@ def decide_justification(actor: User, bid: Bid, *, accepted: bool, justification
         raise TransitionNotAllowed(_l("La décision sur cette justification est déjà prise."))
     if bid not in abnormally_low_pending(tender):
         raise TransitionNotAllowed(_l("Cette offre n'est pas anormalement basse."))
-    bid.justification = _text(justification, "justification")
+    bid.justification = inputs.text(justification, "justification")
     bid.justification_accepted = accepted
     audit.record(
         actor, "tender.justification", obj=tender, details={"bid": bid.id, "accepted": accepted}

@@ -1391,3 +1391,38 @@ def test_long_labels_and_an_unknown_city_are_refused_with_a_message(w):
     assert "au plus 300 caractères" in error.message
     error = refused(InvalidInput, edit_tender, w, tender, city_id=999_999)
     assert error.field == "city_id"
+
+
+def test_the_page_offers_each_person_what_the_actions_accept(w):
+    """A chair who declared a conflict is offered no chair's form, and the service refuses
+    it the same; the committee stays open to the secretariat until the technical lock."""
+    tender = published(w)
+    offer = bid(w.bidders[0], tender.lots[0], "900000")
+    declare(w.president, tender, conflict=True, note="Ancien associé du soumissionnaire")
+    declare(w.member, tender)
+    advance_to(w, tender, S.TECHNICAL_EVALUATION)
+
+    chair = tenders.allowed_actions(w.president, tender)
+    assert not (chair.consensus or chair.score or chair.declare)
+    refused(NotAllowed, consensus, w.president, offer, "Méthodologie", "30")
+    member = tenders.allowed_actions(w.member, tender)
+    assert member.score and not member.consensus and not member.declare
+    assert tenders.allowed_actions(w.rapporteur, tender).declare is False  # not on it
+    secretariat = tenders.allowed_actions(w.secretariat, tender)
+    assert secretariat.edit_committee and not secretariat.edit_draft
+    assert not secretariat.check_bids and not secretariat.bid
+    assert tenders.allowed_actions(w.bidders[1], tender).bid is False  # the call is closed
+
+    # Another procedure, its scores locked: the committee is closed, on the page and for good.
+    other = published(w, "AO-2026-002")
+    bid(w.bidders[0], other.lots[0], "900000")
+    advance_to(w, other, S.TECHNICAL_LOCKED)
+    assert not tenders.allowed_actions(w.secretariat, other).edit_committee
+    refused(
+        TransitionNotAllowed,
+        tenders.set_committee,
+        w.secretariat,
+        other,
+        [(w.member.id, "president")],
+        expected_version=other.version,
+    )

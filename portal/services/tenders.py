@@ -155,16 +155,72 @@ def may_see_bids(user: User, tender: Tender) -> bool:
     )
 
 
+def is_president(user: User, tender: Tender) -> bool:
+    """The committee's chair, cleared of any conflict: only then may it act as chair."""
+    member = membership(user, tender)
+    return member is not None and member.role is CommitteeRole.PRESIDENT and member.cleared
+
+
+def may_score(user: User, tender: Tender) -> bool:
+    member = membership(user, tender)
+    return member is not None and member.cleared and member.role in SCORING_ROLES
+
+
+def may_bid(user: User, tender: Tender) -> bool:
+    """What the page offers a bidder; submit_bid checks the organisation it bids for too."""
+    return (
+        tender.stage is S.PUBLISHED
+        and user.organization_id is not None
+        and authz.can(user, Permission.TENDERS_BID, organization_id=user.organization_id)
+    )
+
+
+def committee_open(tender: Tender) -> bool:
+    """The committee can be completed until the technical scores are locked."""
+    return not reached(tender, S.TECHNICAL_LOCKED) and tender.stage not in FINAL
+
+
+@dataclass(frozen=True)
+class TenderActions:
+    """What a person may do on the tender's page: the same checks the actions make."""
+
+    edit_draft: bool
+    edit_committee: bool
+    bid: bool
+    check_bids: bool
+    declare: bool
+    score: bool
+    consensus: bool
+    justify: bool
+    moves: list
+
+
+def allowed_actions(user: User, tender: Tender) -> TenderActions:
+    manage = may_manage(user, tender)
+    member = membership(user, tender)
+    chair = is_president(user, tender)
+    return TenderActions(
+        edit_draft=manage and tender.stage is S.DRAFT,
+        edit_committee=manage and committee_open(tender),
+        bid=may_bid(user, tender),
+        check_bids=manage and tender.stage is S.ADMINISTRATIVE_CHECK,
+        declare=member is not None and member.declaration is None and tender.stage not in FINAL,
+        score=may_score(user, tender) and tender.stage is S.TECHNICAL_EVALUATION,
+        consensus=chair and tender.stage is S.TECHNICAL_EVALUATION,
+        justify=chair and tender.stage is S.FINANCIAL_EVALUATION,
+        moves=allowed_moves(user, tender),
+    )
+
+
 def _require_manage(actor: User, tender: Tender | None = None) -> None:
     if not may_manage(actor, tender):
         raise NotAllowed(_l("Seul le secrétariat du programme conduit la procédure."))
 
 
 def _president(actor: User, tender: Tender) -> CommitteeMember:
-    member = membership(actor, tender)
-    if member is None or member.role is not CommitteeRole.PRESIDENT or not member.cleared:
+    if not is_president(actor, tender):
         raise NotAllowed(_l("Cette étape revient au président de la commission."))
-    return member
+    return membership(actor, tender)
 
 
 # --- Tenders, lots and the specification ------------------------------------------------------
@@ -455,7 +511,7 @@ def set_committee(
     ensure_current(tender, expected_version, STALE)
     # Members may be added (to replace a recused one) until the technical result is locked;
     # the lock then waits for their scores too.
-    if reached(tender, S.TECHNICAL_LOCKED) or tender.stage in FINAL:
+    if not committee_open(tender):
         raise TransitionNotAllowed(
             _l("La commission ne change plus une fois le résultat technique arrêté.")
         )
@@ -639,9 +695,9 @@ def check_bid(
 
 
 def _scorer(actor: User, tender: Tender) -> CommitteeMember:
-    member = membership(actor, tender)
-    if member is None or not member.cleared or member.role not in SCORING_ROLES:
+    if not may_score(actor, tender):
         raise NotAllowed(_l("Seuls les membres notants ayant déclaré l'absence de conflit notent."))
+    member = membership(actor, tender)
     if tender.stage is not S.TECHNICAL_EVALUATION:
         raise TransitionNotAllowed(_l("L'évaluation technique n'est pas en cours."))
     return member

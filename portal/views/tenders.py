@@ -170,11 +170,7 @@ def _detail(tender: Tender, *, status: int = 200, consensus_form=None):
         leaves=service.leaf_criteria(tender),
         eliminatory=service.eliminatory_criteria(tender),
         events=events,
-        moves=service.allowed_moves(user, tender),
-        may_manage=service.may_manage(user, tender),
-        may_bid=authz.can(user, Permission.TENDERS_BID)
-        and tender.stage is TenderStage.PUBLISHED
-        and user.organization_id is not None,
+        actions=service.allowed_actions(user, tender),
         stage_form=StageForm(),
         declaration_form=DeclarationForm(),
         consensus_form=consensus_form or ConsensusForm(),

@@ -468,3 +468,24 @@ def test_late_means_due_date_passed_while_still_with_the_deliverer(world, make_m
         milestone = make_milestone(action=world["action"], status=status, due_date=due)
         assert milestone.is_late(today) is late, status
     assert not make_milestone(action=world["action"], due_date=today).is_late(today)
+
+
+def test_who_may_comment_is_one_rule_for_the_page_and_the_service(world, make_milestone):
+    """A contributor comments on its own organisation's milestones only, whether it goes
+    through the page or calls the service; the city's decision-makers comment on all."""
+    milestone = make_milestone(action=world["action"], responsible_organization=world["own"])
+    actors = world["actors"]
+    for name, allowed in (
+        ("contributor_own", True),
+        ("contributor_other", False),
+        ("local_same", True),
+        ("local_other", False),
+        ("observer", False),
+    ):
+        actor = actors[name]
+        assert service.may_comment(actor, milestone) is allowed, name
+        if allowed:
+            service.add_comment(actor, milestone, "Point d'avancement")
+        else:
+            with pytest.raises(NotAllowed):
+                service.add_comment(actor, milestone, "Point d'avancement")

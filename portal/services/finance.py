@@ -198,6 +198,12 @@ def reads_every_ledger(user: User) -> bool:
     return authz.city_scope(user, Permission.FINANCE_OVERSEE).all_cities
 
 
+def private_audit_prefixes(user: User) -> tuple[str, ...]:
+    """Audit event kinds whose details (amounts, references) `user` may not read: the trail
+    shows that money moved, not how much, to those outside the ledger's audience."""
+    return () if reads_every_ledger(user) else ("finance.",)
+
+
 def may_see(user: User, agreement: Agreement) -> bool:
     if not authz.can(user, Permission.FINANCE_VIEW):
         return False

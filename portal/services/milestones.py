@@ -531,8 +531,14 @@ def decide_change_request(
     notifications.change_decided(actor, request, now=now)
 
 
+def may_comment(user: User, milestone: Milestone) -> bool:
+    """Who comments: the milestone's city, and its responsible organisation for contributors
+    (the page offers the form by this rule, and add_comment refuses by it)."""
+    return may(user, Permission.MILESTONES_COMMENT, milestone)
+
+
 def add_comment(actor: User, milestone: Milestone, text: str, *, now=None) -> MilestoneEvent:
-    if not authz.can(actor, Permission.MILESTONES_COMMENT, city_id=milestone.city_id):
+    if not may_comment(actor, milestone):
         raise NotAllowed(_l("Vous n'avez pas le droit de commenter ce jalon."))
     text = inputs.text(text, "comment", limit=5000)
     return _record(milestone, actor, EventKind.COMMENT, now=now, comment=text)

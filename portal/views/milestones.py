@@ -188,7 +188,7 @@ def _detail(milestone: Milestone, *, transition_form=None, comment_form=None, st
         decision_form=ChangeDecisionForm(),
         can_edit=service.may(user, Permission.MILESTONES_EDIT, milestone)
         and milestone.status in DELIVERY_STATUSES,
-        can_comment=service.may(user, Permission.MILESTONES_COMMENT, milestone),
+        can_comment=service.may_comment(user, milestone),
         can_decide=service.may(user, Permission.CHANGE_REQUESTS_DECIDE, milestone),
         today=clock.today(),
     )
@@ -260,7 +260,7 @@ def transition(milestone_id: int):
 @require(Permission.MILESTONES_COMMENT)
 def comment(milestone_id: int):
     milestone = get_milestone_or_404(milestone_id)
-    if not service.may(acting_user(), Permission.MILESTONES_COMMENT, milestone):
+    if not service.may_comment(acting_user(), milestone):
         abort(403)
     form = CommentForm()
     status = 422

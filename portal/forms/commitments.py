@@ -13,7 +13,7 @@ from portal.forms.fields import (
 )
 from portal.models.commitments import CommitmentStatus
 from portal.services import inputs
-from portal.services.commitments import STATUS_LABELS
+from portal.services.commitments import STATUS_LABELS, Criteria
 
 
 class CommitmentForm(FlaskForm):
@@ -75,3 +75,12 @@ class CommitmentFilterForm(FlaskForm):
         self.status.choices = everyone + [
             Choice(s.value, str(STATUS_LABELS[s])) for s in CommitmentStatus
         ]
+
+    def criteria(self) -> Criteria:
+        if not self.validate():
+            return Criteria(valid=False)
+        return Criteria(
+            city_id=int(self.city.data) if self.city.data else None,
+            organization_id=int(self.organization.data) if self.organization.data else None,
+            status=CommitmentStatus(self.status.data) if self.status.data else None,
+        )

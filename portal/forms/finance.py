@@ -14,12 +14,16 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.forms.fields import FilterSelectField, LineField, RecordField
 from portal.models.finance import AgreementPurpose, AgreementStatus, AssetKind, KeyBasis
+from portal.models.types import valid_id
 from portal.services.finance import (
     AGREEMENT_LABELS,
     ASSET_LABELS,
     FREQUENCY_LABELS,
     MAX_INSTALLMENTS,
     PURPOSE_LABELS,
+    AgreementCriteria,
+    AssetCriteria,
+    InstallmentCriteria,
 )
 
 
@@ -205,6 +209,16 @@ class AgreementFilterForm(_Filters):
             Choice(p.value, str(PURPOSE_LABELS[p])) for p in AgreementPurpose
         ]
 
+    def criteria(self) -> AgreementCriteria:
+        if not self.validate():
+            return AgreementCriteria(valid=False)
+        return AgreementCriteria(
+            city_id=valid_id(self.city.data),
+            organization_id=valid_id(self.organization.data),
+            status=AgreementStatus(self.status.data) if self.status.data else None,
+            purpose=AgreementPurpose(self.purpose.data) if self.purpose.data else None,
+        )
+
 
 WHEN_LABELS = {
     "upcoming": _l("À venir (90 jours)"),
@@ -222,6 +236,15 @@ class InstallmentFilterForm(_Filters):
     def set_choices(self, cities, organizations) -> None:
         super().set_choices(cities, organizations)
         self.when.choices = [Choice(key, str(label)) for key, label in WHEN_LABELS.items()]
+
+    def criteria(self) -> InstallmentCriteria:
+        if not self.validate():
+            return InstallmentCriteria(valid=False)
+        return InstallmentCriteria(
+            when=self.when.data or "open",
+            city_id=valid_id(self.city.data),
+            organization_id=valid_id(self.organization.data),
+        )
 
 
 class BalanceFilterForm(FlaskForm):
@@ -250,3 +273,11 @@ class AssetFilterForm(FlaskForm):
         self.kind.choices = [Choice("", str(_l("Tous")))] + [
             Choice(k.value, str(ASSET_LABELS[k])) for k in AssetKind
         ]
+
+    def criteria(self) -> AssetCriteria:
+        if not self.validate():
+            return AssetCriteria(valid=False)
+        return AssetCriteria(
+            city_id=valid_id(self.city.data),
+            kind=AssetKind(self.kind.data) if self.kind.data else None,
+        )

@@ -13,7 +13,14 @@ from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.forms.fields import FilterSelectField, LineField, RecordField
-from portal.models.tenders import FinancialMethod, Normalization, Procedure, TenderCategory
+from portal.models.tenders import (
+    FinancialMethod,
+    Normalization,
+    Procedure,
+    TenderCategory,
+    TenderStage,
+)
+from portal.services.tenders import Criteria
 
 CATEGORY_LABELS = {
     TenderCategory.WORKS: _l("Travaux"),
@@ -152,3 +159,11 @@ class TenderFilterForm(FlaskForm):
         self.city.choices = [Choice("", str(_l("Toutes")))] + [
             Choice(str(c.id), c.name) for c in cities
         ]
+
+    def criteria(self) -> Criteria:
+        if not self.validate():
+            return Criteria(valid=False)
+        return Criteria(
+            stage=TenderStage(self.stage.data) if self.stage.data else None,
+            city_id=int(self.city.data) if self.city.data else None,
+        )

@@ -1,11 +1,13 @@
 """Commitments of operators and utilities: declared by them, validated by the city."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from portal import authz
 from portal.authz import Permission
@@ -42,6 +44,32 @@ UPDATE_LABELS = {
     UpdateStatus.VALIDATED: _l("Validé"),
     UpdateStatus.REJECTED: _l("Rejeté"),
 }
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """What the commitments list is filtered by; `valid` is False when the filters were not."""
+
+    city_id: int | None = None
+    organization_id: int | None = None
+    status: CommitmentStatus | None = None
+    valid: bool = True
+
+
+def filtered_query(criteria: Criteria):
+    """The commitments matching `criteria`, soonest due first."""
+    query = sa.select(Commitment).options(
+        joinedload(Commitment.organization), joinedload(Commitment.city)
+    )
+    if not criteria.valid:
+        return query.where(sa.false())
+    if criteria.city_id is not None:
+        query = query.where(Commitment.city_id == criteria.city_id)
+    if criteria.organization_id is not None:
+        query = query.where(Commitment.organization_id == criteria.organization_id)
+    if criteria.status is not None:
+        query = query.where(Commitment.status == criteria.status)
+    return query.order_by(Commitment.due_date, Commitment.id)
 
 
 def may_declare(user: User, commitment: Commitment) -> bool:

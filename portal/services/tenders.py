@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
 
 from portal import authz
@@ -193,6 +194,29 @@ class TenderActions:
     consensus: bool
     justify: bool
     moves: list
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """What the tender list is filtered by; `valid` is False when the filters were not."""
+
+    stage: TenderStage | None = None
+    city_id: int | None = None
+    valid: bool = True
+
+
+def filtered_query(criteria: Criteria, user: User):
+    """The tenders `user` may list that match `criteria`, newest first."""
+    query = sa.select(Tender).options(joinedload(Tender.city))
+    if not may_manage(user):
+        query = query.where(Tender.stage != S.DRAFT)  # a draft is the secretariat's own
+    if not criteria.valid:
+        return query.where(sa.false())
+    if criteria.stage is not None:
+        query = query.where(Tender.stage == criteria.stage)
+    if criteria.city_id is not None:
+        query = query.where(Tender.city_id == criteria.city_id)
+    return query.order_by(Tender.created_at.desc(), Tender.id.desc())
 
 
 def allowed_actions(user: User, tender: Tender) -> TenderActions:

@@ -19,7 +19,7 @@ from portal.authz import Permission, can, require
 from portal.errors import render_error
 from portal.extensions import db
 from portal.forms.commitments import CommitmentFilterForm, CommitmentForm, DecisionForm, UpdateForm
-from portal.models.commitments import Commitment, CommitmentStatus, CommitmentUpdate
+from portal.models.commitments import Commitment, CommitmentUpdate
 from portal.models.files import StoredFile
 from portal.models.organizations import Organization
 from portal.models.plans import Action, Plan
@@ -57,19 +57,7 @@ def list():
         all_cities(),
         db.session.scalars(sa.select(Organization).order_by(Organization.short_name)).all(),
     )
-    query = sa.select(Commitment).options(
-        joinedload(Commitment.organization), joinedload(Commitment.city)
-    )
-    if not filters.validate():
-        query = query.where(sa.false())
-    else:
-        if filters.city.data:
-            query = query.where(Commitment.city_id == int(filters.city.data))
-        if filters.organization.data:
-            query = query.where(Commitment.organization_id == int(filters.organization.data))
-        if filters.status.data:
-            query = query.where(Commitment.status == CommitmentStatus(filters.status.data))
-    pagination = paginate(query.order_by(Commitment.due_date, Commitment.id))
+    pagination = paginate(service.filtered_query(filters.criteria()))
     return render_page(
         "commitments/list.html",
         "commitments/_table.html",

@@ -1,6 +1,6 @@
 """Who pays whom: balances, agreements and their schedules, payments, shared assets."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from flask import (
@@ -39,12 +39,9 @@ from portal.forms.finance import (
 )
 from portal.models.finance import (
     Agreement,
-    AgreementPurpose,
     AgreementStatus,
-    AssetKind,
     AssetShare,
     Installment,
-    InstallmentStatus,
     SharedAsset,
 )
 from portal.models.organizations import Organization
@@ -67,8 +64,6 @@ from portal.views._common import (
 )
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
-
-UPCOMING_DAYS = 90
 
 
 def _organizations():
@@ -127,10 +122,14 @@ def overview():
     debtors = sorted({d for d, _c in matrix}, key=lambda i: organizations[i].short_name)
     creditors = sorted({c for _d, c in matrix}, key=lambda i: organizations[i].short_name)
     overdue = db.session.scalars(
-        _installments_query(user, today, when="overdue", city_id=city_id).limit(10)
+        service.installments_query(
+            service.InstallmentCriteria(when="overdue", city_id=city_id), user, today
+        ).limit(10)
     ).all()
     upcoming = db.session.scalars(
-        _installments_query(user, today, when="upcoming", city_id=city_id).limit(10)
+        service.installments_query(
+            service.InstallmentCriteria(when="upcoming", city_id=city_id), user, today
+        ).limit(10)
     ).all()
     return render_template(
         "finance/overview.html",
@@ -144,7 +143,7 @@ def overview():
         creditors=creditors,
         overdue=overdue,
         upcoming=upcoming,
-        upcoming_days=UPCOMING_DAYS,
+        upcoming_days=service.UPCOMING_DAYS,
         today=today,
         may_manage=service.may_manage(user, None),
     )
@@ -159,35 +158,11 @@ def _agreement_filters():
     return filters
 
 
-def _agreements_query(filters):
-    query = (
-        sa.select(Agreement)
-        .where(service.visible_filter(acting_user()))
-        .options(
-            joinedload(Agreement.payer), joinedload(Agreement.payee), joinedload(Agreement.city)
-        )
-    )
-    if not filters.validate():
-        return query.where(sa.false())
-    if filters.city.data:
-        query = query.where(Agreement.city_id == int(filters.city.data))
-    if filters.organization.data:
-        organization_id = int(filters.organization.data)
-        query = query.where(
-            sa.or_(Agreement.payer_id == organization_id, Agreement.payee_id == organization_id)
-        )
-    if filters.status.data:
-        query = query.where(Agreement.status == AgreementStatus(filters.status.data))
-    if filters.purpose.data:
-        query = query.where(Agreement.purpose == AgreementPurpose(filters.purpose.data))
-    return query.order_by(Agreement.city_id, Agreement.start_date.desc(), Agreement.id)
-
-
 @bp.route("/agreements")
 @require(Permission.FINANCE_VIEW)
 def agreements():
     filters = _agreement_filters()
-    pagination = paginate(_agreements_query(filters))
+    pagination = paginate(service.agreements_query(filters.criteria(), acting_user()))
     today = clock.today()
     return render_page(
         "finance/agreements.html",
@@ -221,7 +196,9 @@ AGREEMENT_HEADERS = (
 @require(Permission.FINANCE_VIEW)
 def export_agreements(fmt: str):
     today = clock.today()
-    agreements = db.session.scalars(_agreements_query(_agreement_filters())).all()
+    agreements = db.session.scalars(
+        service.agreements_query(_agreement_filters().criteria(), acting_user())
+    ).all()
     figures = service.agreement_figures(agreements, today)
     rows = [
         (
@@ -553,43 +530,6 @@ def document(agreement_id: int):
 # --- Installments -----------------------------------------------------------------------------
 
 
-def _installments_query(user, today: date, *, when: str, city_id=None, organization_id=None):
-    query = (
-        sa.select(Installment)
-        .join(Installment.agreement)
-        .where(service.visible_filter(user), Agreement.status != AgreementStatus.DRAFT)
-        .options(
-            joinedload(Installment.agreement).joinedload(Agreement.payer),
-            joinedload(Installment.agreement).joinedload(Agreement.payee),
-            joinedload(Installment.agreement).joinedload(Agreement.city),
-        )
-    )
-    open_statuses = [InstallmentStatus.PLANNED, InstallmentStatus.INVOICED]
-    if when == "upcoming":
-        query = query.where(
-            Installment.status.in_(open_statuses),
-            Installment.due_date >= today,
-            Installment.due_date <= today + timedelta(days=UPCOMING_DAYS),
-        )
-    elif when == "overdue":
-        query = query.where(Installment.is_overdue(today))
-    elif when == "open":
-        query = query.where(Installment.status.in_([*open_statuses, InstallmentStatus.DISPUTED]))
-    elif when == "receipt":
-        query = query.where(
-            Installment.status == InstallmentStatus.PAID, Installment.received_at.is_(None)
-        )
-    elif when == "disputed":
-        query = query.where(Installment.status == InstallmentStatus.DISPUTED)
-    if city_id:
-        query = query.where(Agreement.city_id == city_id)
-    if organization_id:
-        query = query.where(
-            sa.or_(Agreement.payer_id == organization_id, Agreement.payee_id == organization_id)
-        )
-    return query.order_by(Installment.due_date, Installment.id)
-
-
 def _installment_filters():
     filters = InstallmentFilterForm(request.args)
     filters.set_choices(all_cities(), _organizations())
@@ -599,16 +539,7 @@ def _installment_filters():
 
 
 def _filtered_installments(filters, today: date):
-    user = acting_user()
-    if not filters.validate():
-        return _installments_query(user, today, when="open").where(sa.false())
-    return _installments_query(
-        user,
-        today,
-        when=filters.when.data,
-        city_id=valid_id(filters.city.data),
-        organization_id=valid_id(filters.organization.data),
-    )
+    return service.installments_query(filters.criteria(), acting_user(), today)
 
 
 @bp.route("/installments")
@@ -746,19 +677,7 @@ def assets():
     cities = all_cities()
     filters = AssetFilterForm(request.args)
     filters.set_choices(cities)
-    query = (
-        sa.select(SharedAsset)
-        .where(service.visible_filter(acting_user(), SharedAsset))
-        .options(joinedload(SharedAsset.owner), joinedload(SharedAsset.city))
-    )
-    if not filters.validate():
-        query = query.where(sa.false())
-    else:
-        if filters.city.data:
-            query = query.where(SharedAsset.city_id == int(filters.city.data))
-        if filters.kind.data:
-            query = query.where(SharedAsset.kind == AssetKind(filters.kind.data))
-    pagination = paginate(query.order_by(SharedAsset.city_id, SharedAsset.name))
+    pagination = paginate(service.assets_query(filters.criteria(), acting_user()))
     return render_page(
         "finance/assets.html",
         "finance/_assets_table.html",

@@ -115,17 +115,7 @@ def tender_list():
     user = acting_user()
     filters = TenderFilterForm(request.args)
     filters.set_choices(service.STAGE_LABELS, all_cities())
-    query = sa.select(Tender).options(joinedload(Tender.city))
-    if not service.may_manage(user):
-        query = query.where(Tender.stage != TenderStage.DRAFT)
-    if not filters.validate():
-        query = query.where(sa.false())
-    else:
-        if filters.stage.data:
-            query = query.where(Tender.stage == TenderStage(filters.stage.data))
-        if filters.city.data:
-            query = query.where(Tender.city_id == int(filters.city.data))
-    pagination = paginate(query.order_by(Tender.created_at.desc(), Tender.id.desc()))
+    pagination = paginate(service.filtered_query(filters.criteria(), user))
     return render_page(
         "tenders/list.html",
         "tenders/_table.html",

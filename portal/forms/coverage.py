@@ -18,7 +18,7 @@ from portal.forms.fields import (
     RecordListField,
 )
 from portal.models.coverage import SiteKind, SiteStatus
-from portal.services.coverage import KIND_LABELS, STATUS_LABELS
+from portal.services.coverage import KIND_LABELS, STATUS_LABELS, SiteCriteria
 
 
 class IndicatorForm(FlaskForm):
@@ -145,3 +145,12 @@ class SiteFilterForm(FlaskForm):
         self.status.choices = everyone + [
             Choice(s.value, str(STATUS_LABELS[s])) for s in SiteStatus
         ]
+
+    def criteria(self) -> SiteCriteria:
+        if not self.validate():
+            return SiteCriteria(valid=False)
+        return SiteCriteria(
+            city_slug=self.city.data or None,
+            kind=SiteKind(self.kind.data) if self.kind.data else None,
+            status=SiteStatus(self.status.data) if self.status.data else None,
+        )

@@ -8,6 +8,9 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from portal.forms.fields import FilterSelectField, LineField, RecordField
 from portal.labels import ORGANIZATION_KIND_LABELS
+from portal.models.organizations import OrganizationKind
+from portal.models.types import valid_id
+from portal.services.organizations import Criteria
 
 
 class CityForm(FlaskForm):
@@ -58,4 +61,14 @@ class OrganizationFilterForm(FlaskForm):
             everyone
             + [Choice("national", str(_l("Organismes nationaux")))]
             + [Choice(str(c.id), c.name) for c in cities]
+        )
+
+    def criteria(self) -> Criteria:
+        if not self.validate():
+            return Criteria(valid=False)
+        city = self.city.data or None
+        return Criteria(
+            q=(self.q.data or "").strip(),
+            kind=OrganizationKind(self.kind.data) if self.kind.data else None,
+            city=city if city in (None, "national") else valid_id(city),
         )

@@ -13,8 +13,9 @@ from portal.forms.fields import (
     RecordField,
 )
 from portal.labels import LANGUAGE_NAMES, ROLE_LABELS
+from portal.models.types import valid_id
 from portal.models.users import Role
-from portal.services.accounts import RoleGrant
+from portal.services.accounts import RoleGrant, UserCriteria
 
 
 def grant_choices(cities) -> list[Choice]:
@@ -99,3 +100,14 @@ class UserFilterForm(FlaskForm):
         self.organization.choices = everyone + [
             Choice(str(o.id), o.short_name) for o in organizations
         ]
+
+    def criteria(self) -> UserCriteria:
+        if not self.validate():
+            return UserCriteria(valid=False)
+        return UserCriteria(
+            q=(self.q.data or "").strip(),
+            role=Role(self.role.data) if self.role.data else None,
+            city_id=valid_id(self.city.data),
+            organization_id=valid_id(self.organization.data),
+            active={"active": True, "inactive": False}.get(self.status.data or ""),
+        )

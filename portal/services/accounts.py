@@ -15,6 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from portal.authz import CITY_REQUIRED_ROLES, CITY_SCOPED_ROLES, ROLE_PERMISSIONS, Permission
@@ -493,3 +494,45 @@ def set_active(actor: User, user: User, active: bool, *, ip: str | None = None) 
     # A deactivated user's open sessions stop on their next request.
     user.session_token = new_session_token()
     audit.record(actor, "user.activated" if active else "user.deactivated", obj=user, ip=ip)
+
+
+@dataclass(frozen=True)
+class UserCriteria:
+    """What the administrators' user list is filtered by."""
+
+    q: str = ""
+    role: Role | None = None
+    city_id: int | None = None
+    organization_id: int | None = None
+    active: bool | None = None
+    valid: bool = True
+
+
+def users_query(criteria: UserCriteria):
+    """The accounts matching `criteria`, by name; a name or address contains `q`."""
+    query = sa.select(User).options(
+        selectinload(User.organization),
+        selectinload(User.role_assignments).selectinload(RoleAssignment.city),
+    )
+    if not criteria.valid:
+        return query.where(sa.false())
+    if criteria.q:
+        text = criteria.q.lower()
+        query = query.where(
+            sa.or_(
+                User.email.contains(text, autoescape=True),
+                sa.func.lower(User.full_name).contains(text, autoescape=True),
+            )
+        )
+    if criteria.role is not None or criteria.city_id is not None:
+        assignment = sa.select(RoleAssignment.id).where(RoleAssignment.user_id == User.id)
+        if criteria.role is not None:
+            assignment = assignment.where(RoleAssignment.role == criteria.role)
+        if criteria.city_id is not None:
+            assignment = assignment.where(RoleAssignment.city_id == criteria.city_id)
+        query = query.where(assignment.exists())
+    if criteria.organization_id is not None:
+        query = query.where(User.organization_id == criteria.organization_id)
+    if criteria.active is not None:
+        query = query.where(User.active.is_(criteria.active))
+    return query.order_by(User.full_name, User.id)

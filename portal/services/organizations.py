@@ -1,9 +1,11 @@
 """Cities and organisations, as the administrator maintains them."""
 
 import re
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models.organizations import City, Organization, OrganizationKind
@@ -144,3 +146,35 @@ def update_organization(
     changed = _changes(organization, values)
     if changed:
         audit.record(actor, "organization.updated", obj=organization, details=changed, ip=ip)
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """What the organisation lists are filtered by: `city` is a city's id, or "national"."""
+
+    q: str = ""
+    kind: OrganizationKind | None = None
+    city: int | str | None = None
+    valid: bool = True
+
+
+def filtered_query(criteria: Criteria):
+    """Organisations matching `criteria` (none when a filter value was not valid)."""
+    query = sa.select(Organization).options(selectinload(Organization.city))
+    if not criteria.valid:
+        return query.where(sa.false())
+    if criteria.q:
+        text = criteria.q.lower()
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Organization.name).contains(text, autoescape=True),
+                sa.func.lower(Organization.short_name).contains(text, autoescape=True),
+            )
+        )
+    if criteria.kind is not None:
+        query = query.where(Organization.kind == criteria.kind)
+    if criteria.city == "national":
+        query = query.where(Organization.city_id.is_(None))
+    elif criteria.city is not None:
+        query = query.where(Organization.city_id == criteria.city)
+    return query

@@ -358,16 +358,7 @@ def delete_measurement(measurement_id: int):
 def _filtered_sites():
     filters = SiteFilterForm(request.args)
     filters.set_choices(all_cities())
-    query = sa.select(Site).options(joinedload(Site.city), joinedload(Site.host_organization))
-    if not filters.validate():
-        return filters, query.where(sa.false())
-    if filters.city.data:
-        query = query.join(City, Site.city_id == City.id).where(City.slug == filters.city.data)
-    if filters.kind.data:
-        query = query.where(Site.kind == SiteKind(filters.kind.data))
-    if filters.status.data:
-        query = query.where(Site.status == SiteStatus(filters.status.data))
-    return filters, query.order_by(Site.city_id, Site.name, Site.id)
+    return filters, service.sites_query(filters.criteria())
 
 
 @bp.route("/sites")

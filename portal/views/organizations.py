@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.forms.organizations import CityForm, OrganizationFilterForm, OrganizationForm
 from portal.models.commitments import Commitment
 from portal.models.milestones import DELIVERY_STATUSES, Milestone
-from portal.models.organizations import City, Organization, OrganizationKind
+from portal.models.organizations import City, Organization
 from portal.models.plans import Action, Plan
 from portal.models.raci import RaciAssignment
 from portal.models.users import RoleAssignment, User
@@ -73,25 +73,7 @@ def edit_city(city_id: int | None = None):
 
 
 def _filtered(filters: OrganizationFilterForm):
-    """Organisations matching the filters (none when a filter value is not valid)."""
-    query = sa.select(Organization).options(selectinload(Organization.city))
-    if not filters.validate():
-        return query.where(sa.false())
-    if filters.q.data:
-        text = filters.q.data.strip().lower()
-        query = query.where(
-            sa.or_(
-                sa.func.lower(Organization.name).contains(text, autoescape=True),
-                sa.func.lower(Organization.short_name).contains(text, autoescape=True),
-            )
-        )
-    if filters.kind.data:
-        query = query.where(Organization.kind == OrganizationKind(filters.kind.data))
-    if filters.city.data == "national":
-        query = query.where(Organization.city_id.is_(None))
-    elif filters.city.data:
-        query = query.where(Organization.city_id == int(filters.city.data))
-    return query
+    return organizations.filtered_query(filters.criteria())
 
 
 @bp.route("/admin/organizations")

@@ -1,14 +1,12 @@
 """Administration of accounts: who they are, their organisation and roles, and their state."""
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
 from portal.authz import Permission, require
 from portal.extensions import db
 from portal.forms.users import UserFilterForm, UserForm, grant_value
-from portal.models.users import Role, RoleAssignment, User
+from portal.models.users import User
 from portal.services import accounts
 from portal.services.errors import DomainError
 from portal.services.organizations import all_cities, all_organizations
@@ -29,33 +27,7 @@ def _user_form(**kwargs) -> UserForm:
 def list():
     filters = UserFilterForm(request.args)
     filters.set_choices(all_organizations(), all_cities())
-    query = sa.select(User).options(
-        selectinload(User.organization),
-        selectinload(User.role_assignments).selectinload(RoleAssignment.city),
-    )
-    if filters.validate():
-        if filters.q.data:
-            text = filters.q.data.strip().lower()
-            query = query.where(
-                sa.or_(
-                    User.email.contains(text, autoescape=True),
-                    sa.func.lower(User.full_name).contains(text, autoescape=True),
-                )
-            )
-        if filters.role.data or filters.city.data:
-            assignment = sa.select(RoleAssignment.id).where(RoleAssignment.user_id == User.id)
-            if filters.role.data:
-                assignment = assignment.where(RoleAssignment.role == Role(filters.role.data))
-            if filters.city.data:
-                assignment = assignment.where(RoleAssignment.city_id == int(filters.city.data))
-            query = query.where(assignment.exists())
-        if filters.organization.data:
-            query = query.where(User.organization_id == int(filters.organization.data))
-        if filters.status.data:
-            query = query.where(User.active.is_(filters.status.data == "active"))
-    else:
-        query = query.where(sa.false())
-    pagination = paginate(query.order_by(User.full_name, User.id))
+    pagination = paginate(accounts.users_query(filters.criteria()))
     return render_page(
         "users/list.html", "users/_table.html", filters=filters, pagination=pagination
     )

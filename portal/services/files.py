@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
-from flask import abort, current_app, send_file
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session as SASession
@@ -155,19 +155,6 @@ def _remove_written(session, previous_transaction) -> None:
 def discard(stored: StoredFile) -> None:
     """Remove a file whose row was rolled back, so that nothing is left behind."""
     path_of(stored).unlink(missing_ok=True)
-
-
-def send(stored: StoredFile):
-    """The file as a download (never shown inline); 404 if it went missing from the disk."""
-    path = path_of(stored)
-    if not path.is_file():
-        abort(404)
-    return send_file(
-        path,
-        mimetype=stored.content_type,
-        as_attachment=True,
-        download_name=download_name(stored),
-    )
 
 
 def path_of(stored: StoredFile) -> Path:

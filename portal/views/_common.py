@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import abort, current_app, make_response, request
+from flask import abort, current_app, make_response, request, send_file
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -58,6 +58,20 @@ def attachment(body: bytes | str, mimetype: str, name: str):
     response.content_type = mimetype
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def send_stored(stored):
+    """An uploaded file as a download (never shown inline); 404 if it went missing from the
+    disk. Named by its detected type (services.files), whatever the uploader called it."""
+    path = files.path_of(stored)
+    if not path.is_file():
+        abort(404)
+    return send_file(
+        path,
+        mimetype=stored.content_type,
+        as_attachment=True,
+        download_name=files.download_name(stored),
+    )
 
 
 def tabular_export(fmt: str, headers, rows, *, name: str, sheet: str):

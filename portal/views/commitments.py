@@ -29,7 +29,14 @@ from portal.services import files, tasks
 from portal.services.errors import DomainError, NotAllowed, StaleObject
 from portal.services.organizations import all_cities
 from portal.templating import render_page
-from portal.views._common import acting_user, commit_or_conflict, moment, paginate, save
+from portal.views._common import (
+    acting_user,
+    commit_or_conflict,
+    moment,
+    paginate,
+    save,
+    send_stored,
+)
 
 bp = Blueprint("commitments", __name__)
 
@@ -259,4 +266,4 @@ def evidence(update_id: int, file_id: int):
     stored = db.session.get(StoredFile, file_id)
     if stored is None or stored not in update.files:
         abort(404)
-    return files.send(stored)
+    return send_stored(stored)

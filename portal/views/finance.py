@@ -60,6 +60,7 @@ from portal.views._common import (
     paginate,
     safe_next,
     save,
+    send_stored,
     tabular_export,
 )
 
@@ -524,7 +525,7 @@ def document(agreement_id: int):
     agreement = _agreement_or_404(agreement_id)
     if agreement.document is None:
         abort(404)
-    return files.send(agreement.document)
+    return send_stored(agreement.document)
 
 
 # --- Installments -----------------------------------------------------------------------------

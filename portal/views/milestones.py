@@ -47,6 +47,7 @@ from portal.views._common import (
     moment,
     page_number,
     save,
+    send_stored,
     tabular_export,
 )
 
@@ -279,7 +280,7 @@ def evidence(milestone_id: int):
     milestone = get_milestone_or_404(milestone_id)
     if milestone.evidence_file is None:
         abort(404)
-    return files.send(milestone.evidence_file)
+    return send_stored(milestone.evidence_file)
 
 
 CANDIDATES_SHOWN = 300

@@ -65,6 +65,7 @@ from portal.views._common import (
     moment,
     paginate,
     save,
+    send_stored,
 )
 
 bp = Blueprint("tenders", __name__, url_prefix="/tenders")
@@ -550,7 +551,7 @@ def bid_file(tender_id: int, bid_id: int, file_id: int):
     stored = next((f for f in found.files if f.id == file_id), None)
     if stored is None:
         abort(404)
-    return files.send(stored)
+    return send_stored(stored)
 
 
 # --- What the procedure leaves on record -------------------------------------------------------

@@ -6,6 +6,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
+from portal.services.errors import DomainError, NotAllowed, StaleObject
 
 MESSAGES = {
     400: (_l("Requête invalide"), _l("La demande n'a pas pu être comprise.")),
@@ -15,10 +16,15 @@ MESSAGES = {
     ),
     404: (_l("Page introuvable"), _l("Cette page n'existe pas ou n'est plus disponible.")),
     405: (_l("Méthode non autorisée"), _l("Cette action n'est pas possible de cette façon.")),
+    409: (
+        _l("Modifié entre-temps"),
+        _l("Quelqu'un a modifié cette fiche entre-temps. Rechargez-la et réessayez."),
+    ),
     413: (
         _l("Fichier trop volumineux"),
         _l("Le fichier ou le formulaire envoyé dépasse la taille autorisée."),
     ),
+    422: (_l("Demande refusée"), _l("Cette demande n'est pas possible en l'état.")),
     429: (
         _l("Trop de tentatives"),
         _l(
@@ -55,6 +61,18 @@ def init_app(app: Flask) -> None:
         if error.code not in MESSAGES:
             return error
         return render_error(error.code)
+
+    @app.errorhandler(DomainError)
+    def refused(error: DomainError):
+        # A rule's refusal a view did not turn into a form error: a page that says why.
+        db.session.rollback()
+        if error.audit is not None:
+            error.audit()
+            db.session.commit()
+        status = 403 if isinstance(error, NotAllowed) else 422
+        if isinstance(error, StaleObject):
+            status = 409
+        return render_error(status, error.message)
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

@@ -2,9 +2,28 @@
 
 from flask_babel import lazy_gettext as _l
 
+from portal.models.commitments import CommitmentStatus, UpdateStatus
+from portal.models.coverage import SiteKind, SiteStatus
+from portal.models.finance import (
+    AgreementPurpose,
+    AgreementStatus,
+    AssetKind,
+    CostKind,
+    InstallmentStatus,
+)
+from portal.models.milestones import MilestoneStatus
 from portal.models.organizations import OrganizationKind
-from portal.models.reminders import ReminderKind
-from portal.models.tenders import CommitteeRole
+from portal.models.plans import Horizon
+from portal.models.raci import RaciRole
+from portal.models.reminders import OutboxStatus, ReminderKind
+from portal.models.tenders import (
+    CommitteeRole,
+    FinancialMethod,
+    Normalization,
+    Procedure,
+    TenderCategory,
+    TenderStage,
+)
 from portal.models.users import Role
 
 ROLE_LABELS = {
@@ -91,3 +110,203 @@ COMMITTEE_ROLE_LABELS = {
 
 LANGUAGE_NAMES = {"fr": "Français", "en": "English", "ar": "العربية"}
 RTL_LANGUAGES = frozenset({"ar"})
+
+
+SITE_STATUS_LABELS = {
+    SiteStatus.PROPOSED: _l("Proposé"),
+    SiteStatus.ASSESSED: _l("Évalué"),
+    SiteStatus.SELECTED: _l("Retenu"),
+    SiteStatus.REJECTED: _l("Écarté"),
+    SiteStatus.IN_DEPLOYMENT: _l("En déploiement"),
+    SiteStatus.OPEN: _l("Ouvert"),
+    SiteStatus.CLOSED: _l("Fermé"),
+}
+
+
+SITE_KIND_LABELS = {
+    SiteKind.DIGITAL_SPACE: _l("Espace public numérique"),
+    SiteKind.CONNECTED_ZONE: _l("Zone publique connectée"),
+}
+
+
+SITE_MOVE_LABELS = {
+    SiteStatus.SELECTED: _l("Retenir"),
+    SiteStatus.REJECTED: _l("Écarter"),
+    SiteStatus.IN_DEPLOYMENT: _l("Lancer le déploiement"),
+    SiteStatus.OPEN: _l("Ouvrir au public"),
+    SiteStatus.CLOSED: _l("Fermer"),
+}
+
+
+SITE_PROGRESS_LABELS = {
+    "reached": _l("Cible atteinte"),
+    "on_track": _l("Dans les temps"),
+    "behind": _l("En retard"),
+    "unmeasured": _l("Pas encore mesuré"),
+}
+
+
+AGREEMENT_PURPOSE_LABELS = {
+    AgreementPurpose.USAGE_FEE: _l("Redevance d'usage d'infrastructure mutualisée"),
+    AgreementPurpose.COFINANCING: _l("Cofinancement d'une action"),
+    AgreementPurpose.CONTRIBUTION: _l("Contribution"),
+    AgreementPurpose.COMPENSATION: _l("Compensation"),
+    AgreementPurpose.OTHER: _l("Autre"),
+}
+
+
+AGREEMENT_STATUS_LABELS = {
+    AgreementStatus.DRAFT: _l("Projet"),
+    AgreementStatus.SIGNED: _l("Signée"),
+    AgreementStatus.TERMINATED: _l("Résiliée"),
+}
+
+
+INSTALLMENT_STATUS_LABELS = {
+    InstallmentStatus.PLANNED: _l("Prévue"),
+    InstallmentStatus.INVOICED: _l("Facturée"),
+    InstallmentStatus.PAID: _l("Payée"),
+    InstallmentStatus.DISPUTED: _l("Contestée"),
+    InstallmentStatus.CANCELLED: _l("Annulée"),
+}
+
+
+ASSET_KIND_LABELS = {
+    AssetKind.DUCT: _l("Fourreau ou tranchée"),
+    AssetKind.FIBRE_ROUTE: _l("Artère de fibre optique"),
+    AssetKind.TOWER: _l("Pylône ou tour"),
+    AssetKind.SHELTER: _l("Shelter"),
+    AssetKind.DATA_ROOM: _l("Salle informatique"),
+    AssetKind.STREET_FURNITURE: _l("Mobilier urbain"),
+}
+
+
+COST_KIND_LABELS = {
+    CostKind.CAPITAL: _l("Investissement"),
+    CostKind.OPERATING: _l("Exploitation"),
+}
+
+
+FREQUENCY_LABELS = {
+    "monthly": _l("Mensuelle"),
+    "quarterly": _l("Trimestrielle"),
+    "yearly": _l("Annuelle"),
+}
+
+
+RACI_ROLE_LABELS = {
+    RaciRole.RESPONSIBLE: _l("Réalise (R)"),
+    RaciRole.ACCOUNTABLE: _l("Rend compte (A)"),
+    RaciRole.CONSULTED: _l("Consulté (C)"),
+    RaciRole.INFORMED: _l("Informé (I)"),
+}
+
+
+TENDER_STAGE_LABELS = {
+    TenderStage.DRAFT: _l("Projet"),
+    TenderStage.PUBLISHED: _l("Publié"),
+    TenderStage.SUBMISSIONS_CLOSED: _l("Remise des offres close"),
+    TenderStage.ADMINISTRATIVE_CHECK: _l("Vérification administrative"),
+    TenderStage.TECHNICAL_EVALUATION: _l("Évaluation technique"),
+    TenderStage.TECHNICAL_LOCKED: _l("Résultat technique arrêté"),
+    TenderStage.FINANCIAL_OPENING: _l("Ouverture des offres financières"),
+    TenderStage.FINANCIAL_EVALUATION: _l("Évaluation financière"),
+    TenderStage.RANKING: _l("Classement"),
+    TenderStage.AWARD_PROPOSED: _l("Attribution proposée"),
+    TenderStage.AWARDED: _l("Attribué"),
+    TenderStage.UNSUCCESSFUL: _l("Infructueux"),
+    TenderStage.CANCELLED: _l("Annulé"),
+}
+
+
+MILESTONE_STATUS_LABELS = {
+    MilestoneStatus.PLANNED: _l("Prévu"),
+    MilestoneStatus.IN_PROGRESS: _l("En cours"),
+    MilestoneStatus.SUBMITTED: _l("Soumis"),
+    MilestoneStatus.APPROVED_LOCALLY: _l("Approuvé localement"),
+    MilestoneStatus.APPROVED: _l("Approuvé"),
+    MilestoneStatus.RETURNED: _l("Renvoyé"),
+    MilestoneStatus.CANCELLED: _l("Annulé"),
+}
+
+
+COMMITMENT_STATUS_LABELS = {
+    CommitmentStatus.PROPOSED: _l("Proposé"),
+    CommitmentStatus.ACCEPTED: _l("Accepté par la ville"),
+    CommitmentStatus.IN_PROGRESS: _l("En cours"),
+    CommitmentStatus.MET: _l("Tenu"),
+    CommitmentStatus.MISSED: _l("Non tenu"),
+    CommitmentStatus.WITHDRAWN: _l("Retiré"),
+}
+
+
+PROGRESS_UPDATE_LABELS = {
+    UpdateStatus.DECLARED: _l("Déclaré"),
+    UpdateStatus.VALIDATED: _l("Validé"),
+    UpdateStatus.REJECTED: _l("Rejeté"),
+}
+
+
+OUTBOX_STATUS_LABELS = {
+    OutboxStatus.PENDING: _l("à envoyer"),
+    OutboxStatus.SENDING: _l("en cours d'envoi"),
+    OutboxStatus.SENT: _l("envoyé"),
+    OutboxStatus.FAILED: _l("échec"),
+    OutboxStatus.MUTED: _l("non envoyé (mis en sourdine)"),
+    OutboxStatus.DISCARDED: _l("classé sans envoi"),
+}
+
+
+INSTALLMENT_WHEN_LABELS = {
+    "upcoming": _l("À venir (90 jours)"),
+    "overdue": _l("En retard"),
+    "open": _l("Toutes les échéances ouvertes"),
+    "receipt": _l("Paiement à confirmer"),
+    "disputed": _l("Contestées"),
+    "all": _l("Toutes"),
+}
+
+
+TENDER_CATEGORY_LABELS = {
+    TenderCategory.WORKS: _l("Travaux"),
+    TenderCategory.SUPPLIES: _l("Fournitures"),
+    TenderCategory.SERVICES: _l("Services"),
+    TenderCategory.STUDIES: _l("Études"),
+}
+
+
+PROCEDURE_LABELS = {
+    Procedure.OPEN_CALL: _l("Appel d'offres ouvert"),
+    Procedure.RESTRICTED: _l("Appel d'offres restreint"),
+    Procedure.PRESELECTION: _l("Appel d'offres avec présélection"),
+    Procedure.CONSULTATION: _l("Consultation"),
+}
+
+
+FINANCIAL_METHOD_LABELS = {
+    FinancialMethod.WEIGHTED: _l("Pondérée qualité-coût"),
+    FinancialMethod.LOWEST_PRICE: _l("Moins-disant parmi les offres qualifiées"),
+    FinancialMethod.REFERENCE_PRICE: _l("Prix de référence"),
+}
+
+
+NORMALIZATION_LABELS = {
+    Normalization.RAW: _l("Notes telles quelles"),
+    Normalization.RELATIVE_TO_BEST: _l("Relatives à la meilleure (note / meilleure × 100)"),
+}
+
+
+HORIZON_LABELS = {
+    Horizon.SHORT: _l("Court terme"),
+    Horizon.MEDIUM: _l("Moyen terme"),
+    Horizon.LONG: _l("Long terme"),
+}
+
+
+MILESTONE_SORT_LABELS = {
+    "due": _l("Échéance (la plus proche)"),
+    "-due": _l("Échéance (la plus lointaine)"),
+    "title": _l("Titre"),
+    "status": _l("État"),
+    "city": _l("Ville"),
+}

@@ -1,5 +1,6 @@
 """Headers, CSRF, error pages and request size limits."""
 
+import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
@@ -150,6 +151,36 @@ def test_unexpected_error_gives_a_500_page_and_no_traceback(app, monkeypatch, ma
     assert response.status_code == 500
     html = response.get_data(as_text=True)
     assert "Erreur interne" in html and "boom" not in html and "Traceback" not in html
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "title"),
+    [
+        ("NotAllowed", 403, "Accès refusé"),
+        ("StaleObject", 409, "Modifié entre-temps"),
+        ("TransitionNotAllowed", 422, "Demande refusée"),
+        ("InvalidInput", 422, "Demande refusée"),
+    ],
+)
+def test_a_refusal_no_view_caught_is_a_page_that_says_why(
+    app, monkeypatch, make_user, error, status, title
+):
+    """A rule's refusal that escapes a view is answered with its own message and status,
+    nothing saved; never a 500."""
+    from portal.services import errors
+    from portal.views import home
+
+    client = app.test_client()
+    login(client, make_user())
+
+    def refuse(*args, **kwargs):
+        raise getattr(errors, error)("Refusé par la règle du jalon.")
+
+    monkeypatch.setattr(home, "render_template", refuse)
+    response = client.get("/")
+    assert response.status_code == status
+    html = response.get_data(as_text=True)
+    assert title in html and "Refusé par la règle du jalon." in html
 
 
 def test_health_check(client):

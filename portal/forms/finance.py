@@ -12,6 +12,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from portal import labels
 from portal.forms.fields import FilterSelectField, LineField, RecordField
 from portal.models.finance import AgreementPurpose, AgreementStatus, AssetKind, KeyBasis
 from portal.models.types import valid_id
@@ -220,14 +221,7 @@ class AgreementFilterForm(_Filters):
         )
 
 
-WHEN_LABELS = {
-    "upcoming": _l("À venir (90 jours)"),
-    "overdue": _l("En retard"),
-    "open": _l("Toutes les échéances ouvertes"),
-    "receipt": _l("Paiement à confirmer"),
-    "disputed": _l("Contestées"),
-    "all": _l("Toutes"),
-}
+WHEN_LABELS = labels.INSTALLMENT_WHEN_LABELS
 
 
 class InstallmentFilterForm(_Filters):

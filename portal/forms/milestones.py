@@ -12,6 +12,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from portal import labels
 from portal.forms.fields import (
     FilterSelectField,
     LineField,
@@ -22,19 +23,9 @@ from portal.models.milestones import MilestoneStatus
 from portal.models.plans import Horizon
 from portal.services.milestones import SORTS, STATUS_LABELS, Criteria
 
-HORIZON_LABELS = {
-    Horizon.SHORT: _l("Court terme"),
-    Horizon.MEDIUM: _l("Moyen terme"),
-    Horizon.LONG: _l("Long terme"),
-}
+HORIZON_LABELS = labels.HORIZON_LABELS
 
-SORT_LABELS = {
-    "due": _l("Échéance (la plus proche)"),
-    "-due": _l("Échéance (la plus lointaine)"),
-    "title": _l("Titre"),
-    "status": _l("État"),
-    "city": _l("Ville"),
-}
+SORT_LABELS = labels.MILESTONE_SORT_LABELS
 
 
 class MilestoneFilterForm(FlaskForm):

@@ -12,6 +12,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from portal import labels
 from portal.forms.fields import FilterSelectField, LineField, RecordField
 from portal.models.tenders import (
     FinancialMethod,
@@ -22,27 +23,10 @@ from portal.models.tenders import (
 )
 from portal.services.tenders import Criteria
 
-CATEGORY_LABELS = {
-    TenderCategory.WORKS: _l("Travaux"),
-    TenderCategory.SUPPLIES: _l("Fournitures"),
-    TenderCategory.SERVICES: _l("Services"),
-    TenderCategory.STUDIES: _l("Études"),
-}
-PROCEDURE_LABELS = {
-    Procedure.OPEN_CALL: _l("Appel d'offres ouvert"),
-    Procedure.RESTRICTED: _l("Appel d'offres restreint"),
-    Procedure.PRESELECTION: _l("Appel d'offres avec présélection"),
-    Procedure.CONSULTATION: _l("Consultation"),
-}
-METHOD_LABELS = {
-    FinancialMethod.WEIGHTED: _l("Pondérée qualité-coût"),
-    FinancialMethod.LOWEST_PRICE: _l("Moins-disant parmi les offres qualifiées"),
-    FinancialMethod.REFERENCE_PRICE: _l("Prix de référence"),
-}
-NORMALIZATION_LABELS = {
-    Normalization.RAW: _l("Notes telles quelles"),
-    Normalization.RELATIVE_TO_BEST: _l("Relatives à la meilleure (note / meilleure × 100)"),
-}
+CATEGORY_LABELS = labels.TENDER_CATEGORY_LABELS
+PROCEDURE_LABELS = labels.PROCEDURE_LABELS
+METHOD_LABELS = labels.FINANCIAL_METHOD_LABELS
+NORMALIZATION_LABELS = labels.NORMALIZATION_LABELS
 
 
 class TenderForm(FlaskForm):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from portal import authz
+from portal import authz, labels
 from portal.authz import Permission
 from portal.extensions import db
 from portal.models.commitments import (
@@ -31,19 +31,8 @@ from portal.services.errors import InvalidInput, NotAllowed, TransitionNotAllowe
 C = CommitmentStatus
 OPEN = OPEN_COMMITMENTS
 
-STATUS_LABELS = {
-    C.PROPOSED: _l("Proposé"),
-    C.ACCEPTED: _l("Accepté par la ville"),
-    C.IN_PROGRESS: _l("En cours"),
-    C.MET: _l("Tenu"),
-    C.MISSED: _l("Non tenu"),
-    C.WITHDRAWN: _l("Retiré"),
-}
-UPDATE_LABELS = {
-    UpdateStatus.DECLARED: _l("Déclaré"),
-    UpdateStatus.VALIDATED: _l("Validé"),
-    UpdateStatus.REJECTED: _l("Rejeté"),
-}
+STATUS_LABELS = labels.COMMITMENT_STATUS_LABELS
+UPDATE_LABELS = labels.PROGRESS_UPDATE_LABELS
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from markupsafe import escape
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
-from portal import authz
+from portal import authz, labels
 from portal.authz import Permission
 from portal.extensions import db
 from portal.models.coverage import (
@@ -1117,29 +1117,7 @@ def rank_of(site: Site) -> int | None:
     return higher + 1
 
 
-STATUS_LABELS = {
-    S.PROPOSED: _l("Proposé"),
-    S.ASSESSED: _l("Évalué"),
-    S.SELECTED: _l("Retenu"),
-    S.REJECTED: _l("Écarté"),
-    S.IN_DEPLOYMENT: _l("En déploiement"),
-    S.OPEN: _l("Ouvert"),
-    S.CLOSED: _l("Fermé"),
-}
-KIND_LABELS = {
-    SiteKind.DIGITAL_SPACE: _l("Espace public numérique"),
-    SiteKind.CONNECTED_ZONE: _l("Zone publique connectée"),
-}
-MOVE_LABELS = {
-    S.SELECTED: _l("Retenir"),
-    S.REJECTED: _l("Écarter"),
-    S.IN_DEPLOYMENT: _l("Lancer le déploiement"),
-    S.OPEN: _l("Ouvrir au public"),
-    S.CLOSED: _l("Fermer"),
-}
-PROGRESS_LABELS = {
-    "reached": _l("Cible atteinte"),
-    "on_track": _l("Dans les temps"),
-    "behind": _l("En retard"),
-    "unmeasured": _l("Pas encore mesuré"),
-}
+STATUS_LABELS = labels.SITE_STATUS_LABELS
+KIND_LABELS = labels.SITE_KIND_LABELS
+MOVE_LABELS = labels.SITE_MOVE_LABELS
+PROGRESS_LABELS = labels.SITE_PROGRESS_LABELS

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
 
-from portal import authz
+from portal import authz, labels
 from portal.authz import Permission
 from portal.extensions import db
 from portal.models.files import StoredFile
@@ -54,43 +54,13 @@ A = AgreementStatus
 I = InstallmentStatus  # noqa: E741
 OPEN = OPEN_INSTALLMENTS
 
-PURPOSE_LABELS = {
-    AgreementPurpose.USAGE_FEE: _l("Redevance d'usage d'infrastructure mutualisée"),
-    AgreementPurpose.COFINANCING: _l("Cofinancement d'une action"),
-    AgreementPurpose.CONTRIBUTION: _l("Contribution"),
-    AgreementPurpose.COMPENSATION: _l("Compensation"),
-    AgreementPurpose.OTHER: _l("Autre"),
-}
-AGREEMENT_LABELS = {
-    A.DRAFT: _l("Projet"),
-    A.SIGNED: _l("Signée"),
-    A.TERMINATED: _l("Résiliée"),
-}
-INSTALLMENT_LABELS = {
-    I.PLANNED: _l("Prévue"),
-    I.INVOICED: _l("Facturée"),
-    I.PAID: _l("Payée"),
-    I.DISPUTED: _l("Contestée"),
-    I.CANCELLED: _l("Annulée"),
-}
-ASSET_LABELS = {
-    AssetKind.DUCT: _l("Fourreau ou tranchée"),
-    AssetKind.FIBRE_ROUTE: _l("Artère de fibre optique"),
-    AssetKind.TOWER: _l("Pylône ou tour"),
-    AssetKind.SHELTER: _l("Shelter"),
-    AssetKind.DATA_ROOM: _l("Salle informatique"),
-    AssetKind.STREET_FURNITURE: _l("Mobilier urbain"),
-}
-COST_LABELS = {
-    CostKind.CAPITAL: _l("Investissement"),
-    CostKind.OPERATING: _l("Exploitation"),
-}
+PURPOSE_LABELS = labels.AGREEMENT_PURPOSE_LABELS
+AGREEMENT_LABELS = labels.AGREEMENT_STATUS_LABELS
+INSTALLMENT_LABELS = labels.INSTALLMENT_STATUS_LABELS
+ASSET_LABELS = labels.ASSET_KIND_LABELS
+COST_LABELS = labels.COST_KIND_LABELS
 FREQUENCIES = {"monthly": 1, "quarterly": 3, "yearly": 12}
-FREQUENCY_LABELS = {
-    "monthly": _l("Mensuelle"),
-    "quarterly": _l("Trimestrielle"),
-    "yearly": _l("Annuelle"),
-}
+FREQUENCY_LABELS = labels.FREQUENCY_LABELS
 # Stored text, in the programme's working language whoever generates it (read by everyone).
 GENERATED_TITLES = {CostKind.CAPITAL: "Investissement", CostKind.OPERATING: "Exploitation"}
 REGENERATED_REASON = "Clé de répartition modifiée : convention régénérée."

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import flag_modified
 
-from portal import authz
+from portal import authz, labels
 from portal.authz import Permission
 from portal.extensions import db
 from portal.models.milestones import (
@@ -567,15 +567,7 @@ def awaiting_decision_filter(user: User):
     return sa.or_(*conditions) if conditions else sa.false()
 
 
-STATUS_LABELS = {
-    S.PLANNED: _l("Prévu"),
-    S.IN_PROGRESS: _l("En cours"),
-    S.SUBMITTED: _l("Soumis"),
-    S.APPROVED_LOCALLY: _l("Approuvé localement"),
-    S.APPROVED: _l("Approuvé"),
-    S.RETURNED: _l("Renvoyé"),
-    S.CANCELLED: _l("Annulé"),
-}
+STATUS_LABELS = labels.MILESTONE_STATUS_LABELS
 
 
 # --- Lists --------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from portal import authz
+from portal import authz, labels
 from portal.authz import Permission
 from portal.extensions import db
 from portal.models.organizations import Organization
@@ -13,12 +13,7 @@ from portal.models.users import User
 from portal.services import audit
 from portal.services.errors import InvalidInput, NotAllowed
 
-ROLE_LABELS = {
-    RaciRole.RESPONSIBLE: _l("Réalise (R)"),
-    RaciRole.ACCOUNTABLE: _l("Rend compte (A)"),
-    RaciRole.CONSULTED: _l("Consulté (C)"),
-    RaciRole.INFORMED: _l("Informé (I)"),
-}
+ROLE_LABELS = labels.RACI_ROLE_LABELS
 
 
 def organizations_for(city_id: int) -> list[Organization]:

@@ -20,7 +20,7 @@ from flask_babel import lazy_ngettext as _ln
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
 
-from portal import authz
+from portal import authz, labels
 from portal.authz import Permission
 from portal.extensions import db
 from portal.models.organizations import City, Organization
@@ -76,21 +76,7 @@ FINAL = FINAL_STAGES
 NEXT = dict(pairwise(ORDER))
 HUNDRED = Decimal(100)
 
-STAGE_LABELS = {
-    S.DRAFT: _l("Projet"),
-    S.PUBLISHED: _l("Publié"),
-    S.SUBMISSIONS_CLOSED: _l("Remise des offres close"),
-    S.ADMINISTRATIVE_CHECK: _l("Vérification administrative"),
-    S.TECHNICAL_EVALUATION: _l("Évaluation technique"),
-    S.TECHNICAL_LOCKED: _l("Résultat technique arrêté"),
-    S.FINANCIAL_OPENING: _l("Ouverture des offres financières"),
-    S.FINANCIAL_EVALUATION: _l("Évaluation financière"),
-    S.RANKING: _l("Classement"),
-    S.AWARD_PROPOSED: _l("Attribution proposée"),
-    S.AWARDED: _l("Attribué"),
-    S.UNSUCCESSFUL: _l("Infructueux"),
-    S.CANCELLED: _l("Annulé"),
-}
+STAGE_LABELS = labels.TENDER_STAGE_LABELS
 STALE = _l("Cette fiche a été modifiée par quelqu'un d'autre entre-temps. Rechargez-la.")
 
 

@@ -3,10 +3,10 @@
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy.orm import joinedload
 
+from portal import labels
 from portal.authz import Permission, authenticated, can, require
 from portal.extensions import db
 from portal.forms.notifications import ReminderRuleForm
@@ -21,14 +21,7 @@ from portal.views._common import acting_user, form_version, paginate, safe_next,
 
 bp = Blueprint("notifications", __name__)
 
-STATUS_LABELS = {
-    OutboxStatus.PENDING: _l("à envoyer"),
-    OutboxStatus.SENDING: _l("en cours d'envoi"),
-    OutboxStatus.SENT: _l("envoyé"),
-    OutboxStatus.FAILED: _l("échec"),
-    OutboxStatus.MUTED: _l("non envoyé (mis en sourdine)"),
-    OutboxStatus.DISCARDED: _l("classé sans envoi"),
-}
+STATUS_LABELS = labels.OUTBOX_STATUS_LABELS
 
 
 def _mine():

@@ -401,7 +401,7 @@ def test_every_detail_the_services_record_has_a_label():
     from portal.models.reminders import ReminderRule
 
     keys = set()
-    for path in Path("portal/services").glob("*.py"):
+    for path in Path("portal/services").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "record":
                 for keyword in node.keywords:

@@ -12,6 +12,7 @@ from fpdf.enums import XPos, YPos
 
 from portal.extensions import db
 from portal.models.tenders import (
+    SCORING_ROLES,
     CommitteeRole,
     EliminationCheck,
     FinancialMethod,
@@ -162,7 +163,7 @@ def _build(tender: Tender) -> bytes:
     leaves = rules.leaf_criteria(tender)
     table = rules.technical_table(tender)
     technical = rules.technical_scores(tender)
-    scorers = [m for m in tender.members if m.role in rules.SCORING_ROLES and m.cleared]
+    scorers = [m for m in tender.members if m.role in SCORING_ROLES and m.cleared]
     justifications = {
         (s.member_id, s.bid_id, s.criterion_id): s.justification
         for s in db.session.scalars(

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from portal import audit_labels, authz, labels, navigation
 from portal.forms.milestones import HORIZON_LABELS
+from portal.models.coverage import SiteKind, SiteStatus
 from portal.services import commitments as commitment_rules
 from portal.services import coverage as coverage_rules
 from portal.services import finance as finance_rules
@@ -88,9 +89,9 @@ def init_app(app: Flask) -> None:
         COST_LABELS=finance_rules.COST_LABELS,
         TENDER_STAGES=tender_rules.STAGE_LABELS,
         SITE_STATUS_LABELS=coverage_rules.STATUS_LABELS,
-        SITE_STATUSES=list(coverage_rules.SiteStatus),
+        SITE_STATUSES=list(SiteStatus),
         SITE_KIND_LABELS=coverage_rules.KIND_LABELS,
-        SITE_KINDS=list(coverage_rules.SiteKind),
+        SITE_KINDS=list(SiteKind),
         SITE_MOVE_LABELS=coverage_rules.MOVE_LABELS,
         PROGRESS_LABELS=coverage_rules.PROGRESS_LABELS,
         describe_event=notifications.describe,

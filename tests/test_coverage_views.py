@@ -18,6 +18,8 @@ from portal import clock
 from portal.extensions import db
 from portal.models import (
     Assessment,
+    City,
+    IndicatorTarget,
     Measurement,
     OrganizationKind,
     Role,
@@ -549,7 +551,7 @@ def test_a_wrong_measurement_can_be_deleted_and_the_latest_is_read_again(app, wo
     response = secretariat.post(f"/coverage/measurements/{wrong}/delete")
     assert response.status_code == 302
     with app.app_context():
-        target = db.session.get(coverage.IndicatorTarget, target_id)
+        target = db.session.get(IndicatorTarget, target_id)
         assert (target.current_value, target.current_date) == (Decimal("4.00"), date(2025, 6, 1))
         assert [m.value for m in target.measurements] == [Decimal("4.00")]
 
@@ -687,7 +689,7 @@ def test_the_site_page_reads_its_history_in_the_same_number_of_queries(app, worl
 
 def test_the_kept_score_and_rank_match_the_ranking(app, world):
     with app.app_context():
-        city = db.session.get(coverage.City, world["city"].id)
+        city = db.session.get(City, world["city"].id)
         ranking = coverage.ranking(city, SiteKind.DIGITAL_SPACE)
         kept = {
             site.name: (site.score, site.eliminated, coverage.rank_of(site))

@@ -26,6 +26,7 @@ from portal.forms.coverage import (
     TargetForm,
 )
 from portal.models.coverage import (
+    ASSESSABLE,
     Assessment,
     Indicator,
     IndicatorTarget,
@@ -544,7 +545,7 @@ def _site_page(site: Site, *, status=200, move_form=None, figures_form=None):
         move_form=move_form or MoveForm(formdata=None, version=site.version),
         figures_form=figures_form,
         can_edit=service.may_manage(user, site.city_id) and site.status not in service.FROZEN,
-        can_assess=service.may_assess(user, site) and site.status in service.ASSESSABLE,
+        can_assess=service.may_assess(user, site) and site.status in ASSESSABLE,
         can_report=service.may_report(user, site) and site.status in service.WITH_FIGURES,
         decisions=service.DECISIONS,
     ), status
@@ -696,7 +697,7 @@ def assess(site_id: int):
         values=values,
         submitted=request.form if request.method == "POST" else None,
         field_errors=field_errors,
-        open_for_assessment=site.status in service.ASSESSABLE,
+        open_for_assessment=site.status in ASSESSABLE,
     ), status
 
 

@@ -65,7 +65,9 @@ from portal.models import (
     User,
 )
 from portal.models.types import utcnow
-from portal.services import accounts, seeding
+from portal.services import accounts
+from seeds import coverage as coverage_seed
+from seeds import demo
 
 RUNS = 15
 PASSWORD = "bench-password-123"
@@ -154,7 +156,7 @@ def build(app, users: int, per_action: int, agreements: int) -> dict:
                 conn.execute(sa.text("DROP SCHEMA public CASCADE"))
                 conn.execute(sa.text("CREATE SCHEMA public"))
         upgrade()
-        seeding.load_demo()
+        demo.load_demo()
         db.session.commit()
         _people(users)
         ids = _programme(per_action)
@@ -427,7 +429,7 @@ def _coverage(per_kind: int) -> dict:
     for number, code in enumerate({row[3] for row in data.INDICATORS} - known):
         db.session.add(Domain(code=code, name=f"Domaine {code}", position=100 + number))
     db.session.flush()
-    seeding.load_coverage(TODAY)
+    coverage_seed.load_coverage(TODAY)
     db.session.commit()
     cities = db.session.scalars(sa.select(City)).all()
     hosts = {

@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.models.organizations import Organization
 from portal.services import accounts, backup, seeding
 from portal.services.errors import DomainError
+from seeds import demo
 
 seed_cli = AppGroup("seed", help="Load reference and demo data.")
 users_cli = AppGroup("users", help="Manage accounts from the command line.")
@@ -42,7 +43,7 @@ def seed_demo(if_empty: bool):
     if if_empty and not seeding.is_empty():
         click.echo("demo data: the database already has accounts, nothing loaded")
         return
-    added = seeding.load_demo(today=clock.today())
+    added = demo.load_demo(today=clock.today())
     db.session.commit()
     click.echo(f"demo data: {added}")
 

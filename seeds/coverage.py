@@ -1,6 +1,20 @@
 """Demo digital coverage: the diagnostic's indicators with each city's baseline and target,
 and candidate public digital spaces (EPN) and connected zones with their assessments."""
 
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models.coverage import Indicator, SiteKind
+from portal.models.milestones import Milestone
+from portal.models.organizations import City, Organization
+from portal.models.plans import Action, Domain, Plan
+from portal.models.users import Role, RoleAssignment, User
+from portal.services import coverage
+from seeds.people import moment, people_by_role
+
 # (code, name, unit, domain code, higher is better)
 INDICATORS = [
     ("menages_fibre", "Ménages raccordables à la fibre", "%", "infrastructures", True),
@@ -204,3 +218,223 @@ DECISIONS = {
     "rejected": (4,),
     "unassessed": (-1,),  # the last proposed site of each kind waits for its assessment
 }
+
+
+def load_coverage(today: date) -> dict[str, int]:
+    """The diagnostic's indicators with each city's baseline, target and measurements, and
+    candidate sites taken through assessment, decision, deployment and opening by the real
+    rules, dated in the past."""
+
+    added = {"indicators": 0, "coverage_targets": 0, "sites": 0}
+    people = people_by_role()
+    secretariat = people.get(Role.SECRETARIAT)
+    evaluators = db.session.scalars(
+        sa.select(User)
+        .join(RoleAssignment)
+        .where(RoleAssignment.role == Role.EVALUATOR)
+        .order_by(User.id)
+    ).all()
+    domains = {d.code: d.id for d in db.session.scalars(sa.select(Domain))}
+    if (
+        secretariat is None
+        or len(evaluators) < 2
+        or db.session.scalar(sa.select(sa.func.count(Indicator.id)))
+        or any(code not in domains for *_, code, _better in INDICATORS)
+    ):
+        return added
+    indicators = {}
+    for position, (code, name, unit, domain, better) in enumerate(INDICATORS):
+        indicators[code] = coverage.save_indicator(
+            secretariat,
+            None,
+            code=code,
+            name=name,
+            unit=unit,
+            domain_id=domains[domain],
+            higher_is_better=better,
+            position=position,
+        )
+        added["indicators"] += 1
+    cities = {c.slug: c for c in db.session.scalars(sa.select(City))}
+    baseline_day = date(today.year - 2, 1, 15)
+    target_day = date(today.year + 4, 12, 31)
+    for slug, plan in TARGETS.items():
+        city = cities.get(slug)
+        if city is None:
+            continue
+        rows = [(code, "", *values) for code, values in plan["values"].items()]
+        rows += list(plan["districts"])
+        for number, (code, district, baseline, goal) in enumerate(rows):
+            target = coverage.save_target(
+                secretariat,
+                None,
+                indicator_id=indicators[code].id,
+                city_id=city.id,
+                district=district,
+                baseline_value=baseline,
+                baseline_date=baseline_day,
+                target_value=goal,
+                target_date=target_day,
+            )
+            added["coverage_targets"] += 1
+            start, end = Decimal(baseline), Decimal(goal)
+            # Two measurements a year apart, the latest `pace` of the way along.
+            for days_ago, share in ((420, plan["pace"] / 2), (45, plan["pace"])):
+                value = start + (end - start) * Decimal(str(share))
+                coverage.record_measurement(
+                    secretariat,
+                    target,
+                    value=value.quantize(Decimal("0.1")),
+                    measured_on=today - timedelta(days=days_ago),
+                    source=SOURCES[number % len(SOURCES)],
+                    today=today,
+                )
+    for slug, (hosts, sites) in SITES.items():
+        city = cities.get(slug)
+        local = people.get((Role.LOCAL_DECISION_MAKER, city.id)) if city else None
+        if city is None or local is None:
+            continue
+        added["sites"] += _coverage_sites(
+            city, hosts, sites, secretariat, local, evaluators[:2], today
+        )
+    db.session.flush()
+    return added
+
+
+def _coverage_sites(city, hosts, sites, secretariat, local, evaluators, today) -> int:
+    organizations = {o.short_name: o for o in db.session.scalars(sa.select(Organization))}
+    action = db.session.scalar(
+        sa.select(Action)
+        .join(Plan)
+        .join(Domain, Action.domain_id == Domain.id)
+        .where(Plan.city_id == city.id, Domain.code == "infrastructures")
+        .order_by(Action.code)
+        .limit(1)
+    )
+    milestone_ids = (
+        db.session.scalars(
+            sa.select(Milestone.id)
+            .where(Milestone.action_id == action.id)
+            .order_by(Milestone.due_date)
+            .limit(1)
+        ).all()
+        if action
+        else []
+    )
+    for kind, text in (
+        (SiteKind.DIGITAL_SPACE, EPN_CRITERIA),
+        (SiteKind.CONNECTED_ZONE, ZONE_CRITERIA),
+    ):
+        coverage.save_criteria(secretariat, city, kind, text)
+    db.session.flush()
+    created = 0
+    for kind in SiteKind:
+        rows = [row for row in sites if row[0] == kind.value]
+        grid = coverage.criteria_set(city.id, kind).criteria
+        for index, (_kind, name, district, lat, lng, cost) in enumerate(rows):
+            chosen = index in DECISIONS["selected"]
+            site = coverage.save_site(
+                secretariat,
+                None,
+                city_id=city.id,
+                district=district,
+                kind=kind.value,
+                name=name,
+                address=f"{district}, {city.name}",
+                latitude=lat,
+                longitude=lng,
+                host_organization_id=organizations[hosts[index % 2]].id,
+                estimated_cost=cost,
+                action_id=action.id if action and chosen else None,
+                milestone_ids=milestone_ids if chosen else (),
+                today=today - timedelta(days=150),
+            )
+            created += 1
+            if index - len(rows) in DECISIONS["unassessed"]:
+                continue
+            db.session.flush()
+            # Earlier sites in the list are the stronger ones; each assessor sees it a little
+            # differently. The rejected one lacks its premises.
+            quality = Decimal("0.92") - Decimal("0.07") * index
+            for number, assessor in enumerate(evaluators):
+                answers = {}
+                for criterion in grid:
+                    if criterion.eliminatory:
+                        failed = (
+                            index in DECISIONS["rejected"]
+                            and number == 0
+                            and criterion.position == 0
+                        )
+                        answers[criterion.id] = coverage.AnswerInput(
+                            passed=not failed,
+                            reason="Local non raccordé : travaux lourds à prévoir"
+                            if failed
+                            else "",
+                        )
+                        continue
+                    nudge = Decimal("0.04") * (1 if (number + criterion.position) % 2 else -1)
+                    share = min(max(quality + nudge, Decimal(0)), Decimal(1))
+                    points = (criterion.weight * share * 2).quantize(Decimal(1)) / 2
+                    answers[criterion.id] = coverage.AnswerInput(points=str(points))
+                coverage.save_assessment(
+                    assessor,
+                    site,
+                    answers,
+                    comment="Visite sur place effectuée." if number == 0 else "",
+                    today=today - timedelta(days=120 - number),
+                    now=moment(today, number - 120),
+                )
+            db.session.flush()
+            _coverage_decisions(site, index, secretariat, local, today)
+    return created
+
+
+def _coverage_decisions(site, index, secretariat, local, today) -> None:
+    def step(actor, status, days_ago, note=""):
+        coverage.move(
+            actor,
+            site,
+            status,
+            note=note,
+            on_date=today - timedelta(days=days_ago),
+            today=today,
+            expected_version=site.version,
+            now=moment(today, -days_ago),
+        )
+        db.session.flush()
+
+    if index in DECISIONS["rejected"]:
+        step(local, "rejected", 90, "Local non raccordé ; coût de mise à niveau hors enveloppe.")
+        return
+    if index not in DECISIONS["selected"]:
+        return
+    step(local, "selected", 90, f"Classé n° {index + 1} ; retenu dans l'enveloppe de l'action.")
+    if index not in DECISIONS["opened"] + DECISIONS["in_deployment"]:
+        return
+    step(secretariat, "in_deployment", 70)
+    digital = site.kind is SiteKind.DIGITAL_SPACE
+    coverage.record_figures(
+        secretariat,
+        site,
+        seats=16 if digital else None,
+        wifi_capacity=None if digital else 250,
+        weekly_users=None,
+        figures_on=today - timedelta(days=60),
+        today=today,
+        expected_version=site.version,
+    )
+    db.session.flush()
+    if index not in DECISIONS["opened"]:
+        return
+    step(secretariat, "open", 30)
+    coverage.record_figures(
+        secretariat,
+        site,
+        seats=site.seats,
+        wifi_capacity=site.wifi_capacity,
+        weekly_users=340 if digital else 2100,
+        figures_on=today - timedelta(days=3),
+        today=today,
+        expected_version=site.version,
+    )
+    db.session.flush()

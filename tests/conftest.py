@@ -414,10 +414,10 @@ def demo_rows(app):
 
     from portal import clock
     from portal.extensions import db
-    from portal.services import seeding
+    from seeds import demo
 
     with app.test_request_context():
-        seeding.load_demo(today=clock.today())
+        demo.load_demo(today=clock.today())
         db.session.commit()
         with db.engine.begin() as conn:
             rows = {

@@ -11,7 +11,8 @@ import time_machine
 from portal.extensions import db
 from portal.models import OutboxMessage, User
 from portal.models.reminders import EVENT_KINDS, ReminderKind
-from portal.services import reminders, seeding, tasks
+from portal.services import reminders, tasks
+from seeds import demo
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")
 K = ReminderKind
@@ -72,7 +73,7 @@ EXPECTED_EVENTS = {
 
 def _load(app, day: date):
     with app.test_request_context():
-        seeding.load_demo(today=day)
+        demo.load_demo(today=day)
         db.session.commit()
 
 

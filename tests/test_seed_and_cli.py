@@ -125,13 +125,13 @@ def test_demo_ledger_has_every_state_and_adds_up(app):
     from decimal import Decimal
 
     from portal.models import Agreement, AgreementStatus, Installment, SharedAsset
-    from portal.services import seeding
+    from seeds import demo, finance
 
     today = date(2026, 11, 25)
     with app.test_request_context():
-        seeding.load_demo(today=today)
+        demo.load_demo(today=today)
         db.session.commit()
-        assert seeding.load_finance(today) == 0  # a second load adds nothing
+        assert finance.load_finance(today) == 0  # a second load adds nothing
         agreements = db.session.scalars(sa.select(Agreement)).all()
         assert db.session.scalar(sa.select(sa.func.count(SharedAsset.id))) == 6
         for agreement in agreements:

@@ -149,7 +149,7 @@ def test_the_ranking_exports_read_back_with_the_hand_computed_scores(app, world)
     # How many assessors each score stands on.
     assert '<td class="amount scorers">2</td>' in page
 
-    response = client.get(url + "?format=csv")
+    response = client.get(url + "/export.csv")
     assert response.headers["Content-Disposition"].endswith(
         'classement-marrakech-digital_space.csv"'
     )
@@ -179,7 +179,7 @@ def test_the_ranking_exports_read_back_with_the_hand_computed_scores(app, world)
     assert by_site["EPN Massira"][0] == "éliminé"
     assert by_site["EPN Massira"][10] == "Local disponible : Pas de local"
 
-    sheet = load_workbook(io.BytesIO(client.get(url + "?format=xlsx").data)).active
+    sheet = load_workbook(io.BytesIO(client.get(url + "/export.xlsx").data)).active
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][6] == "Score sur 100"
     assert [(r[0], r[1], r[6]) for r in values[1:3]] == [
@@ -187,7 +187,7 @@ def test_the_ranking_exports_read_back_with_the_hand_computed_scores(app, world)
         (2, "EPN Guéliz", 76.25),
     ]
 
-    pdf = client.get(url + "?format=pdf")
+    pdf = client.get(url + "/export.pdf")
     assert pdf.mimetype == "application/pdf"
     content = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "Classement des sites" in content and "Marrakech" in content
@@ -610,7 +610,7 @@ def test_the_ranking_pdf_holds_twenty_criteria(app, world):
     grid = "\n".join(f"Critère numéro {n} | 5" for n in range(1, 21))
     url = "/coverage/cities/agadir/criteria/connected_zone"
     assert client.post(url, data={"criteria": grid}).status_code == 302
-    response = client.get("/coverage/cities/agadir/ranking/connected_zone?format=pdf")
+    response = client.get("/coverage/cities/agadir/ranking/connected_zone/export.pdf")
     assert response.status_code == 200
     content = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     assert "C20 — Critère numéro 20 : 5 points" in content

@@ -39,8 +39,6 @@ from portal.services.errors import (
     ensure_current,
 )
 
-S = MilestoneStatus
-
 STALE = _l(
     "Ce jalon a été modifié par quelqu'un d'autre entre-temps. "
     "Vos saisies sont conservées ci-dessous ; les valeurs actuelles sont indiquées."
@@ -60,56 +58,56 @@ class Transition:
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         "start",
-        frozenset({S.PLANNED}),
-        S.IN_PROGRESS,
+        frozenset({MilestoneStatus.PLANNED}),
+        MilestoneStatus.IN_PROGRESS,
         Permission.MILESTONES_EDIT,
         False,
         _l("Démarrer"),
     ),
     Transition(
         "submit",
-        frozenset({S.IN_PROGRESS}),
-        S.SUBMITTED,
+        frozenset({MilestoneStatus.IN_PROGRESS}),
+        MilestoneStatus.SUBMITTED,
         Permission.MILESTONES_EDIT,
         True,
         _l("Soumettre pour approbation"),
     ),
     Transition(
         "approve_local",
-        frozenset({S.SUBMITTED}),
-        S.APPROVED_LOCALLY,
+        frozenset({MilestoneStatus.SUBMITTED}),
+        MilestoneStatus.APPROVED_LOCALLY,
         Permission.MILESTONES_APPROVE_LOCAL,
         False,
         _l("Approuver (niveau local)"),
     ),
     Transition(
         "return_local",
-        frozenset({S.SUBMITTED}),
-        S.RETURNED,
+        frozenset({MilestoneStatus.SUBMITTED}),
+        MilestoneStatus.RETURNED,
         Permission.MILESTONES_APPROVE_LOCAL,
         True,
         _l("Renvoyer"),
     ),
     Transition(
         "approve_central",
-        frozenset({S.APPROVED_LOCALLY}),
-        S.APPROVED,
+        frozenset({MilestoneStatus.APPROVED_LOCALLY}),
+        MilestoneStatus.APPROVED,
         Permission.MILESTONES_APPROVE_CENTRAL,
         False,
         _l("Approuver (niveau central)"),
     ),
     Transition(
         "return_central",
-        frozenset({S.APPROVED_LOCALLY}),
-        S.RETURNED,
+        frozenset({MilestoneStatus.APPROVED_LOCALLY}),
+        MilestoneStatus.RETURNED,
         Permission.MILESTONES_APPROVE_CENTRAL,
         True,
         _l("Renvoyer"),
     ),
     Transition(
         "restart",
-        frozenset({S.RETURNED}),
-        S.IN_PROGRESS,
+        frozenset({MilestoneStatus.RETURNED}),
+        MilestoneStatus.IN_PROGRESS,
         Permission.MILESTONES_EDIT,
         False,
         _l("Reprendre"),
@@ -117,7 +115,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         "cancel",
         OPEN_STATUSES,
-        S.CANCELLED,
+        MilestoneStatus.CANCELLED,
         Permission.MILESTONES_CANCEL,
         True,
         _l("Annuler le jalon"),
@@ -138,7 +136,7 @@ def may(user: User, permission: Permission, milestone: Milestone) -> bool:
 
 
 # A predecessor is done once approved (or cancelled: it no longer holds anything up).
-DONE = frozenset({S.APPROVED, S.CANCELLED})
+DONE = frozenset({MilestoneStatus.APPROVED, MilestoneStatus.CANCELLED})
 
 
 def blocking(milestone: Milestone) -> list[Milestone]:
@@ -414,10 +412,10 @@ def update_milestone(
     before_deps = sorted(p.id for p in milestone.predecessors)
     set_predecessors(milestone, predecessor_ids)
     after_deps = sorted(p.id for p in milestone.predecessors)
-    request = None
+    change = None
     replanned = due_date != milestone.due_date
     if replanned and milestone.baseline_due_date is not None:
-        request = _request_change(actor, milestone, due_date, change_reason, now=now)
+        change = _request_change(actor, milestone, due_date, change_reason, now=now)
     elif replanned:
         values["due_date"] = due_date
     changed = {}
@@ -434,7 +432,7 @@ def update_milestone(
     if changed:
         _record(milestone, actor, EventKind.UPDATED, now=now, changes=changed)
         audit.record(actor, "milestone.updated", obj=milestone, details=changed)
-    return request
+    return change
 
 
 def _plain(value):
@@ -459,7 +457,7 @@ def _request_change(actor, milestone, proposed: date, reason: str, *, now=None) 
             _l("Une demande de changement d'échéance attend déjà la décision du ministère."),
             field="due_date",
         )
-    request = ChangeRequest(
+    change = ChangeRequest(
         milestone=milestone,
         requested_by=actor,
         requested_at=now or utcnow(),
@@ -467,7 +465,7 @@ def _request_change(actor, milestone, proposed: date, reason: str, *, now=None) 
         proposed_due_date=proposed,
         reason=reason,
     )
-    db.session.add(request)
+    db.session.add(change)
     _record(
         milestone,
         actor,
@@ -484,22 +482,22 @@ def _request_change(actor, milestone, proposed: date, reason: str, *, now=None) 
         details={"from": milestone.due_date.isoformat(), "to": proposed.isoformat()},
     )
     notifications.change_requested(actor, milestone, reason=reason, proposed=proposed, now=now)
-    return request
+    return change
 
 
 def decide_change_request(
     actor: User,
-    request: ChangeRequest,
+    change: ChangeRequest,
     *,
     accept: bool,
     comment: str = "",
     now: datetime | None = None,
 ) -> None:
-    if not authz.can(actor, Permission.CHANGE_REQUESTS_DECIDE, city_id=request.milestone.city_id):
+    if not authz.can(actor, Permission.CHANGE_REQUESTS_DECIDE, city_id=change.milestone.city_id):
         raise NotAllowed(_l("Seul un décideur central statue sur un changement d'échéance."))
-    if request.status is not ChangeRequestStatus.PENDING:
+    if change.status is not ChangeRequestStatus.PENDING:
         raise TransitionNotAllowed(_l("Cette demande a déjà été tranchée."))
-    if request.milestone.status not in DELIVERY_STATUSES:
+    if change.milestone.status not in DELIVERY_STATUSES:
         raise TransitionNotAllowed(
             _l("Ce jalon a été livré, approuvé ou annulé : son échéance ne change plus.")
         )
@@ -507,28 +505,28 @@ def decide_change_request(
     if not accept and not comment:
         raise InvalidInput(_l("Indiquez le motif du refus."), field="comment")
     now = now or utcnow()
-    milestone = request.milestone
-    request.status = ChangeRequestStatus.ACCEPTED if accept else ChangeRequestStatus.REFUSED
-    request.decided_by = actor
-    request.decided_at = now
-    request.decision_comment = comment
+    milestone = change.milestone
+    change.status = ChangeRequestStatus.ACCEPTED if accept else ChangeRequestStatus.REFUSED
+    change.decided_by = actor
+    change.decided_at = now
+    change.decision_comment = comment
     if accept:
-        milestone.due_date = request.proposed_due_date
+        milestone.due_date = change.proposed_due_date
     _record(
         milestone,
         actor,
         EventKind.CHANGE_ACCEPTED if accept else EventKind.CHANGE_REFUSED,
         now=now,
         comment=comment,
-        proposed=request.proposed_due_date.isoformat(),
+        proposed=change.proposed_due_date.isoformat(),
     )
     audit.record(
         actor,
         "change_request.accepted" if accept else "change_request.refused",
-        obj=request,
-        details={"milestone_id": milestone.id, "to": request.proposed_due_date.isoformat()},
+        obj=change,
+        details={"milestone_id": milestone.id, "to": change.proposed_due_date.isoformat()},
     )
-    notifications.change_decided(actor, request, now=now)
+    notifications.change_decided(actor, change, now=now)
 
 
 def may_comment(user: User, milestone: Milestone) -> bool:
@@ -552,17 +550,22 @@ def awaiting_decision_filter(user: User):
     conditions = []
     local = authz.city_scope(user, Permission.MILESTONES_APPROVE_LOCAL)
     if local.all_cities:
-        conditions.append(Milestone.status == S.SUBMITTED)
+        conditions.append(Milestone.status == MilestoneStatus.SUBMITTED)
     elif local.city_ids:
         conditions.append(
-            sa.and_(Milestone.status == S.SUBMITTED, Milestone.city_id.in_(local.city_ids))
+            sa.and_(
+                Milestone.status == MilestoneStatus.SUBMITTED, Milestone.city_id.in_(local.city_ids)
+            )
         )
     central = authz.city_scope(user, Permission.MILESTONES_APPROVE_CENTRAL)
     if central.all_cities:
-        conditions.append(Milestone.status == S.APPROVED_LOCALLY)
+        conditions.append(Milestone.status == MilestoneStatus.APPROVED_LOCALLY)
     elif central.city_ids:
         conditions.append(
-            sa.and_(Milestone.status == S.APPROVED_LOCALLY, Milestone.city_id.in_(central.city_ids))
+            sa.and_(
+                Milestone.status == MilestoneStatus.APPROVED_LOCALLY,
+                Milestone.city_id.in_(central.city_ids),
+            )
         )
     return sa.or_(*conditions) if conditions else sa.false()
 

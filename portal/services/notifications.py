@@ -165,10 +165,10 @@ def change_requested(actor, milestone: Milestone, *, reason: str, proposed, now)
     )
 
 
-def change_decided(actor, request, *, now) -> None:
-    milestone = request.milestone
+def change_decided(actor, change, *, now) -> None:
+    milestone = change.milestone
     concerned = tasks.people("milestone_deliver", Milestone, milestone.id)
-    concerned.add(request.requested_by_id)
+    concerned.add(change.requested_by_id)
     send(
         K.CHANGE_DECIDED,
         "milestone",
@@ -176,9 +176,9 @@ def change_decided(actor, request, *, now) -> None:
         concerned,
         actor=actor,
         now=now,
-        accepted=request.status.value == "accepted",
-        comment=request.decision_comment,
-        day=request.proposed_due_date.isoformat(),
+        accepted=change.status.value == "accepted",
+        comment=change.decision_comment,
+        day=change.proposed_due_date.isoformat(),
     )
 
 

@@ -11,9 +11,9 @@ from portal.views._common import acting_user, paginate
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
 
-@bp.route("")
+@bp.route("", endpoint="list")
 @require(Permission.AUDIT_VIEW)
-def list():
+def audit_list():
     filters = AuditFilterForm(request.args)
     user = acting_user()
     return render_page(

@@ -56,9 +56,9 @@ def _commitment_or_404(commitment_id: int) -> Commitment:
     return commitment
 
 
-@bp.route("/commitments")
+@bp.route("/commitments", endpoint="list")
 @require(Permission.PLANS_VIEW)
-def list():
+def commitments_list():
     filters = CommitmentFilterForm(request.args)
     filters.set_choices(
         all_cities(),

@@ -201,7 +201,7 @@ def _indicator_form(indicator: Indicator | None):
 
 @bp.route("/indicators/new", methods=["GET", "POST"])
 @require(Permission.COVERAGE_MANAGE)
-def new_indicator():
+def create_indicator():
     return _indicator_form(None)
 
 
@@ -282,7 +282,7 @@ def _target_form(city: City, target: IndicatorTarget | None):
 
 @bp.route("/cities/<slug>/targets/new", methods=["GET", "POST"])
 @require(Permission.COVERAGE_MANAGE)
-def new_target(slug: str):
+def create_target(slug: str):
     city = get_city_or_404(slug)
     if not service.may_manage(acting_user(), city.id):
         abort(403)
@@ -396,9 +396,9 @@ def _map_policy() -> str:
     )
 
 
-@bp.route("/map")
+@bp.route("/map", endpoint="map")
 @require(Permission.COVERAGE_VIEW)
-def map():
+def sites_map():
     filters, query = _filtered_sites()
     found = db.session.scalars(query.limit(MAP_LIMIT + 1)).all()
     markers = [
@@ -502,7 +502,7 @@ def _site_form(site: Site | None):
 
 @bp.route("/sites/new", methods=["GET", "POST"])
 @require(Permission.COVERAGE_MANAGE)
-def new_site():
+def create_site():
     return _site_form(None)
 
 
@@ -748,15 +748,6 @@ def ranking(slug: str, site_kind: str):
     city = get_city_or_404(slug)
     kind = _kind_or_404(site_kind)
     result = service.ranking(city, kind)
-    fmt = request.args.get("format", "")
-    name = f"classement-{city.slug}-{kind.value}"
-    if fmt in ("csv", "xlsx"):
-        headers, rows = coverage_exports.ranking_table(result)
-        return tabular_export(fmt, headers, rows, name=name, sheet=_("Classement"))
-    if fmt == "pdf":
-        return attachment(coverage_exports.ranking_pdf(result), "application/pdf", f"{name}.pdf")
-    if fmt:
-        abort(404)
     # Every site is scored to rank them; the page shows one slice of the ranking.
     per_page = current_app.config["PAGE_SIZE"]
     pages = max((len(result.rows) + per_page - 1) // per_page, 1)
@@ -768,3 +759,16 @@ def ranking(slug: str, site_kind: str):
         pagination=SlicePage(page, pages),
         can_manage=service.may_manage(acting_user(), city.id),
     )
+
+
+@bp.route("/cities/<slug>/ranking/<site_kind>/export.<any(csv, xlsx, pdf):fmt>")
+@require(Permission.COVERAGE_VIEW)
+def export_ranking(slug: str, site_kind: str, fmt: str):
+    city = get_city_or_404(slug)
+    kind = _kind_or_404(site_kind)
+    result = service.ranking(city, kind)
+    name = f"classement-{city.slug}-{kind.value}"
+    if fmt == "pdf":
+        return attachment(coverage_exports.ranking_pdf(result), "application/pdf", f"{name}.pdf")
+    headers, rows = coverage_exports.ranking_table(result)
+    return tabular_export(fmt, headers, rows, name=name, sheet=_("Classement"))

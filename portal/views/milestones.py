@@ -93,9 +93,9 @@ def _list_query(form: MilestoneFilterForm, today):
     )
 
 
-@bp.route("/milestones")
+@bp.route("/milestones", endpoint="list")
 @require(Permission.PLANS_VIEW)
-def list():
+def milestones_list():
     today = clock.today()
     filters = _filters()
     pagination = db.paginate(

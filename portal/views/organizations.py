@@ -76,9 +76,9 @@ def _filtered(filters: OrganizationFilterForm):
     return organizations.filtered_query(filters.criteria())
 
 
-@bp.route("/admin/organizations")
+@bp.route("/admin/organizations", endpoint="list")
 @require(Permission.ORGANIZATIONS_MANAGE)
-def list():
+def organizations_list():
     city_choices = all_cities()
     filters = OrganizationFilterForm(request.args)
     filters.set_choices(city_choices)

@@ -14,9 +14,9 @@ from portal.views._common import acting_user, moment, page_number
 bp = Blueprint("tasks", __name__)
 
 
-@bp.route("/tasks")
+@bp.route("/tasks", endpoint="list")
 @authenticated
-def list():
+def tasks_list():
     user = acting_user()
     at = moment()
     cities = db.session.scalars(sa.select(City).order_by(City.name)).all()

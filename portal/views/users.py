@@ -22,9 +22,9 @@ def _user_form(**kwargs) -> UserForm:
     return form
 
 
-@bp.route("")
+@bp.route("", endpoint="list")
 @require(Permission.USERS_MANAGE)
-def list():
+def users_list():
     filters = UserFilterForm(request.args)
     filters.set_choices(all_organizations(), all_cities())
     pagination = paginate(accounts.users_query(filters.criteria()))

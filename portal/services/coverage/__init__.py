@@ -44,7 +44,6 @@ from portal.services.coverage.base import (  # noqa: F401
     STALE,
     STATUS_LABELS,
     WITH_FIGURES,
-    S,
     _count,
     parse_coordinate,
 )

@@ -23,13 +23,14 @@ from portal.models.coverage import (
     SiteCriterion,
     SiteEvent,
     SiteKind,
+    SiteStatus,
 )
 from portal.models.organizations import City
 from portal.models.tenders import CriterionKind
 from portal.models.users import User
 from portal.services import audit, notifications, selection
 from portal.services.coverage.access import _require, own_assessment
-from portal.services.coverage.base import KIND_LABELS, STALE, STATUS_LABELS, S
+from portal.services.coverage.base import KIND_LABELS, STALE, STATUS_LABELS
 from portal.services.coverage.indicators import plain_number
 from portal.services.errors import (
     InvalidInput,
@@ -200,12 +201,17 @@ def save_assessment(
     result = site_result(site)
     site.score = result.total
     site.eliminated = result.status == selection.ELIMINATED
-    newly_assessed = site.status is S.PROPOSED
+    newly_assessed = site.status is SiteStatus.PROPOSED
     if newly_assessed:
-        site.status = S.ASSESSED
+        site.status = SiteStatus.ASSESSED
         site.status_since = today
         site.events.append(
-            SiteEvent(from_status=S.PROPOSED, to_status=S.ASSESSED, on_date=today, actor=actor)
+            SiteEvent(
+                from_status=SiteStatus.PROPOSED,
+                to_status=SiteStatus.ASSESSED,
+                on_date=today,
+                actor=actor,
+            )
         )
     audit.record(
         actor,

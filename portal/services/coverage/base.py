@@ -12,7 +12,6 @@ from portal.services.errors import (
     InvalidInput,
 )
 
-S = SiteStatus
 STALE = _l("Cette fiche a été modifiée par quelqu'un d'autre entre-temps. Rechargez-la.")
 
 # Morocco's extent, southern provinces included (WGS 84).
@@ -23,19 +22,19 @@ COORDINATE_PLACES = Decimal("0.000001")
 # Who moves a site from one status to the next. Proposed -> assessed happens by itself with
 # the first assessment.
 DECISIONS = {
-    (S.PROPOSED, S.REJECTED),
-    (S.ASSESSED, S.SELECTED),
-    (S.ASSESSED, S.REJECTED),
-    (S.SELECTED, S.REJECTED),
+    (SiteStatus.PROPOSED, SiteStatus.REJECTED),
+    (SiteStatus.ASSESSED, SiteStatus.SELECTED),
+    (SiteStatus.ASSESSED, SiteStatus.REJECTED),
+    (SiteStatus.SELECTED, SiteStatus.REJECTED),
 }
 DEPLOYMENT = {
-    (S.SELECTED, S.IN_DEPLOYMENT),
-    (S.IN_DEPLOYMENT, S.OPEN),
-    (S.OPEN, S.CLOSED),
+    (SiteStatus.SELECTED, SiteStatus.IN_DEPLOYMENT),
+    (SiteStatus.IN_DEPLOYMENT, SiteStatus.OPEN),
+    (SiteStatus.OPEN, SiteStatus.CLOSED),
 }
-FROZEN = frozenset({S.REJECTED, S.CLOSED})
+FROZEN = frozenset({SiteStatus.REJECTED, SiteStatus.CLOSED})
 # The figures of a place that is being fitted out or is open.
-WITH_FIGURES = frozenset({S.IN_DEPLOYMENT, S.OPEN})
+WITH_FIGURES = frozenset({SiteStatus.IN_DEPLOYMENT, SiteStatus.OPEN})
 
 
 STATUS_LABELS = labels.SITE_STATUS_LABELS

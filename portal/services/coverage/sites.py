@@ -29,7 +29,6 @@ from portal.services.coverage.base import (
     STALE,
     STATUS_LABELS,
     WITH_FIGURES,
-    S,
     _count,
     parse_coordinate,
 )
@@ -120,9 +119,9 @@ def save_site(
         )
     created = site is None
     if created:
-        site = Site(status=S.PROPOSED, status_since=today)
+        site = Site(status=SiteStatus.PROPOSED, status_since=today)
         db.session.add(site)
-        site.events.append(SiteEvent(to_status=S.PROPOSED, on_date=today, actor=actor))
+        site.events.append(SiteEvent(to_status=SiteStatus.PROPOSED, on_date=today, actor=actor))
     site.city_id = city.id
     site.kind = kind
     site.host_organization_id = host.id
@@ -158,7 +157,7 @@ def _assessed(site: Site) -> bool:
 def allowed_moves(user: User, site: Site) -> list[SiteStatus]:
     """The statuses to offer `user` as buttons (the rules check again when one is pressed)."""
     moves = []
-    for start, end in sorted(DECISIONS | DEPLOYMENT, key=lambda p: list(S).index(p[1])):
+    for start, end in sorted(DECISIONS | DEPLOYMENT, key=lambda p: list(SiteStatus).index(p[1])):
         if start is not site.status:
             continue
         if ((start, end) in DECISIONS and may_decide(user, site)) or (
@@ -211,11 +210,11 @@ def move(
             field="on_date",
         )
     note = (note or "").strip()
-    if to_status in (S.SELECTED, S.REJECTED) and not note:
+    if to_status in (SiteStatus.SELECTED, SiteStatus.REJECTED) and not note:
         raise InvalidInput(_l("Une justification écrite est requise."), field="note")
-    if to_status is S.CLOSED and not note:
+    if to_status is SiteStatus.CLOSED and not note:
         raise InvalidInput(_l("Dites pourquoi le site ferme."), field="note")
-    if to_status is S.SELECTED:
+    if to_status is SiteStatus.SELECTED:
         result = site_result(site)
         if result is None or result.status == selection.UNSCORED:
             raise TransitionNotAllowed(_l("Ce site n'a pas encore été évalué."))
@@ -224,14 +223,14 @@ def move(
             raise TransitionNotAllowed(
                 _l("Ce site ne remplit pas le critère éliminatoire « %(label)s ».", label=label)
             )
-    if to_status is S.OPEN:
+    if to_status is SiteStatus.OPEN:
         capacity = site.seats if site.kind is SiteKind.DIGITAL_SPACE else site.wifi_capacity
         if not capacity:
             raise TransitionNotAllowed(
                 _l("Renseignez d'abord la capacité du site (postes ou connexions simultanées).")
             )
     before = site.status
-    if to_status in (S.SELECTED, S.REJECTED):
+    if to_status in (SiteStatus.SELECTED, SiteStatus.REJECTED):
         site.decision_note = note
     site.status = to_status
     site.status_since = day
@@ -244,7 +243,7 @@ def move(
         obj=site,
         details={"from": before.value, "to": to_status.value, "on": day.isoformat()},
     )
-    if to_status in (S.SELECTED, S.REJECTED):
+    if to_status in (SiteStatus.SELECTED, SiteStatus.REJECTED):
         notifications.site_decided(actor, site, note=note, now=now)
 
 
@@ -273,12 +272,12 @@ def record_figures(
         "wifi_capacity": _count(wifi_capacity, "wifi_capacity"),
         "weekly_users": _count(weekly_users, "weekly_users"),
     }
-    if values["weekly_users"] is not None and site.status is not S.OPEN:
+    if values["weekly_users"] is not None and site.status is not SiteStatus.OPEN:
         raise InvalidInput(
             _l("La fréquentation se mesure une fois le site ouvert."), field="weekly_users"
         )
     capacity = "seats" if site.kind is SiteKind.DIGITAL_SPACE else "wifi_capacity"
-    if site.status is S.OPEN and not values[capacity]:
+    if site.status is SiteStatus.OPEN and not values[capacity]:
         # It was required to open; an open site keeps it.
         raise InvalidInput(_l("Un site ouvert garde sa capacité."), field=capacity)
     day = check_day(figures_on or today, "figures_on")

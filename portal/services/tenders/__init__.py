@@ -27,7 +27,6 @@ from portal.services.tenders.base import (  # noqa: F401
     ORDER,
     STAGE_LABELS,
     STALE,
-    S,
     SealedOffer,
     _was_opened,
     envelopes_open,

@@ -9,12 +9,13 @@ from portal.models.tenders import (
     CommitteeMember,
     CommitteeRole,
     Tender,
+    TenderStage,
 )
 from portal.models.users import User
 from portal.services.errors import (
     NotAllowed,
 )
-from portal.services.tenders.base import FINAL, S, reached
+from portal.services.tenders.base import FINAL, reached
 
 
 def may_manage(user: User, tender: Tender | None = None) -> bool:
@@ -34,7 +35,7 @@ def may_see_bids(user: User, tender: Tender) -> bool:
     member = membership(user, tender)
     if member is not None:
         return member.cleared
-    return reached(tender, S.RANKING) and authz.can(
+    return reached(tender, TenderStage.RANKING) and authz.can(
         user, Permission.TENDERS_VIEW, city_id=tender.city_id
     )
 
@@ -53,7 +54,7 @@ def may_score(user: User, tender: Tender) -> bool:
 def may_bid(user: User, tender: Tender) -> bool:
     """What the page offers a bidder; submit_bid checks the organisation it bids for too."""
     return (
-        tender.stage is S.PUBLISHED
+        tender.stage is TenderStage.PUBLISHED
         and user.organization_id is not None
         and authz.can(user, Permission.TENDERS_BID, organization_id=user.organization_id)
     )
@@ -61,7 +62,7 @@ def may_bid(user: User, tender: Tender) -> bool:
 
 def committee_open(tender: Tender) -> bool:
     """The committee can be completed until the technical scores are locked."""
-    return not reached(tender, S.TECHNICAL_LOCKED) and tender.stage not in FINAL
+    return not reached(tender, TenderStage.TECHNICAL_LOCKED) and tender.stage not in FINAL
 
 
 def _require_manage(actor: User, tender: Tender | None = None) -> None:

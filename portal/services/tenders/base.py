@@ -19,19 +19,18 @@ from portal.services.errors import (
     NotAllowed,
 )
 
-S = TenderStage
 ORDER = [
-    S.DRAFT,
-    S.PUBLISHED,
-    S.SUBMISSIONS_CLOSED,
-    S.ADMINISTRATIVE_CHECK,
-    S.TECHNICAL_EVALUATION,
-    S.TECHNICAL_LOCKED,
-    S.FINANCIAL_OPENING,
-    S.FINANCIAL_EVALUATION,
-    S.RANKING,
-    S.AWARD_PROPOSED,
-    S.AWARDED,
+    TenderStage.DRAFT,
+    TenderStage.PUBLISHED,
+    TenderStage.SUBMISSIONS_CLOSED,
+    TenderStage.ADMINISTRATIVE_CHECK,
+    TenderStage.TECHNICAL_EVALUATION,
+    TenderStage.TECHNICAL_LOCKED,
+    TenderStage.FINANCIAL_OPENING,
+    TenderStage.FINANCIAL_EVALUATION,
+    TenderStage.RANKING,
+    TenderStage.AWARD_PROPOSED,
+    TenderStage.AWARDED,
 ]
 FINAL = FINAL_STAGES
 NEXT = dict(pairwise(ORDER))
@@ -47,14 +46,16 @@ class SealedOffer(NotAllowed):
 
 def reached(tender: Tender, stage: TenderStage) -> bool:
     """Whether the procedure has gone as far as `stage` (a final failure counts as not)."""
-    if tender.stage in (S.UNSUCCESSFUL, S.CANCELLED):
+    if tender.stage in (TenderStage.UNSUCCESSFUL, TenderStage.CANCELLED):
         return False
     return ORDER.index(tender.stage) >= ORDER.index(stage)
 
 
 def envelopes_open(tender: Tender) -> bool:
-    history = tender.stage in (S.UNSUCCESSFUL, S.CANCELLED) and _was_opened(tender)
-    return reached(tender, S.FINANCIAL_OPENING) or history
+    history = tender.stage in (TenderStage.UNSUCCESSFUL, TenderStage.CANCELLED) and _was_opened(
+        tender
+    )
+    return reached(tender, TenderStage.FINANCIAL_OPENING) or history
 
 
 def _was_opened(tender: Tender) -> bool:
@@ -62,7 +63,7 @@ def _was_opened(tender: Tender) -> bool:
         db.session.scalar(
             sa.select(TenderEvent.id).where(
                 TenderEvent.tender_id == tender.id,
-                TenderEvent.to_stage == S.FINANCIAL_OPENING,
+                TenderEvent.to_stage == TenderStage.FINANCIAL_OPENING,
             )
         )
         is not None

@@ -13,6 +13,7 @@ from portal.models.tenders import (
     Bid,
     EliminationCheck,
     Lot,
+    TenderStage,
 )
 from portal.models.types import utcnow
 from portal.models.users import User
@@ -24,7 +25,7 @@ from portal.services.errors import (
     ensure_current,
 )
 from portal.services.tenders.access import _require_manage
-from portal.services.tenders.base import STALE, S
+from portal.services.tenders.base import STALE
 from portal.services.tenders.specification import eliminatory_criteria
 
 
@@ -43,7 +44,7 @@ def submit_bid(
         raise NotAllowed(_l("Vous ne soumettez que pour votre propre organisme."))
     if actor.organization_id != bidder_id:
         raise NotAllowed(_l("Vous ne soumettez que pour votre propre organisme."))
-    if tender.stage is not S.PUBLISHED:
+    if tender.stage is not TenderStage.PUBLISHED:
         raise TransitionNotAllowed(_l("Cet appel d'offres ne reçoit pas d'offres."))
     if db.session.get(Organization, bidder_id) is None:
         raise InvalidInput(_l("Organisme inconnu."), field="bidder_id")
@@ -88,7 +89,7 @@ def check_bid(
     tender = bid.lot.tender
     _require_manage(actor, tender)
     ensure_current(bid, expected_version, STALE)
-    if tender.stage is not S.ADMINISTRATIVE_CHECK:
+    if tender.stage is not TenderStage.ADMINISTRATIVE_CHECK:
         raise TransitionNotAllowed(_l("La vérification administrative n'est pas en cours."))
     if bid.late:
         raise TransitionNotAllowed(_l("Une offre tardive n'est pas admise."))

@@ -24,7 +24,7 @@ from portal.services.tenders.access import (
     may_score,
     membership,
 )
-from portal.services.tenders.base import FINAL, NEXT, S, reached
+from portal.services.tenders.base import FINAL, NEXT, reached
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def filtered_query(criteria: Criteria, user: User):
     """The tenders `user` may list that match `criteria`, newest first."""
     query = sa.select(Tender).options(joinedload(Tender.city))
     if not may_manage(user):
-        query = query.where(Tender.stage != S.DRAFT)  # a draft is the secretariat's own
+        query = query.where(Tender.stage != TenderStage.DRAFT)  # a draft is the secretariat's own
     if not criteria.valid:
         return query.where(sa.false())
     if criteria.stage is not None:
@@ -69,24 +69,24 @@ def allowed_moves(user: User, tender: Tender) -> list[TenderStage]:
     member = membership(user, tender)
     president = member is not None and member.role is CommitteeRole.PRESIDENT and member.cleared
     if following in (
-        S.PUBLISHED,
-        S.SUBMISSIONS_CLOSED,
-        S.ADMINISTRATIVE_CHECK,
-        S.TECHNICAL_EVALUATION,
+        TenderStage.PUBLISHED,
+        TenderStage.SUBMISSIONS_CLOSED,
+        TenderStage.ADMINISTRATIVE_CHECK,
+        TenderStage.TECHNICAL_EVALUATION,
     ):
         if may_manage(user, tender):
             moves.append(following)
-    elif following is S.AWARDED:
+    elif following is TenderStage.AWARDED:
         if authz.can(user, Permission.TENDERS_DECIDE, city_id=tender.city_id):
             moves.append(following)
     elif following is not None and president:
         moves.append(following)
-    if reached(tender, S.SUBMISSIONS_CLOSED) and authz.can(
+    if reached(tender, TenderStage.SUBMISSIONS_CLOSED) and authz.can(
         user, Permission.TENDERS_DECIDE, city_id=tender.city_id
     ):
-        moves.append(S.UNSUCCESSFUL)
+        moves.append(TenderStage.UNSUCCESSFUL)
     if may_manage(user, tender) or authz.can(user, Permission.TENDERS_DECIDE):
-        moves.append(S.CANCELLED)
+        moves.append(TenderStage.CANCELLED)
     return moves
 
 
@@ -110,13 +110,13 @@ def allowed_actions(user: User, tender: Tender) -> TenderActions:
     member = membership(user, tender)
     chair = is_president(user, tender)
     return TenderActions(
-        edit_draft=manage and tender.stage is S.DRAFT,
+        edit_draft=manage and tender.stage is TenderStage.DRAFT,
         edit_committee=manage and committee_open(tender),
         bid=may_bid(user, tender),
-        check_bids=manage and tender.stage is S.ADMINISTRATIVE_CHECK,
+        check_bids=manage and tender.stage is TenderStage.ADMINISTRATIVE_CHECK,
         declare=member is not None and member.declaration is None and tender.stage not in FINAL,
-        score=may_score(user, tender) and tender.stage is S.TECHNICAL_EVALUATION,
-        consensus=chair and tender.stage is S.TECHNICAL_EVALUATION,
-        justify=chair and tender.stage is S.FINANCIAL_EVALUATION,
+        score=may_score(user, tender) and tender.stage is TenderStage.TECHNICAL_EVALUATION,
+        consensus=chair and tender.stage is TenderStage.TECHNICAL_EVALUATION,
+        justify=chair and tender.stage is TenderStage.FINANCIAL_EVALUATION,
         moves=allowed_moves(user, tender),
     )

@@ -11,6 +11,7 @@ from portal.models.tenders import (
     FinancialMethod,
     Lot,
     Tender,
+    TenderStage,
 )
 from portal.models.users import User
 from portal.services import audit, inputs, selection
@@ -18,7 +19,7 @@ from portal.services.errors import (
     TransitionNotAllowed,
 )
 from portal.services.tenders.access import _president
-from portal.services.tenders.base import S, SealedOffer, envelopes_open, price_of
+from portal.services.tenders.base import SealedOffer, envelopes_open, price_of
 from portal.services.tenders.scores import technical_scores
 from portal.services.tenders.specification import _method_for
 
@@ -70,7 +71,7 @@ def decide_justification(actor: User, bid: Bid, *, accepted: bool, justification
     """The committee's decision on an abnormally low offer's written justification."""
     tender = bid.lot.tender
     _president(actor, tender)
-    if tender.stage is not S.FINANCIAL_EVALUATION:
+    if tender.stage is not TenderStage.FINANCIAL_EVALUATION:
         raise TransitionNotAllowed(_l("L'évaluation financière n'est pas en cours."))
     if bid.justification_accepted is not None:
         raise TransitionNotAllowed(_l("La décision sur cette justification est déjà prise."))

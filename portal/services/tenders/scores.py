@@ -18,6 +18,7 @@ from portal.models.tenders import (
     Criterion,
     Score,
     Tender,
+    TenderStage,
 )
 from portal.models.types import utcnow
 from portal.models.users import User
@@ -28,7 +29,7 @@ from portal.services.errors import (
     TransitionNotAllowed,
 )
 from portal.services.tenders.access import _president, may_score, may_see_bids, membership
-from portal.services.tenders.base import HUNDRED, S, reached
+from portal.services.tenders.base import HUNDRED, reached
 from portal.services.tenders.specification import leaf_criteria
 
 
@@ -36,7 +37,7 @@ def _scorer(actor: User, tender: Tender) -> CommitteeMember:
     if not may_score(actor, tender):
         raise NotAllowed(_l("Seuls les membres notants ayant déclaré l'absence de conflit notent."))
     member = membership(actor, tender)
-    if tender.stage is not S.TECHNICAL_EVALUATION:
+    if tender.stage is not TenderStage.TECHNICAL_EVALUATION:
         raise TransitionNotAllowed(_l("L'évaluation technique n'est pas en cours."))
     return member
 
@@ -119,7 +120,7 @@ def visible_scores(user: User, tender: Tender) -> list[Score]:
     secretariat and everyone else who sees the bids, once the technical result is locked."""
     query = sa.select(Score).join(CommitteeMember).where(CommitteeMember.tender_id == tender.id)
     member = membership(user, tender)
-    if reached(tender, S.TECHNICAL_LOCKED) and may_see_bids(user, tender):
+    if reached(tender, TenderStage.TECHNICAL_LOCKED) and may_see_bids(user, tender):
         return list(db.session.scalars(query))
     if member is None or not member.cleared:
         return []
@@ -192,7 +193,7 @@ def set_consensus(
 ) -> None:
     tender = bid.lot.tender
     _president(actor, tender)
-    if tender.stage is not S.TECHNICAL_EVALUATION:
+    if tender.stage is not TenderStage.TECHNICAL_EVALUATION:
         raise TransitionNotAllowed(_l("L'évaluation technique n'est pas en cours."))
     if not bid.admissible or criterion not in leaf_criteria(tender):
         raise InvalidInput(_l("Cette offre ou ce critère ne se note pas."), field="points")

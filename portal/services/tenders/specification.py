@@ -22,6 +22,7 @@ from portal.models.tenders import (
     Tender,
     TenderCategory,
     TenderEvent,
+    TenderStage,
 )
 from portal.models.types import utcnow
 from portal.models.users import User
@@ -34,7 +35,7 @@ from portal.services.errors import (
     ensure_current,
 )
 from portal.services.tenders.access import _require_manage
-from portal.services.tenders.base import STALE, S
+from portal.services.tenders.base import STALE
 
 
 def _enum(kind, value, field: str):
@@ -45,7 +46,7 @@ def _enum(kind, value, field: str):
 
 
 def _require_draft(tender: Tender) -> None:
-    if tender.stage is not S.DRAFT:
+    if tender.stage is not TenderStage.DRAFT:
         raise TransitionNotAllowed(
             _l("Publié, l'appel d'offres est figé : critères, lots et méthode ne changent plus.")
         )
@@ -121,7 +122,10 @@ def save_tender(
         db.session.flush()
         db.session.add(
             TenderEvent(
-                tender_id=tender.id, to_stage=S.DRAFT, actor=actor, occurred_at=now or utcnow()
+                tender_id=tender.id,
+                to_stage=TenderStage.DRAFT,
+                actor=actor,
+                occurred_at=now or utcnow(),
             )
         )
         audit.record(actor, "tender.created", obj=tender, details={"reference": tender.reference})

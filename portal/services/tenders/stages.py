@@ -32,7 +32,6 @@ from portal.services.tenders.base import (
     NEXT,
     STAGE_LABELS,
     STALE,
-    S,
     envelopes_open,
     reached,
 )
@@ -58,13 +57,15 @@ def advance(
     if before in FINAL:
         raise TransitionNotAllowed(_l("La procédure est close."))
     note = (note or "").strip()
-    if to_stage is S.CANCELLED:
+    if to_stage is TenderStage.CANCELLED:
         if not (may_manage(actor, tender) or authz.can(actor, Permission.TENDERS_DECIDE)):
             raise NotAllowed(_l("Seuls le secrétariat et le ministère annulent une procédure."))
         if not note:
             raise InvalidInput(_l("Indiquez le motif de l'annulation."), field="note")
         tender.cancel_reason = note
-    elif to_stage is S.UNSUCCESSFUL or (to_stage is S.AWARDED and before is S.AWARD_PROPOSED):
+    elif to_stage is TenderStage.UNSUCCESSFUL or (
+        to_stage is TenderStage.AWARDED and before is TenderStage.AWARD_PROPOSED
+    ):
         _decide(actor, tender, to_stage, before)
     elif NEXT.get(before) is not to_stage:
         raise TransitionNotAllowed(
@@ -102,9 +103,13 @@ def advance(
 
 
 def _check_move(actor, tender, to_stage, *, now, present) -> None:
-    if to_stage in (S.PUBLISHED, S.SUBMISSIONS_CLOSED, S.ADMINISTRATIVE_CHECK):
+    if to_stage in (
+        TenderStage.PUBLISHED,
+        TenderStage.SUBMISSIONS_CLOSED,
+        TenderStage.ADMINISTRATIVE_CHECK,
+    ):
         _require_manage(actor, tender)
-    if to_stage is S.PUBLISHED:
+    if to_stage is TenderStage.PUBLISHED:
         if not tender.lots or not leaf_criteria(tender):
             raise TransitionNotAllowed(
                 _l("Avant de publier, il faut au moins un lot et la grille de critères.")
@@ -117,10 +122,10 @@ def _check_move(actor, tender, to_stage, *, now, present) -> None:
             raise TransitionNotAllowed(
                 _l("Avant de publier, il faut composer la commission et son président.")
             )
-    elif to_stage is S.SUBMISSIONS_CLOSED:
+    elif to_stage is TenderStage.SUBMISSIONS_CLOSED:
         if tender.submission_deadline is None or now < tender.submission_deadline:
             raise TransitionNotAllowed(_l("La date limite de remise des offres n'est pas passée."))
-    elif to_stage is S.TECHNICAL_EVALUATION:
+    elif to_stage is TenderStage.TECHNICAL_EVALUATION:
         _require_manage(actor, tender)
         unchecked = [b for lot in tender.lots for b in lot.bids if b.admissible is None]
         if unchecked:
@@ -131,7 +136,7 @@ def _check_move(actor, tender, to_stage, *, now, present) -> None:
                     len(unchecked),
                 )
             )
-    elif to_stage is S.TECHNICAL_LOCKED:
+    elif to_stage is TenderStage.TECHNICAL_LOCKED:
         _president(actor, tender)
         waiting = [
             m
@@ -172,7 +177,7 @@ def _check_move(actor, tender, to_stage, *, now, present) -> None:
                     len(unresolved),
                 )
             )
-    elif to_stage is S.FINANCIAL_OPENING:
+    elif to_stage is TenderStage.FINANCIAL_OPENING:
         _president(actor, tender)
         members = {m.id: m for m in tender.members}
         present = sorted(set(present or []))
@@ -184,13 +189,17 @@ def _check_move(actor, tender, to_stage, *, now, present) -> None:
                 _l("Indiquez les membres présents : au moins deux membres notants."),
                 field="present",
             )
-    elif to_stage in (S.FINANCIAL_EVALUATION, S.RANKING, S.AWARD_PROPOSED):
+    elif to_stage in (
+        TenderStage.FINANCIAL_EVALUATION,
+        TenderStage.RANKING,
+        TenderStage.AWARD_PROPOSED,
+    ):
         _president(actor, tender)
-        if to_stage is S.RANKING and abnormally_low_pending(tender):
+        if to_stage is TenderStage.RANKING and abnormally_low_pending(tender):
             raise TransitionNotAllowed(
                 _l("Des offres anormalement basses attendent la décision sur leur justification.")
             )
-        if to_stage is S.AWARD_PROPOSED:
+        if to_stage is TenderStage.AWARD_PROPOSED:
             rankings = rank(tender)
             if not any(r.result.winner for r in rankings):
                 raise TransitionNotAllowed(
@@ -210,19 +219,19 @@ def _check_move(actor, tender, to_stage, *, now, present) -> None:
 def _decide(actor, tender, to_stage, before) -> None:
     if not authz.can(actor, Permission.TENDERS_DECIDE, city_id=tender.city_id):
         raise NotAllowed(_l("La décision revient au ministère."))
-    if to_stage is S.AWARDED:
+    if to_stage is TenderStage.AWARDED:
         for lot in tender.lots:
             lot.outcome = LotOutcome.AWARDED if lot.proposed_bid else LotOutcome.UNSUCCESSFUL
         return
     # Unsuccessful: no bid admitted, or no qualified bid once the envelopes are open.
-    if not reached(tender, S.SUBMISSIONS_CLOSED):
+    if not reached(tender, TenderStage.SUBMISSIONS_CLOSED):
         raise TransitionNotAllowed(
             _l("Une procédure se déclare infructueuse une fois la remise des offres close.")
         )
     pending = [b for lot in tender.lots for b in lot.bids if b.admissible or b.admissible is None]
     if envelopes_open(tender):
         qualified = any(r.result.winner for r in rank(tender))
-    elif reached(tender, S.TECHNICAL_LOCKED):
+    elif reached(tender, TenderStage.TECHNICAL_LOCKED):
         # No price needed: the threshold applies to the technical scores as scored.
         scores = technical_scores(tender)
         floor = tender.technical_threshold

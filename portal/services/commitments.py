@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from xml.sax.saxutils import escape
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -24,7 +23,7 @@ from portal.models.organizations import Organization
 from portal.models.plans import Action
 from portal.models.types import utcnow
 from portal.models.users import User
-from portal.services import audit, inputs, notifications
+from portal.services import audit, charts, inputs, notifications
 from portal.services.dates import check_day
 from portal.services.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 
@@ -295,73 +294,50 @@ def scorecard(commitments, today: date) -> dict[str, int]:
 
 def progress_chart(commitment: Commitment, updates, *, today: date, labels: dict) -> str:
     """A small SVG chart: start and target, validated values (filled) and declared ones
-    (hollow), over time up to the due date. No script, no inline style."""
-    width, height, pad, left = 360, 150, 28, 52
+    (hollow), over time up to the due date."""
     day_text = labels.get("day", date.isoformat)
     number_text = labels.get("number", str)
     start_day = min([commitment.created_at.date(), *[u.measured_on for u in updates]])
     end_day = max([commitment.due_date, today, *[u.measured_on for u in updates]])
-    span = max((end_day - start_day).days, 1)
     values = [commitment.baseline_value, commitment.target_value, *[u.value for u in updates]]
-    low, high = min(values), max(values)
-    if high == low:
-        high = low + 1
-
-    def x(day: date) -> float:
-        return left + (width - left - pad) * (day - start_day).days / span
-
-    def y(value: Decimal) -> float:
-        return height - pad - float((value - low) / (high - low)) * (height - 2 * pad)
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'class="commitment-chart" role="img" aria-label="{escape(labels["title"])}">',
-        # Axes: the time from the start to the due date, the values from lowest to highest.
-        f'<g class="chart-axes" font-size="10" fill="#4a5568">'
-        f'<line x1="{left}" x2="{width - pad}" y1="{height - pad}" y2="{height - pad}" '
-        'stroke="#4a5568"/>'
-        f'<line x1="{left}" x2="{left}" y1="{pad / 2}" y2="{height - pad}" stroke="#4a5568"/>'
-        f'<text class="chart-x" x="{left}" y="{height - pad + 14}">'
-        f"{escape(day_text(start_day))}</text>"
-        f'<text class="chart-x" x="{width - pad}" y="{height - pad + 14}" text-anchor="end">'
-        f"{escape(day_text(end_day))}</text>"
-        f'<text class="chart-y" x="{left - 4}" y="{y(low) + 3:.1f}" text-anchor="end">'
-        f"{escape(number_text(low))}</text>"
-        f'<text class="chart-y" x="{left - 4}" y="{y(high) + 3:.1f}" text-anchor="end">'
-        f"{escape(number_text(high))}</text></g>",
-        f'<line class="chart-target" x1="{left}" x2="{width - pad}" '
-        f'y1="{y(commitment.target_value):.1f}" y2="{y(commitment.target_value):.1f}" '
-        'stroke="#2f855a" stroke-dasharray="4 3"/>',
-        f'<text x="{width - pad}" y="{y(commitment.target_value) - 4:.1f}" text-anchor="end" '
-        f'font-size="10" fill="#2f855a">{escape(labels["target"])}</text>',
-        f'<line class="chart-today" x1="{x(today):.1f}" x2="{x(today):.1f}" y1="{pad / 2}" '
-        f'y2="{height - pad}" stroke="#c53030"/>',
-        f'<line class="chart-due" x1="{x(commitment.due_date):.1f}" '
-        f'x2="{x(commitment.due_date):.1f}" y1="{pad / 2}" y2="{height - pad}" '
-        'stroke="#718096" stroke-dasharray="2 2"/>',
-        f'<circle class="chart-baseline" cx="{x(start_day):.1f}" '
-        f'cy="{y(commitment.baseline_value):.1f}" r="3" fill="#718096"/>',
-    ]
+    chart = charts.TimeChart(
+        start_day,
+        end_day,
+        min(values),
+        max(values),
+        "commitment-chart",
+        labels["title"],
+        pad=28,
+        left=52,
+    )
+    # Axes: the time from the start to the due date, the values from lowest to highest.
+    chart.axes(
+        first=day_text(start_day),
+        last=day_text(end_day),
+        low=number_text(chart.low),
+        high=number_text(chart.high),
+    )
+    chart.level(commitment.target_value, "chart-target", charts.TARGET, "4 3")
+    target_y = f"{chart.y(commitment.target_value) - 4:.1f}"
+    chart.label(chart.end, target_y, labels["target"], fill=charts.TARGET, anchor="end")
+    chart.day_line(today, "chart-today", charts.TODAY)
+    chart.day_line(commitment.due_date, "chart-due", charts.MUTED, "2 2")
+    chart.dot(start_day, commitment.baseline_value, "chart-baseline", fill=charts.MUTED, r=3)
     validated = sorted(
         (u for u in updates if u.status is UpdateStatus.VALIDATED), key=lambda u: u.measured_on
     )
     if validated:
-        points = [(x(start_day), y(commitment.baseline_value))] + [
-            (x(u.measured_on), y(u.value)) for u in validated
-        ]
-        path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
-        parts.append(
-            f'<polyline class="chart-validated" points="{path}" fill="none" stroke="#2b6cb0"/>'
-        )
+        points = [(start_day, commitment.baseline_value)]
+        chart.path(points + [(u.measured_on, u.value) for u in validated], "chart-validated")
     for u in updates:
         if u.status is UpdateStatus.REJECTED:
             continue
-        filled = u.status is UpdateStatus.VALIDATED
-        parts.append(
-            f'<circle class="chart-{u.status.value}" cx="{x(u.measured_on):.1f}" '
-            f'cy="{y(u.value):.1f}" r="4" fill="{"#2b6cb0" if filled else "#fff"}" '
-            'stroke="#2b6cb0"><title>'
-            f"{escape(number_text(u.value))} — {escape(day_text(u.measured_on))}</title></circle>"
+        chart.dot(
+            u.measured_on,
+            u.value,
+            f"chart-{u.status.value}",
+            fill=charts.SERIES if u.status is UpdateStatus.VALIDATED else "#fff",
+            stroke=charts.SERIES,
+            title=f"{number_text(u.value)} — {day_text(u.measured_on)}",
         )
-    parts.append("</svg>")
-    return "".join(parts)
+    return chart.svg()

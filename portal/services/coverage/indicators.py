@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from flask import has_request_context
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
-from markupsafe import escape
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.authz import Permission
@@ -22,7 +21,7 @@ from portal.models.coverage import (
 from portal.models.organizations import City
 from portal.models.plans import Domain
 from portal.models.users import User
-from portal.services import audit, inputs
+from portal.services import audit, charts, inputs
 from portal.services.coverage.access import _require
 from portal.services.coverage.base import STALE
 from portal.services.dates import check_day
@@ -301,69 +300,55 @@ def programme_comparison() -> list[ComparisonRow]:
 
 def indicator_chart(target: IndicatorTarget, *, today: date, labels: dict) -> str:
     """The path from the baseline to the target: the planned line (dashed), the measurements
-    (dots joined), the target level and today. SVG without script or inline style."""
-    width, height, pad = 360, 150, 30
+    (dots joined), the target level and today."""
     measurements = list(target.measurements)
     first = min([target.baseline_date, *[m.measured_on for m in measurements]])
     last = max(
         [target.target_date, min(today, target.target_date), *[m.measured_on for m in measurements]]
     )
-    span = max((last - first).days, 1)
     values = [target.baseline_value, target.target_value, *[m.value for m in measurements]]
-    low, high = min(values), max(values)
-    if high == low:
-        high = low + 1
-
-    def x(day: date) -> float:
-        return pad + (width - 2 * pad) * (day - first).days / span
-
-    def y(value: Decimal) -> float:
-        return height - pad - float((value - low) / (high - low)) * (height - 2 * pad)
-
+    chart = charts.TimeChart(
+        first, last, min(values), max(values), "indicator-chart", labels["title"]
+    )
     unit = target.indicator.unit
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'class="indicator-chart" role="img" aria-label="{escape(labels["title"])}">',
-        f'<line class="chart-planned" x1="{x(target.baseline_date):.1f}" '
-        f'y1="{y(target.baseline_value):.1f}" x2="{x(target.target_date):.1f}" '
-        f'y2="{y(target.target_value):.1f}" stroke="#a0aec0" stroke-dasharray="4 3"/>',
-        f'<line class="chart-target" x1="{pad}" x2="{width - pad}" '
-        f'y1="{y(target.target_value):.1f}" y2="{y(target.target_value):.1f}" '
-        'stroke="#2f855a" stroke-dasharray="2 2"/>',
-        f'<text x="{width - pad}" y="{y(target.target_value) - 4:.1f}" text-anchor="end" '
-        f'font-size="10" fill="#2f855a">{escape(labels["target"])} '
-        f"{escape(_shown(target.target_value))} {escape(unit)}</text>",
-        f'<circle class="chart-baseline" cx="{x(target.baseline_date):.1f}" '
-        f'cy="{y(target.baseline_value):.1f}" r="4" fill="#718096"><title>'
-        f"{escape(labels['baseline'])} {escape(_shown(target.baseline_value))} {escape(unit)}"
-        f" — {target.baseline_date.isoformat()}</title></circle>",
-        f'<text x="{x(target.baseline_date):.1f}" y="{height - pad + 14}" font-size="9" '
-        f'fill="#4a5568">{target.baseline_date.year}</text>',
-        f'<text x="{x(target.target_date):.1f}" y="{height - pad + 14}" font-size="9" '
-        f'text-anchor="end" fill="#4a5568">{target.target_date.year}</text>',
-    ]
+    start = (chart.x(target.baseline_date), chart.y(target.baseline_value))
+    end = (chart.x(target.target_date), chart.y(target.target_value))
+    chart.add(
+        f'<line class="chart-planned" x1="{start[0]:.1f}" y1="{start[1]:.1f}" '
+        f'x2="{end[0]:.1f}" y2="{end[1]:.1f}" stroke="#a0aec0" stroke-dasharray="4 3"/>'
+    )
+    chart.level(target.target_value, "chart-target", charts.TARGET, "2 2")
+    chart.label(
+        chart.end,
+        f"{end[1] - 4:.1f}",
+        f"{labels['target']} {_shown(target.target_value)} {unit}",
+        fill=charts.TARGET,
+        anchor="end",
+    )
+    chart.dot(
+        target.baseline_date,
+        target.baseline_value,
+        "chart-baseline",
+        fill=charts.MUTED,
+        title=f"{labels['baseline']} {_shown(target.baseline_value)} {unit}"
+        f" — {target.baseline_date.isoformat()}",
+    )
+    for day, anchor in ((target.baseline_date, None), (target.target_date, "end")):
+        chart.label(f"{chart.x(day):.1f}", chart.bottom + 14, str(day.year), size=9, anchor=anchor)
     if first <= today <= last:
-        parts.append(
-            f'<line class="chart-today" x1="{x(today):.1f}" x2="{x(today):.1f}" '
-            f'y1="{pad / 2}" y2="{height - pad}" stroke="#c53030"/>'
-        )
+        chart.day_line(today, "chart-today", charts.TODAY)
     if measurements:
-        points = [(x(target.baseline_date), y(target.baseline_value))] + [
-            (x(m.measured_on), y(m.value)) for m in measurements
-        ]
-        path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
-        parts.append(
-            f'<polyline class="chart-measured" points="{path}" fill="none" stroke="#2b6cb0"/>'
-        )
+        points = [(target.baseline_date, target.baseline_value)]
+        chart.path(points + [(m.measured_on, m.value) for m in measurements], "chart-measured")
     for m in measurements:
-        parts.append(
-            f'<circle class="chart-measurement" cx="{x(m.measured_on):.1f}" '
-            f'cy="{y(m.value):.1f}" r="4" fill="#2b6cb0"><title>'
-            f"{escape(_shown(m.value))} {escape(unit)} — {m.measured_on.isoformat()} — "
-            f"{escape(m.source)}</title></circle>"
+        chart.dot(
+            m.measured_on,
+            m.value,
+            "chart-measurement",
+            fill=charts.SERIES,
+            title=f"{_shown(m.value)} {unit} — {m.measured_on.isoformat()} — {m.source}",
         )
-    parts.append("</svg>")
-    return "".join(parts)
+    return chart.svg()
 
 
 def _shown(value: Decimal) -> str:

@@ -1,5 +1,7 @@
 """Small helpers every blueprint's views share."""
 
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -121,15 +123,30 @@ def form_version(form) -> int | None:
         return None
 
 
-def save(form, action) -> int | None:
-    """Run a service call and commit it once.
+@dataclass(frozen=True)
+class Saved:
+    """What `save` did. `status` is None once the change is committed (`value` is then what
+    the service returned), else the HTTP status to answer: 409 for a stale edit, 422 for a
+    refusal; `refusal` is the domain error (a view may answer NotAllowed with the 403 page)."""
 
-    On success return None. When a rule refuses the change, roll back, put the message on
-    the form (on its field when the rule names one) and return the HTTP status to answer:
-    409 for a stale edit, 422 otherwise.
+    status: int | None
+    value: Any = None
+    refusal: DomainError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is None
+
+
+def save(form, action) -> Saved:
+    """Run a service call and commit it once; the one way views save.
+
+    When a rule refuses the change, roll back (running the refusal's audit, which must
+    stand), put the message on the form (on its field when the rule names one) and say which
+    status to answer.
     """
     try:
-        action()
+        value = action()
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
@@ -147,10 +164,10 @@ def save(form, action) -> int | None:
             refused.audit()
             db.session.commit()
     else:
-        return None
+        return Saved(None, value)
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
-    return 409 if isinstance(error, StaleObject) else 422
+    return Saved(409 if isinstance(error, StaleObject) else 422, refusal=error)

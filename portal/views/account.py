@@ -58,12 +58,13 @@ def profile():
 def reminder_preferences():
     form = _preferences_form(request.form)
     if form.validate_on_submit():
-        status = save(
+        saved = save(
             form,
             lambda: reminders.set_preferences(
                 acting_user(), digest=form.frequency.data == "digest", muted=form.muted.data
             ),
         )
+        status = saved.status
         if status is None:
             flash(_("Vos préférences de rappel ont été enregistrées."), "success")
             return redirect(url_for("account.profile") + "#rappels")

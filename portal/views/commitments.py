@@ -93,27 +93,25 @@ def create():
         form.organization_id.data = user.organization_id
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        created = []
-        status = save(
+        saved = save(
             form,
-            lambda: created.append(
-                service.create_commitment(
-                    user,
-                    organization_id=form.organization_id.data,
-                    city_id=form.city_id.data,
-                    action_id=valid_id(form.action_id.data),
-                    title=form.title.data,
-                    indicator=form.indicator.data,
-                    unit=form.unit.data,
-                    baseline=form.baseline.data,
-                    target=form.target.data,
-                    due_date=form.due_date.data,
-                )
+            lambda: service.create_commitment(
+                user,
+                organization_id=form.organization_id.data,
+                city_id=form.city_id.data,
+                action_id=valid_id(form.action_id.data),
+                title=form.title.data,
+                indicator=form.indicator.data,
+                unit=form.unit.data,
+                baseline=form.baseline.data,
+                target=form.target.data,
+                due_date=form.due_date.data,
             ),
         )
+        status = saved.status
         if status is None:
             flash(_("L'engagement est proposé à la ville."), "success")
-            return redirect(url_for("commitments.detail", commitment_id=created[0].id))
+            return redirect(url_for("commitments.detail", commitment_id=saved.value.id))
     return render_template("commitments/form.html", form=form), status
 
 

@@ -47,6 +47,7 @@ from portal.services.errors import InvalidInput, NotAllowed
 from portal.services.organizations import all_cities
 from portal.templating import render_page
 from portal.views._common import (
+    Saved,
     acting_user,
     attachment,
     form_version,
@@ -64,19 +65,17 @@ bp = Blueprint("coverage", __name__, url_prefix="/coverage")
 MAP_LIMIT = 2000
 
 
+def _refused_rights(saved: Saved):
+    """The 403 page for a refusal of rights, else None."""
+    if isinstance(saved.refusal, NotAllowed):
+        return render_error(403, saved.refusal.message)
+    return None
+
+
 def _attempt(form, action):
-    """`save` (views/_common), except that a refusal of rights answers the 403 page."""
-    refused: list[NotAllowed] = []
-
-    def run():
-        try:
-            action()
-        except NotAllowed as error:
-            refused.append(error)
-            raise
-
-    status = save(form, run)
-    return render_error(403, refused[0].message) if refused else status
+    """`save`, answered as the status (None once saved) or the 403 page."""
+    saved = save(form, action)
+    return _refused_rights(saved) or saved.status
 
 
 @dataclass(frozen=True)
@@ -104,16 +103,19 @@ class SlicePage:
 
 
 def _submit(form, action, *, done: str, to, current=None):
-    """Run the form's service call: on success flash `done` and redirect to `to()`.
-    Otherwise answer the refusal page (403), or return the status with the message on the
-    form; a stale form then carries the current version, so that saving again is deliberate."""
-    status = _attempt(form, action)
-    if status is None:
+    """Run the form's service call: on success flash `done` and redirect to `to(value)` (the
+    service's result). Otherwise answer the refusal page (403), or return the status with the
+    message on the form; a stale form then carries the current version, so that saving again
+    is deliberate."""
+    saved = save(form, action)
+    if (forbidden := _refused_rights(saved)) is not None:
+        return forbidden
+    if saved.ok:
         flash(done, "success")
-        return redirect(to())
-    if status == 409 and current is not None:
+        return redirect(to(saved.value))
+    if saved.status == 409 and current is not None:
         form.version.data = current()
-    return status
+    return saved.status
 
 
 def _kind_or_404(value: str) -> SiteKind:
@@ -173,25 +175,22 @@ def _indicator_form(indicator: Indicator | None):
         form.version.data = indicator.version
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        saved = []
         status = _submit(
             form,
-            lambda: saved.append(
-                service.save_indicator(
-                    acting_user(),
-                    indicator,
-                    code=form.code.data,
-                    name=form.name.data,
-                    unit=form.unit.data,
-                    domain_id=form.domain_id.data,
-                    description=form.description.data,
-                    higher_is_better=form.higher_is_better.data,
-                    position=form.position.data,
-                    expected_version=form_version(form) if indicator else None,
-                )
+            lambda: service.save_indicator(
+                acting_user(),
+                indicator,
+                code=form.code.data,
+                name=form.name.data,
+                unit=form.unit.data,
+                domain_id=form.domain_id.data,
+                description=form.description.data,
+                higher_is_better=form.higher_is_better.data,
+                position=form.position.data,
+                expected_version=form_version(form) if indicator else None,
             ),
             done=_("Indicateur enregistré."),
-            to=lambda: url_for("coverage.programme"),
+            to=lambda _saved: url_for("coverage.programme"),
             current=indicator and (lambda: db.session.get(Indicator, indicator.id).version),
         )
         if not isinstance(status, int):
@@ -272,7 +271,7 @@ def _target_form(city: City, target: IndicatorTarget | None):
                 expected_version=form_version(form) if target else None,
             ),
             done=_("Cible enregistrée."),
-            to=lambda: url_for("coverage.city", slug=city.slug),
+            to=lambda _saved: url_for("coverage.city", slug=city.slug),
             current=target and (lambda: db.session.get(IndicatorTarget, target.id).version),
         )
         if not isinstance(status, int):
@@ -469,30 +468,27 @@ def _site_form(site: Site | None):
         form.version.data = site.version
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        saved = []
         status = _submit(
             form,
-            lambda: saved.append(
-                service.save_site(
-                    user,
-                    site,
-                    city_id=form.city_id.data,
-                    district=form.district.data,
-                    kind=form.kind.data,
-                    name=form.name.data,
-                    address=form.address.data,
-                    latitude=form.latitude.data,
-                    longitude=form.longitude.data,
-                    host_organization_id=form.host_organization_id.data,
-                    estimated_cost=form.estimated_cost.data,
-                    action_id=valid_id(form.action_id.data),
-                    milestone_ids=[valid_id(i) or 0 for i in form.milestone_ids.data or ()],
-                    today=clock.today(),
-                    expected_version=form_version(form) if site else None,
-                )
+            lambda: service.save_site(
+                user,
+                site,
+                city_id=form.city_id.data,
+                district=form.district.data,
+                kind=form.kind.data,
+                name=form.name.data,
+                address=form.address.data,
+                latitude=form.latitude.data,
+                longitude=form.longitude.data,
+                host_organization_id=form.host_organization_id.data,
+                estimated_cost=form.estimated_cost.data,
+                action_id=valid_id(form.action_id.data),
+                milestone_ids=[valid_id(i) or 0 for i in form.milestone_ids.data or ()],
+                today=clock.today(),
+                expected_version=form_version(form) if site else None,
             ),
             done=_("Site enregistré."),
-            to=lambda: url_for("coverage.site", site_id=saved[0].id),
+            to=lambda site: url_for("coverage.site", site_id=site.id),
             current=site and (lambda: db.session.get(Site, site.id).version),
         )
         if not isinstance(status, int):
@@ -683,7 +679,7 @@ def assess(site_id: int):
             form,
             run,
             done=_("Votre évaluation est enregistrée."),
-            to=lambda: url_for("coverage.site", site_id=site_id),
+            to=lambda _saved: url_for("coverage.site", site_id=site_id),
             current=lambda: getattr(service.own_assessment(user, site), "version", ""),
         )
         if not isinstance(status, int):
@@ -728,7 +724,7 @@ def criteria(slug: str, site_kind: str):
                 expected_version=form_version(form) if existing else None,
             ),
             done=_("Critères publiés."),
-            to=lambda: url_for("coverage.ranking", slug=city.slug, site_kind=kind.value),
+            to=lambda _saved: url_for("coverage.ranking", slug=city.slug, site_kind=kind.value),
             current=lambda: getattr(service.criteria_set(city.id, kind), "version", ""),
         )
         if not isinstance(status, int):

@@ -266,9 +266,8 @@ def comment(milestone_id: int):
     form = CommentForm()
     status = 422
     if form.validate_on_submit():
-        status = save(
-            form, lambda: service.add_comment(acting_user(), milestone, form.comment.data)
-        )
+        saved = save(form, lambda: service.add_comment(acting_user(), milestone, form.comment.data))
+        status = saved.status
         if status is None:
             return redirect(url_for("milestones.detail", milestone_id=milestone.id) + "#history")
     return _detail(milestone, comment_form=form, status=status)
@@ -320,26 +319,24 @@ def create(action_id: int):
         form.responsible_organization_id.data = action.lead_organization_id
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        created = []
-        status = save(
+        saved = save(
             form,
-            lambda: created.append(
-                service.create_milestone(
-                    acting_user(),
-                    action,
-                    title=form.title.data,
-                    description=form.description.data,
-                    deliverable=form.deliverable.data,
-                    responsible_organization_id=form.responsible_organization_id.data,
-                    due_date=form.due_date.data,
-                    planned_start=form.planned_start.data,
-                    predecessor_ids=form.predecessors.data or [],
-                )
+            lambda: service.create_milestone(
+                acting_user(),
+                action,
+                title=form.title.data,
+                description=form.description.data,
+                deliverable=form.deliverable.data,
+                responsible_organization_id=form.responsible_organization_id.data,
+                due_date=form.due_date.data,
+                planned_start=form.planned_start.data,
+                predecessor_ids=form.predecessors.data or [],
             ),
         )
+        status = saved.status
         if status is None:
             flash(_("Le jalon a été ajouté au plan."), "success")
-            return redirect(url_for("milestones.detail", milestone_id=created[0].id))
+            return redirect(url_for("milestones.detail", milestone_id=saved.value.id))
     return render_template(
         "milestones/form.html", form=form, action=action, milestone=None, fresh=None
     ), status
@@ -359,27 +356,25 @@ def edit(milestone_id: int):
     status = 422 if form.is_submitted() else 200
     fresh = None
     if form.validate_on_submit():
-        outcome = []
-        status = save(
+        saved = save(
             form,
-            lambda: outcome.append(
-                service.update_milestone(
-                    user,
-                    milestone,
-                    expected_version=form_version(form),
-                    title=form.title.data,
-                    description=form.description.data,
-                    deliverable=form.deliverable.data,
-                    responsible_organization_id=form.responsible_organization_id.data,
-                    due_date=form.due_date.data,
-                    planned_start=form.planned_start.data,
-                    predecessor_ids=form.predecessors.data or [],
-                    change_reason=form.change_reason.data or "",
-                )
+            lambda: service.update_milestone(
+                user,
+                milestone,
+                expected_version=form_version(form),
+                title=form.title.data,
+                description=form.description.data,
+                deliverable=form.deliverable.data,
+                responsible_organization_id=form.responsible_organization_id.data,
+                due_date=form.due_date.data,
+                planned_start=form.planned_start.data,
+                predecessor_ids=form.predecessors.data or [],
+                change_reason=form.change_reason.data or "",
             ),
         )
+        status = saved.status
         if status is None:
-            if outcome[0] is not None:
+            if saved.value is not None:
                 flash(
                     _(
                         "Modifications enregistrées. La nouvelle échéance est soumise "

@@ -199,7 +199,7 @@ def edit_rule(kind: str):
     form = ReminderRuleForm(obj=rule)
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        status = save(
+        saved = save(
             form,
             lambda: reminders.update_rule(
                 acting_user(),
@@ -213,6 +213,7 @@ def edit_rule(kind: str):
                 active=form.active.data,
             ),
         )
+        status = saved.status
         if status is None:
             flash(
                 _("La règle « %(kind)s » a été enregistrée.", kind=REMINDER_KIND_LABELS[rule.kind]),

@@ -46,16 +46,12 @@ def edit_city(city_id: int | None = None):
     if form.validate_on_submit():
         values = {"name": form.name.data, "slug": form.slug.data, "region": form.region.data}
         if city is None:
-            created = []
-            status = save(
+            saved = save(
                 form,
-                lambda: created.append(
-                    organizations.create_city(acting_user(), **values, ip=client_ip())
-                ),
+                lambda: organizations.create_city(acting_user(), **values, ip=client_ip()),
             )
-            saved = created[0] if created else None
         else:
-            status = save(
+            saved = save(
                 form,
                 lambda: organizations.update_city(
                     acting_user(),
@@ -65,9 +61,10 @@ def edit_city(city_id: int | None = None):
                     ip=client_ip(),
                 ),
             )
-            saved = city
+        status = saved.status
         if status is None:
-            flash(_("La ville %(name)s a été enregistrée.", name=saved.name), "success")
+            name = (city or saved.value).name
+            flash(_("La ville %(name)s a été enregistrée.", name=name), "success")
             return redirect(url_for("organizations.cities"))
     return render_template("organizations/city_form.html", form=form, city=city), status
 
@@ -122,16 +119,12 @@ def edit(organization_id: int | None = None):
             "city_id": form.city(),
         }
         if organization is None:
-            created = []
-            status = save(
+            saved = save(
                 form,
-                lambda: created.append(
-                    organizations.create_organization(acting_user(), **values, ip=client_ip())
-                ),
+                lambda: organizations.create_organization(acting_user(), **values, ip=client_ip()),
             )
-            saved = created[0] if created else None
         else:
-            status = save(
+            saved = save(
                 form,
                 lambda: organizations.update_organization(
                     acting_user(),
@@ -141,9 +134,10 @@ def edit(organization_id: int | None = None):
                     ip=client_ip(),
                 ),
             )
-            saved = organization
+        status = saved.status
         if status is None:
-            flash(_("L'organisme %(name)s a été enregistré.", name=saved.name), "success")
+            name = (organization or saved.value).name
+            flash(_("L'organisme %(name)s a été enregistré.", name=name), "success")
             return redirect(url_for("organizations.list"))
     return (
         render_template("organizations/form.html", form=form, organization=organization),

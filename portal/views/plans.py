@@ -216,14 +216,15 @@ def edit_plan(slug: str):
     if form.validate_on_submit():
         user = acting_user()
         if plan is None:
-            status = save(
+            saved = save(
                 form,
                 lambda: service.create_plan(
                     user, city_id=city.id, title=form.title.data, start_date=form.start_date.data
                 ),
             )
+            status = saved.status
         else:
-            status = save(
+            saved = save(
                 form,
                 lambda: service.update_plan(
                     user,
@@ -234,6 +235,7 @@ def edit_plan(slug: str):
                     edition=form.edition.data,
                 ),
             )
+            status = saved.status
         if status is None:
             flash(_("Le plan a été enregistré."), "success")
             return redirect(url_for("plans.city", slug=city.slug))
@@ -248,7 +250,8 @@ def adopt(slug: str):
     if plan is None:
         abort(404)
     form = PlanForm()
-    status = save(form, lambda: service.adopt_plan(acting_user(), plan, today=clock.today()))
+    saved = save(form, lambda: service.adopt_plan(acting_user(), plan, today=clock.today()))
+    status = saved.status
     if status is None:
         flash(
             _("Le plan est adopté : les échéances actuelles deviennent les dates de référence."),
@@ -293,9 +296,10 @@ def create_action(slug: str):
     form = _action_form()
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        status = save(
+        saved = save(
             form, lambda: service.create_action(acting_user(), plan, **_action_values(form))
         )
+        status = saved.status
         if status is None:
             flash(_("L'action a été ajoutée."), "success")
             return redirect(url_for("plans.city", slug=city.slug))
@@ -309,12 +313,13 @@ def edit_action(action_id: int):
     form = _action_form(action if request.method == "GET" else None)
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        status = save(
+        saved = save(
             form,
             lambda: service.update_action(
                 acting_user(), action, expected_version=form_version(form), **_action_values(form)
             ),
         )
+        status = saved.status
         if status is None:
             flash(_("L'action a été enregistrée."), "success")
             return redirect(url_for("plans.city", slug=action.plan.city.slug))
@@ -331,7 +336,7 @@ def domains(domain_id: int | None = None):
     form = DomainForm(obj=domain)
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        status = save(
+        saved = save(
             form,
             lambda: service.save_domain(
                 acting_user(),
@@ -342,6 +347,7 @@ def domains(domain_id: int | None = None):
                 expected_version=form_version(form),
             ),
         )
+        status = saved.status
         if status is None:
             flash(_("Le domaine a été enregistré."), "success")
             return redirect(url_for("plans.domains"))

@@ -228,35 +228,33 @@ def _save_tender(tender: Tender | None):
     form = _tender_form(tender)
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        saved = []
-        status = save(
+        saved = save(
             form,
-            lambda: saved.append(
-                service.save_tender(
-                    user,
-                    tender,
-                    reference=form.reference.data,
-                    title=form.title.data,
-                    city_id=valid_id(form.city_id.data),
-                    action_id=valid_id(form.action_id.data),
-                    category=form.category.data,
-                    procedure=form.procedure.data,
-                    estimate=form.estimate.data,
-                    publication_date=form.publication_date.data,
-                    submission_deadline=_local(form.submission_deadline.data)
-                    if form.submission_deadline.data
-                    else None,
-                    opening_session=_local(form.opening_session.data)
-                    if form.opening_session.data
-                    else None,
-                    evaluation_due=form.evaluation_due.data,
-                    expected_version=form_version(form) if tender else None,
-                )
+            lambda: service.save_tender(
+                user,
+                tender,
+                reference=form.reference.data,
+                title=form.title.data,
+                city_id=valid_id(form.city_id.data),
+                action_id=valid_id(form.action_id.data),
+                category=form.category.data,
+                procedure=form.procedure.data,
+                estimate=form.estimate.data,
+                publication_date=form.publication_date.data,
+                submission_deadline=_local(form.submission_deadline.data)
+                if form.submission_deadline.data
+                else None,
+                opening_session=_local(form.opening_session.data)
+                if form.opening_session.data
+                else None,
+                evaluation_due=form.evaluation_due.data,
+                expected_version=form_version(form) if tender else None,
             ),
         )
+        status = saved.status
         if status is None:
             flash(_("Appel d'offres enregistré."), "success")
-            return redirect(url_for("tenders.detail", tender_id=saved[0].id))
+            return redirect(url_for("tenders.detail", tender_id=saved.value.id))
     return render_template("tenders/form.html", form=form, tender=tender), status
 
 
@@ -289,12 +287,13 @@ def lots(tender_id: int):
         )
         status = 422
         if form.validate_on_submit():
-            status = save(
+            saved = save(
                 form,
                 lambda: service.save_lots(
                     acting_user(), tender, lines, expected_version=form_version(form)
                 ),
             )
+            status = saved.status
             if status is None:
                 flash(_("Lots enregistrés."), "success")
                 return redirect(url_for("tenders.detail", tender_id=tender_id))
@@ -351,7 +350,8 @@ def specification(tender_id: int):
                 expected_version=form_version(form),
             )
 
-        status = save(form, apply)
+        saved = save(form, apply)
+        status = saved.status
         if status is None:
             flash(_("Grille de sélection enregistrée."), "success")
             return redirect(url_for("tenders.detail", tender_id=tender_id))
@@ -385,12 +385,13 @@ def committee(tender_id: int):
         )
         status = 422
         if form.validate_on_submit():
-            status = save(
+            saved = save(
                 form,
                 lambda: service.set_committee(
                     acting_user(), tender, lines, expected_version=form_version(form)
                 ),
             )
+            status = saved.status
             if status is None:
                 flash(_("Commission enregistrée."), "success")
                 return redirect(url_for("tenders.detail", tender_id=tender_id))

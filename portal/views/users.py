@@ -43,24 +43,22 @@ def create():
             form.password.errors.append(_("Choisissez un mot de passe initial."))
             status = 422
         else:
-            created = []
-            status = save(
+            saved = save(
                 form,
-                lambda: created.append(
-                    accounts.create_user(
-                        acting_user(),
-                        email=form.email.data,
-                        full_name=form.full_name.data,
-                        organization_id=form.organization_id.data,
-                        password=form.password.data,
-                        grants=form.grants(),
-                        preferred_language=form.preferred_language.data,
-                        ip=client_ip(),
-                    )
+                lambda: accounts.create_user(
+                    acting_user(),
+                    email=form.email.data,
+                    full_name=form.full_name.data,
+                    organization_id=form.organization_id.data,
+                    password=form.password.data,
+                    grants=form.grants(),
+                    preferred_language=form.preferred_language.data,
+                    ip=client_ip(),
                 ),
             )
+            status = saved.status
             if status is None:
-                user = created[0]
+                user = saved.value
                 flash(_("Le compte de %(name)s a été créé.", name=user.full_name), "success")
                 return redirect(url_for("users.edit", user_id=user.id))
     elif form.is_submitted():
@@ -79,7 +77,7 @@ def edit(user_id: int):
     form = _user_form()
     status = 422
     if form.validate_on_submit():
-        status = save(
+        saved = save(
             form,
             lambda: accounts.update_user(
                 acting_user(),
@@ -94,6 +92,7 @@ def edit(user_id: int):
                 ip=client_ip(),
             ),
         )
+        status = saved.status
         if status is None:
             flash(_("Le compte de %(name)s a été enregistré.", name=user.full_name), "success")
             return redirect(url_for("users.edit", user_id=user.id))

@@ -159,29 +159,27 @@ def _save_agreement(agreement: Agreement | None):
     form = _agreement_form(agreement)
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        saved = []
-        status = save(
+        saved = save(
             form,
-            lambda: saved.append(
-                service.save_agreement(
-                    user,
-                    agreement,
-                    city_id=form.city_id.data,
-                    payer_id=form.payer_id.data,
-                    payee_id=form.payee_id.data,
-                    purpose=form.purpose.data,
-                    title=form.title.data,
-                    action_id=valid_id(form.action_id.data),
-                    asset_id=valid_id(form.asset_id.data),
-                    total=form.total.data,
-                    start_date=form.start_date.data,
-                    convention_reference=form.convention_reference.data,
-                    expected_version=form_version(form) if agreement else None,
-                )
+            lambda: service.save_agreement(
+                user,
+                agreement,
+                city_id=form.city_id.data,
+                payer_id=form.payer_id.data,
+                payee_id=form.payee_id.data,
+                purpose=form.purpose.data,
+                title=form.title.data,
+                action_id=valid_id(form.action_id.data),
+                asset_id=valid_id(form.asset_id.data),
+                total=form.total.data,
+                start_date=form.start_date.data,
+                convention_reference=form.convention_reference.data,
+                expected_version=form_version(form) if agreement else None,
             ),
         )
+        status = saved.status
         if status is None:
-            saved_agreement, dropped = saved[0]
+            saved_agreement, dropped = saved.value
             flash(_("Convention enregistrée."), "success")
             if dropped:
                 flash(
@@ -294,7 +292,7 @@ def schedule(agreement_id: int):
     if request.method == "POST":
         status = 422
         if mode == "generate" and generate_form.validate_on_submit():
-            status = save(
+            saved = save(
                 generate_form,
                 lambda: service.generate_schedule(
                     user,
@@ -305,11 +303,12 @@ def schedule(agreement_id: int):
                     expected_version=form_version(generate_form),
                 ),
             )
+            status = saved.status
         elif mode == "manual" and manual_form.validate_on_submit():
             lines = list(
                 zip(request.form.getlist("due_date"), request.form.getlist("amount"), strict=False)
             )
-            status = save(
+            saved = save(
                 manual_form,
                 lambda: service.set_schedule(
                     user,
@@ -318,6 +317,7 @@ def schedule(agreement_id: int):
                     expected_version=form_version(manual_form),
                 ),
             )
+            status = saved.status
         elif mode not in ("generate", "manual"):
             abort(400)
         if status is None:

@@ -67,31 +67,29 @@ def _save_asset(asset: SharedAsset | None):
         form.version.data = asset.version
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        saved = []
-        status = save(
+        saved = save(
             form,
-            lambda: saved.append(
-                service.save_asset(
-                    user,
-                    asset,
-                    city_id=form.city_id.data,
-                    owner_id=form.owner_id.data,
-                    kind=form.kind.data,
-                    name=form.name.data,
-                    description=form.description.data,
-                    capacity=form.capacity.data,
-                    capacity_unit=form.capacity_unit.data,
-                    capital_cost=form.capital_cost.data,
-                    yearly_operating_cost=form.yearly_operating_cost.data,
-                    expected_version=form_version(form) if asset else None,
-                )
+            lambda: service.save_asset(
+                user,
+                asset,
+                city_id=form.city_id.data,
+                owner_id=form.owner_id.data,
+                kind=form.kind.data,
+                name=form.name.data,
+                description=form.description.data,
+                capacity=form.capacity.data,
+                capacity_unit=form.capacity_unit.data,
+                capital_cost=form.capital_cost.data,
+                yearly_operating_cost=form.yearly_operating_cost.data,
+                expected_version=form_version(form) if asset else None,
             ),
         )
+        status = saved.status
         if status is None:
             flash(_("Infrastructure enregistrée."), "success")
             if asset is None:
-                return redirect(url_for("finance.key", asset_id=saved[0].id))
-            return redirect(url_for("finance.asset", asset_id=saved[0].id))
+                return redirect(url_for("finance.key", asset_id=saved.value.id))
+            return redirect(url_for("finance.asset", asset_id=saved.value.id))
     return render_template("finance/asset_form.html", form=form, asset=asset), status
 
 
@@ -167,18 +165,18 @@ def generate(asset_id: int):
     form = GenerateForm()
     if not form.validate_on_submit():
         return _asset_page(asset, generate_form=form, status=422)
-    created = []
-    status = save(
+    saved = save(
         form,
-        lambda: created.append(_generate(acting_user(), asset, form, form_version(form))),
+        lambda: _generate(acting_user(), asset, form, form_version(form)),
     )
+    status = saved.status
     if status is not None:
         return _asset_page(_asset_or_404(asset_id), generate_form=form, status=status)
     flash(
         ngettext(
             "%(num)d projet de convention généré : vérifiez-le puis signez-le.",
             "%(num)d projets de convention générés : vérifiez-les puis signez-les.",
-            len(created[0].agreements),
+            len(saved.value.agreements),
         ),
         "success",
     )
@@ -236,7 +234,8 @@ def key(asset_id: int):
                         db.session.flush()
                         _generate(user, asset, form, asset.version)
 
-                status = save(form, change)
+                saved = save(form, change)
+                status = saved.status
                 if status is None:
                     flash(_("Clé de répartition enregistrée."), "success")
                     if regenerate:

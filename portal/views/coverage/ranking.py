@@ -1,0 +1,90 @@
+"""A city's criteria per kind of site, and the ranking with its exports."""
+
+from flask import abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+
+from portal.authz import Permission, require
+from portal.forms.coverage import (
+    CriteriaForm,
+)
+from portal.services import coverage as service
+from portal.services import coverage_exports
+from portal.views._common import (
+    acting_user,
+    attachment,
+    form_version,
+    get_city_or_404,
+    page_number,
+    tabular_export,
+)
+from portal.views.coverage.base import SlicePage, _kind_or_404, _submit, bp
+
+
+@bp.route("/cities/<slug>/criteria/<site_kind>", methods=["GET", "POST"])
+@require(Permission.COVERAGE_MANAGE)
+def criteria(slug: str, site_kind: str):
+    city = get_city_or_404(slug)
+    kind = _kind_or_404(site_kind)
+    if not service.may_manage(acting_user(), city.id):
+        abort(403)
+    existing = service.criteria_set(city.id, kind)
+    form = CriteriaForm()
+    if request.method == "GET":
+        form.criteria.data = service.criteria_text(existing)
+        form.version.data = existing.version if existing else ""
+    status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        status = _submit(
+            form,
+            lambda: service.save_criteria(
+                acting_user(),
+                city,
+                kind,
+                form.criteria.data,
+                expected_version=form_version(form) if existing else None,
+            ),
+            done=_("Critères publiés."),
+            to=lambda _saved: url_for("coverage.ranking", slug=city.slug, site_kind=kind.value),
+            current=lambda: getattr(service.criteria_set(city.id, kind), "version", ""),
+        )
+        if not isinstance(status, int):
+            return status
+    return render_template(
+        "coverage/criteria_form.html",
+        form=form,
+        city=city,
+        kind=kind,
+        locked=service.criteria_locked(city.id, kind),
+    ), status
+
+
+@bp.route("/cities/<slug>/ranking/<site_kind>")
+@require(Permission.COVERAGE_VIEW)
+def ranking(slug: str, site_kind: str):
+    city = get_city_or_404(slug)
+    kind = _kind_or_404(site_kind)
+    result = service.ranking(city, kind)
+    # Every site is scored to rank them; the page shows one slice of the ranking.
+    per_page = current_app.config["PAGE_SIZE"]
+    pages = max((len(result.rows) + per_page - 1) // per_page, 1)
+    page = min(page_number(), pages)
+    return render_template(
+        "coverage/ranking.html",
+        ranking=result,
+        rows=result.rows[(page - 1) * per_page : page * per_page],
+        pagination=SlicePage(page, pages),
+        can_manage=service.may_manage(acting_user(), city.id),
+    )
+
+
+@bp.route("/cities/<slug>/ranking/<site_kind>/export.<any(csv, xlsx, pdf):fmt>")
+@require(Permission.COVERAGE_VIEW)
+def export_ranking(slug: str, site_kind: str, fmt: str):
+    city = get_city_or_404(slug)
+    kind = _kind_or_404(site_kind)
+    result = service.ranking(city, kind)
+    name = f"classement-{city.slug}-{kind.value}"
+    if fmt == "pdf":
+        return attachment(coverage_exports.ranking_pdf(result), "application/pdf", f"{name}.pdf")
+    headers, rows = coverage_exports.ranking_table(result)
+    return tabular_export(fmt, headers, rows, name=name, sheet=_("Classement"))

@@ -1,7 +1,8 @@
 """Milestones: editing, dependencies, the two-level approval workflow and re-planning.
 
 Every change of status goes through `apply_transition`, whatever the route it comes from, so
-that a forbidden transition is refused with the same clear message everywhere.
+that a forbidden transition is refused with the same clear message everywhere. Kept in one
+module (about 650 lines): the workflow, the dependencies and re-planning check one another.
 """
 
 from collections.abc import Iterable

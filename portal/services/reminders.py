@@ -6,6 +6,9 @@ A reminder goes to the deliverers' contributors before the deadline and every N 
 late; after a set number of days late it climbs to the city's local decision-makers, then to
 the central ones. The outbox key (kind, item, recipient, occurrence) is unique: planning a day
 twice, or in two processes at once, writes nothing more.
+
+Over 600 lines on purpose: the sources, the recipients, the escalation and the rules' editing
+are one schedule, read together when a reminder surprises someone.
 """
 
 import re

@@ -5,7 +5,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import abort, current_app, make_response, request, send_file
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -99,6 +108,20 @@ def moment() -> At:
 def acting_user():
     """The signed-in user itself, not Flask-Login's proxy, for services and the session."""
     return current_user._get_current_object()
+
+
+def form_page(form, template: str, run, *, done, to, **context):
+    """A create or edit page: on a valid submission, `save` the service call `run`, flash
+    `done` and redirect to `to(value)` (the service's result); otherwise show `template` with
+    the form as typed (422 after an invalid or refused submission, 409 when stale)."""
+    status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        saved = save(form, run)
+        if saved.ok:
+            flash(done, "success")
+            return redirect(to(saved.value))
+        status = saved.status
+    return render_template(template, form=form, **context), status
 
 
 def commit_or_conflict(stored_files=()) -> None:

@@ -25,6 +25,7 @@ from portal.services import tasks
 from portal.services.timeline import TimelineLabels, TimelineRow, render_timeline
 from portal.views._common import (
     acting_user,
+    form_page,
     form_version,
     get_city_or_404,
     moment,
@@ -294,16 +295,15 @@ def create_action(slug: str):
         flash(_("Créez d'abord le plan de cette ville."), "error")
         return redirect(url_for("plans.edit_plan", slug=city.slug))
     form = _action_form()
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
-        saved = save(
-            form, lambda: service.create_action(acting_user(), plan, **_action_values(form))
-        )
-        status = saved.status
-        if status is None:
-            flash(_("L'action a été ajoutée."), "success")
-            return redirect(url_for("plans.city", slug=city.slug))
-    return render_template("plans/action_form.html", form=form, city=city, action=None), status
+    return form_page(
+        form,
+        "plans/action_form.html",
+        lambda: service.create_action(acting_user(), plan, **_action_values(form)),
+        done=_("L'action a été ajoutée."),
+        to=lambda _action: url_for("plans.city", slug=city.slug),
+        city=city,
+        action=None,
+    )
 
 
 @bp.route("/actions/<id:action_id>/edit", methods=["GET", "POST"])
@@ -311,21 +311,17 @@ def create_action(slug: str):
 def edit_action(action_id: int):
     action = db.get_or_404(Action, action_id)
     form = _action_form(action if request.method == "GET" else None)
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
-        saved = save(
-            form,
-            lambda: service.update_action(
-                acting_user(), action, expected_version=form_version(form), **_action_values(form)
-            ),
-        )
-        status = saved.status
-        if status is None:
-            flash(_("L'action a été enregistrée."), "success")
-            return redirect(url_for("plans.city", slug=action.plan.city.slug))
-    return render_template(
-        "plans/action_form.html", form=form, city=action.plan.city, action=action
-    ), status
+    return form_page(
+        form,
+        "plans/action_form.html",
+        lambda: service.update_action(
+            acting_user(), action, expected_version=form_version(form), **_action_values(form)
+        ),
+        done=_("L'action a été enregistrée."),
+        to=lambda _action: url_for("plans.city", slug=action.plan.city.slug),
+        city=action.plan.city,
+        action=action,
+    )
 
 
 @bp.route("/domains", methods=["GET", "POST"])

@@ -27,6 +27,7 @@ from portal.services import tenders as service
 from portal.services.organizations import all_cities
 from portal.views._common import (
     acting_user,
+    form_page,
     form_version,
     save,
 )
@@ -54,36 +55,33 @@ def _tender_form(tender: Tender | None) -> TenderForm:
 def _save_tender(tender: Tender | None):
     user = acting_user()
     form = _tender_form(tender)
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
-        saved = save(
-            form,
-            lambda: service.save_tender(
-                user,
-                tender,
-                reference=form.reference.data,
-                title=form.title.data,
-                city_id=valid_id(form.city_id.data),
-                action_id=valid_id(form.action_id.data),
-                category=form.category.data,
-                procedure=form.procedure.data,
-                estimate=form.estimate.data,
-                publication_date=form.publication_date.data,
-                submission_deadline=_local(form.submission_deadline.data)
-                if form.submission_deadline.data
-                else None,
-                opening_session=_local(form.opening_session.data)
-                if form.opening_session.data
-                else None,
-                evaluation_due=form.evaluation_due.data,
-                expected_version=form_version(form) if tender else None,
-            ),
-        )
-        status = saved.status
-        if status is None:
-            flash(_("Appel d'offres enregistré."), "success")
-            return redirect(url_for("tenders.detail", tender_id=saved.value.id))
-    return render_template("tenders/form.html", form=form, tender=tender), status
+    return form_page(
+        form,
+        "tenders/form.html",
+        lambda: service.save_tender(
+            user,
+            tender,
+            reference=form.reference.data,
+            title=form.title.data,
+            city_id=valid_id(form.city_id.data),
+            action_id=valid_id(form.action_id.data),
+            category=form.category.data,
+            procedure=form.procedure.data,
+            estimate=form.estimate.data,
+            publication_date=form.publication_date.data,
+            submission_deadline=_local(form.submission_deadline.data)
+            if form.submission_deadline.data
+            else None,
+            opening_session=_local(form.opening_session.data)
+            if form.opening_session.data
+            else None,
+            evaluation_due=form.evaluation_due.data,
+            expected_version=form_version(form) if tender else None,
+        ),
+        done=_("Appel d'offres enregistré."),
+        to=lambda saved: url_for("tenders.detail", tender_id=saved.id),
+        tender=tender,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

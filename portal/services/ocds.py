@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from portal.extensions import db
 from portal.models.tenders import (
     FinancialMethod,
+    LotOutcome,
     Procedure,
     Tender,
     TenderCategory,
@@ -191,7 +192,7 @@ def release(tender: Tender, *, publisher: str, prefix: str, changed: datetime) -
                 "title": lot.title,
                 "relatedLots": [f"LOT-{lot.number}"],
             }
-            if lot.outcome is not None and lot.outcome.value == "unsuccessful":
+            if lot.outcome is LotOutcome.UNSUCCESSFUL:
                 award["status"] = "unsuccessful"
             elif proposed is not None and tender.stage is TenderStage.CANCELLED:
                 # Proposed, then the whole procedure was cancelled.

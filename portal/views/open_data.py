@@ -23,7 +23,8 @@ from portal.views._common import paginate
 
 bp = Blueprint("open_data", __name__, url_prefix="/open-data")
 
-PUBLISHED = TenderStage.AWARDED
+# Only an awarded procedure is published for good (the others may still change or be void).
+OPEN_DATA_STAGE = TenderStage.AWARDED
 
 
 @bp.record_once
@@ -49,13 +50,13 @@ def package_for(tender: Tender, endpoint: str) -> dict:
 def index():
     awarded_at = (
         sa.select(sa.func.max(TenderEvent.occurred_at))
-        .where(TenderEvent.tender_id == Tender.id, TenderEvent.to_stage == PUBLISHED)
+        .where(TenderEvent.tender_id == Tender.id, TenderEvent.to_stage == OPEN_DATA_STAGE)
         .scalar_subquery()
     )
     query = (
         sa.select(Tender)
         .options(joinedload(Tender.city))
-        .where(Tender.stage == PUBLISHED)
+        .where(Tender.stage == OPEN_DATA_STAGE)
         .order_by(awarded_at.desc(), Tender.id.desc())
     )
     pagination = paginate(query)
@@ -63,7 +64,7 @@ def index():
         db.session.execute(
             sa.select(TenderEvent.tender_id, TenderEvent.occurred_at).where(
                 TenderEvent.tender_id.in_([t.id for t in pagination.items]),
-                TenderEvent.to_stage == PUBLISHED,
+                TenderEvent.to_stage == OPEN_DATA_STAGE,
             )
         ).all()
     )
@@ -75,7 +76,7 @@ def index():
 def release(tender_id: int):
     tender = db.session.get(Tender, tender_id)
     # Only what the procedure has made public for good: an awarded tender.
-    if tender is None or tender.stage is not PUBLISHED:
+    if tender is None or tender.stage is not OPEN_DATA_STAGE:
         abort(404)
     body = json.dumps(package_for(tender, "open_data.release"), ensure_ascii=False, indent=2)
     response = make_response(body)

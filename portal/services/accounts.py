@@ -487,7 +487,7 @@ def _replace_grants(user: User, grants: list[RoleGrant]) -> None:
 
 def set_active(actor: User, user: User, active: bool, *, ip: str | None = None) -> None:
     if actor.id == user.id and not active:
-        raise NotAllowed(_l("Vous ne pouvez pas désactiver votre propre compte."))
+        raise InvalidInput(_l("Vous ne pouvez pas désactiver votre propre compte."))
     if user.active == active:
         return
     user.active = active

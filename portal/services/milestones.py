@@ -388,7 +388,7 @@ def update_milestone(
         raise NotAllowed(_l("Vous n'avez pas le droit de modifier ce jalon."))
     if milestone.status not in DELIVERY_STATUSES:
         # What the decision-makers approve must not change under their eyes.
-        raise NotAllowed(
+        raise TransitionNotAllowed(
             _l("Un jalon soumis, approuvé ou annulé ne se modifie plus (renvoyez-le d'abord).")
         )
     if responsible_organization_id != milestone.responsible_organization_id:

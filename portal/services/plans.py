@@ -14,7 +14,7 @@ from portal.models.plans import Action, Domain, Horizon, Plan, PlanStatus
 from portal.models.users import User
 from portal.services import audit, inputs
 from portal.services.dates import check_day
-from portal.services.errors import InvalidInput, NotAllowed, ensure_current
+from portal.services.errors import InvalidInput, TransitionNotAllowed, ensure_current
 
 STALE = _l(
     "Cette fiche a été modifiée par quelqu'un d'autre entre-temps. "
@@ -111,7 +111,7 @@ def adopt_plan(actor: User, plan: Plan, *, today: date) -> int:
 
     Returns how many milestones were baselined."""
     if plan.status is PlanStatus.ADOPTED:
-        raise NotAllowed(_l("Ce plan est déjà adopté."))
+        raise TransitionNotAllowed(_l("Ce plan est déjà adopté."))
     plan.status = PlanStatus.ADOPTED
     plan.adopted_on = today
     baselined = db.session.execute(

@@ -21,11 +21,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
+from portal.errors import render_error
 from portal.extensions import db
 from portal.models.organizations import City
 from portal.models.types import utcnow
 from portal.services import exports, files
-from portal.services.errors import DomainError, StaleObject
+from portal.services.errors import DomainError, NotAllowed, StaleObject
 from portal.services.tasks import At
 
 
@@ -110,32 +111,19 @@ def acting_user():
     return current_user._get_current_object()
 
 
-def form_page(form, template: str, run, *, done, to, **context):
-    """A create or edit page: on a valid submission, `save` the service call `run`, flash
-    `done` and redirect to `to(value)` (the service's result); otherwise show `template` with
-    the form as typed (422 after an invalid or refused submission, 409 when stale)."""
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
-        saved = save(form, run)
-        if saved.ok:
-            flash(done, "success")
-            return redirect(to(saved.value))
-        status = saved.status
-    return render_template(template, form=form, **context), status
+def form_page(form, template: str, run, *, done, to, current=None, **context):
+    """A create or edit page: on a valid submission, `act` on the service call `run`;
+    otherwise, or when a rule refuses it, show `template` with the form as typed (422 after
+    an invalid or refused submission, 409 when stale)."""
 
+    def page(status: int):
+        return render_template(template, form=form, **context), status
 
-def commit_or_conflict(stored_files=()) -> None:
-    """Commit once; if someone saved the same rows at the same moment, undo, remove the
-    files written for this request, and answer as a stale edit."""
-    try:
-        db.session.commit()
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        for stored in stored_files:
-            files.discard(stored)
-        raise StaleObject(
-            _l("Quelqu'un vient d'agir sur cette fiche en même temps que vous. Réessayez.")
-        ) from None
+    if not form.validate_on_submit():
+        return page(422 if form.is_submitted() else 200)
+    return act(
+        run, done=done, to=to, again=lambda saved: page(saved.status), form=form, current=current
+    )
 
 
 def form_version(form) -> int | None:
@@ -161,12 +149,13 @@ class Saved:
         return self.status is None
 
 
-def save(form, action) -> Saved:
+def save(form, action, *, stored=(), quiet=False) -> Saved:
     """Run a service call and commit it once; the one way views save.
 
     When a rule refuses the change, roll back (running the refusal's audit, which must
-    stand), put the message on the form (on its field when the rule names one) and say which
-    status to answer.
+    stand), remove the files written for it (`stored`, which the call may fill), put the
+    message on the form (on its field when the rule names one; flashed when there is no
+    form, unless `quiet`: the caller shows it) and say which status to answer.
     """
     try:
         value = action()
@@ -188,9 +177,42 @@ def save(form, action) -> Saved:
             db.session.commit()
     else:
         return Saved(None, value)
+    for kept in stored:
+        files.discard(kept)
+    if form is None:
+        if not quiet:
+            flash(error.message, "error")
+        return Saved(_status(error), refusal=error)
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
-    return Saved(409 if isinstance(error, StaleObject) else 422, refusal=error)
+    return Saved(_status(error), refusal=error)
+
+
+def _status(error: DomainError) -> int:
+    return 409 if isinstance(error, StaleObject) else 422
+
+
+def act(run, *, done, to, again, form=None, stored=(), current=None):
+    """The one way a view acts: `save` the service call `run`, flash `done` (a message, or a
+    function of the call's result) and redirect to `to` (an address, or a function of the
+    result). A refusal of rights answers the 403 page unless it names a field of `form`; any
+    other refusal answers `again(saved)`: the page shown again with the reason (flashed, or on
+    `form` when given) and `saved.status`. After a stale refusal the form carries the row's
+    `current()` version, so that saving again is deliberate."""
+    saved = save(form, run, stored=stored)
+    if saved.ok:
+        flash(done(saved.value) if callable(done) else done, "success")
+        return redirect(to(saved.value) if callable(to) else to)
+    refusal = saved.refusal
+    if isinstance(refusal, NotAllowed) and not (form is not None and _names_field(form, refusal)):
+        return render_error(403, refusal.message)
+    if saved.status == 409 and form is not None and current is not None:
+        form.version.data = current()
+    return again(saved)
+
+
+def _names_field(form, error: DomainError) -> bool:
+    return bool(error.field) and getattr(form, error.field, None) is not None

@@ -4,8 +4,6 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    flash,
-    redirect,
     render_template,
     request,
     url_for,
@@ -16,7 +14,6 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock
 from portal.authz import Permission, can, require
-from portal.errors import render_error
 from portal.extensions import db
 from portal.forms.commitments import CommitmentFilterForm, CommitmentForm, DecisionForm, UpdateForm
 from portal.models.commitments import Commitment, CommitmentUpdate
@@ -26,15 +23,14 @@ from portal.models.plans import Action, Plan
 from portal.models.types import valid_id
 from portal.services import commitments as service
 from portal.services import files, tasks
-from portal.services.errors import DomainError, NotAllowed, StaleObject
 from portal.services.organizations import all_cities
 from portal.templating import render_page
 from portal.views._common import (
+    act,
     acting_user,
-    commit_or_conflict,
+    form_page,
     moment,
     paginate,
-    save,
     send_stored,
 )
 
@@ -91,28 +87,24 @@ def create():
     form.set_choices(organizations, all_cities(), actions)
     if not form.is_submitted():
         form.organization_id.data = user.organization_id
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
-        saved = save(
-            form,
-            lambda: service.create_commitment(
-                user,
-                organization_id=form.organization_id.data,
-                city_id=form.city_id.data,
-                action_id=valid_id(form.action_id.data),
-                title=form.title.data,
-                indicator=form.indicator.data,
-                unit=form.unit.data,
-                baseline=form.baseline.data,
-                target=form.target.data,
-                due_date=form.due_date.data,
-            ),
-        )
-        status = saved.status
-        if status is None:
-            flash(_("L'engagement est proposé à la ville."), "success")
-            return redirect(url_for("commitments.detail", commitment_id=saved.value.id))
-    return render_template("commitments/form.html", form=form), status
+    return form_page(
+        form,
+        "commitments/form.html",
+        lambda: service.create_commitment(
+            user,
+            organization_id=form.organization_id.data,
+            city_id=form.city_id.data,
+            action_id=valid_id(form.action_id.data),
+            title=form.title.data,
+            indicator=form.indicator.data,
+            unit=form.unit.data,
+            baseline=form.baseline.data,
+            target=form.target.data,
+            due_date=form.due_date.data,
+        ),
+        done=_("L'engagement est proposé à la ville."),
+        to=lambda created: _back(created.id),
+    )
 
 
 def _detail(commitment: Commitment, *, update_form=None, status=200):
@@ -164,15 +156,15 @@ def detail(commitment_id: int):
     return _detail(_commitment_or_404(commitment_id))
 
 
-def _refusal(commitment_id: int, refused: DomainError, form=None):
-    db.session.rollback()
-    if isinstance(refused, NotAllowed):
-        return render_error(403, refused.message)
-    flash(refused.message, "error")
-    commitment = _commitment_or_404(commitment_id)
-    return _detail(
-        commitment, update_form=form, status=409 if isinstance(refused, StaleObject) else 422
+def _again(commitment_id: int, form=None):
+    """The commitment's page shown again after a refusal, with the reason and its status."""
+    return lambda saved: _detail(
+        _commitment_or_404(commitment_id), update_form=form, status=saved.status
     )
+
+
+def _back(commitment_id: int) -> str:
+    return url_for("commitments.detail", commitment_id=commitment_id)
 
 
 @bp.route("/commitments/<id:commitment_id>/status", methods=["POST"])
@@ -182,25 +174,21 @@ def change_status(commitment_id: int):
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        service.change_status(
+    return act(
+        lambda: service.change_status(
             acting_user(),
             commitment,
             form.decision.data,
             reason=form.reason.data or "",
             today=clock.today(),
-        )
-        commit_or_conflict()
-    except DomainError as refused:
-        return _refusal(commitment_id, refused)
-    flash(
-        _(
+        ),
+        done=lambda _changed: _(
             "L'engagement est maintenant « %(status)s ».",
             status=service.STATUS_LABELS[commitment.status],
         ),
-        "success",
+        to=_back(commitment_id),
+        again=_again(commitment_id),
     )
-    return redirect(url_for("commitments.detail", commitment_id=commitment.id))
 
 
 @bp.route("/commitments/<id:commitment_id>/updates", methods=["POST"])
@@ -214,8 +202,8 @@ def declare(commitment_id: int):
     if not form.validate_on_submit():
         return _detail(commitment, update_form=form, status=422)
     stored = []
-    try:
-        uploads = [f for f in (form.evidence.data or []) if f and f.filename]
+
+    def run():
         update = service.declare_update(
             user,
             commitment,
@@ -224,16 +212,18 @@ def declare(commitment_id: int):
             note=form.note.data,
             today=clock.today(),
         )
-        for upload in uploads:
-            stored.append(files.store(user, upload))
+        for upload in form.evidence.data or []:
+            if upload and upload.filename:
+                stored.append(files.store(user, upload))
         update.files = stored
-        commit_or_conflict(stored)
-    except DomainError as refused:
-        for kept in stored:
-            files.discard(kept)
-        return _refusal(commitment_id, refused, form)
-    flash(_("Votre déclaration attend la validation de la ville."), "success")
-    return redirect(url_for("commitments.detail", commitment_id=commitment.id))
+
+    return act(
+        run,
+        done=_("Votre déclaration attend la validation de la ville."),
+        to=_back(commitment_id),
+        again=_again(commitment_id, form),
+        stored=stored,
+    )
 
 
 @bp.route("/commitment-updates/<id:update_id>/decide", methods=["POST"])
@@ -243,18 +233,17 @@ def decide(update_id: int):
     form = DecisionForm()
     if not form.validate_on_submit() or form.decision.data not in ("validate", "reject"):
         abort(400)
-    try:
-        service.decide_update(
+    return act(
+        lambda: service.decide_update(
             acting_user(),
             update,
             accept=form.decision.data == "validate",
             reason=form.reason.data or "",
-        )
-        commit_or_conflict()
-    except DomainError as refused:
-        return _refusal(update.commitment_id, refused)
-    flash(_("Décision enregistrée."), "success")
-    return redirect(url_for("commitments.detail", commitment_id=update.commitment_id))
+        ),
+        done=_("Décision enregistrée."),
+        to=_back(update.commitment_id),
+        again=_again(update.commitment_id),
+    )
 
 
 @bp.route("/commitment-updates/<id:update_id>/files/<id:file_id>")

@@ -5,7 +5,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -17,7 +16,6 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal import authz, clock
 from portal.authz import Permission, require
-from portal.errors import render_error
 from portal.extensions import db
 from portal.forms.milestones import (
     HORIZON_LABELS,
@@ -38,11 +36,12 @@ from portal.models.organizations import City, Organization
 from portal.models.plans import Action, Domain
 from portal.services import files, tasks
 from portal.services import milestones as service
-from portal.services.errors import DomainError, NotAllowed, StaleObject
+from portal.services.errors import NotAllowed
 from portal.templating import render_page
 from portal.views._common import (
+    act,
     acting_user,
-    commit_or_conflict,
+    form_page,
     form_version,
     moment,
     page_number,
@@ -211,8 +210,10 @@ def transition(milestone_id: int):
         return _detail(milestone, transition_form=form, status=422)
     name = form.transition.data
     upload = form.evidence.data if name == "submit" else None
-    try:
-        user = acting_user()
+    user = acting_user()
+    stored = []
+
+    def run():
         service.apply_transition(
             user,
             milestone,
@@ -225,36 +226,33 @@ def transition(milestone_id: int):
         )
         # The file is written only once the transition is allowed, so a refusal leaves
         # nothing behind.
-        new_file = None
         if upload:
-            new_file = milestone.evidence_file = files.store(user, upload)
-        commit_or_conflict([new_file] if new_file else [])
-    except NotAllowed as refused:
-        db.session.rollback()
-        if refused.field == "override_reason":
-            # A deliverer who tried to pass a dependency: say so on the form.
-            milestone = get_milestone_or_404(milestone_id)
-            form.override_reason.errors = [refused.message]
-            return _detail(milestone, transition_form=form, status=403)
-        return render_error(403, refused.message)
-    except DomainError as refused:
-        db.session.rollback()
-        milestone = get_milestone_or_404(milestone_id)
-        field = {"evidence": form.evidence, "override_reason": form.override_reason}.get(
-            refused.field, form.comment
-        )
-        field.errors = [*field.errors, refused.message]
+            stored.append(files.store(user, upload))
+            milestone.evidence_file = stored[0]
+
+    def again(saved):
+        # A refusal that names no field of its own reads under the comment.
+        form.comment.errors = [*form.comment.errors, *form.form_errors]
+        form.form_errors.clear()
+        # A deliverer who tried to pass a dependency is refused on the form itself.
+        forbidden = isinstance(saved.refusal, NotAllowed)
         return _detail(
-            milestone, transition_form=form, status=409 if isinstance(refused, StaleObject) else 422
+            get_milestone_or_404(milestone_id),
+            transition_form=form,
+            status=403 if forbidden else saved.status,
         )
-    flash(
-        _(
+
+    return act(
+        run,
+        done=lambda _moved: _(
             "Le jalon est maintenant « %(status)s ».",
             status=service.STATUS_LABELS[milestone.status],
         ),
-        "success",
+        to=url_for("milestones.detail", milestone_id=milestone_id),
+        again=again,
+        form=form,
+        stored=stored,
     )
-    return redirect(url_for("milestones.detail", milestone_id=milestone.id))
 
 
 @bp.route("/milestones/<id:milestone_id>/comments", methods=["POST"])
@@ -317,29 +315,26 @@ def create(action_id: int):
     _edit_form_choices(form, action)
     if not form.is_submitted():
         form.responsible_organization_id.data = action.lead_organization_id
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
-        saved = save(
-            form,
-            lambda: service.create_milestone(
-                acting_user(),
-                action,
-                title=form.title.data,
-                description=form.description.data,
-                deliverable=form.deliverable.data,
-                responsible_organization_id=form.responsible_organization_id.data,
-                due_date=form.due_date.data,
-                planned_start=form.planned_start.data,
-                predecessor_ids=form.predecessors.data or [],
-            ),
-        )
-        status = saved.status
-        if status is None:
-            flash(_("Le jalon a été ajouté au plan."), "success")
-            return redirect(url_for("milestones.detail", milestone_id=saved.value.id))
-    return render_template(
-        "milestones/form.html", form=form, action=action, milestone=None, fresh=None
-    ), status
+    return form_page(
+        form,
+        "milestones/form.html",
+        lambda: service.create_milestone(
+            acting_user(),
+            action,
+            title=form.title.data,
+            description=form.description.data,
+            deliverable=form.deliverable.data,
+            responsible_organization_id=form.responsible_organization_id.data,
+            due_date=form.due_date.data,
+            planned_start=form.planned_start.data,
+            predecessor_ids=form.predecessors.data or [],
+        ),
+        done=_("Le jalon a été ajouté au plan."),
+        to=lambda created: url_for("milestones.detail", milestone_id=created.id),
+        action=action,
+        milestone=None,
+        fresh=None,
+    )
 
 
 @bp.route("/milestones/<id:milestone_id>/edit", methods=["GET", "POST"])
@@ -353,47 +348,47 @@ def edit(milestone_id: int):
     _edit_form_choices(form, milestone.action, milestone)
     if request.method == "GET":
         form.predecessors.data = [p.id for p in milestone.predecessors]
-    status = 422 if form.is_submitted() else 200
-    fresh = None
-    if form.validate_on_submit():
-        saved = save(
-            form,
-            lambda: service.update_milestone(
-                user,
-                milestone,
-                expected_version=form_version(form),
-                title=form.title.data,
-                description=form.description.data,
-                deliverable=form.deliverable.data,
-                responsible_organization_id=form.responsible_organization_id.data,
-                due_date=form.due_date.data,
-                planned_start=form.planned_start.data,
-                predecessor_ids=form.predecessors.data or [],
-                change_reason=form.change_reason.data or "",
-            ),
-        )
-        status = saved.status
-        if status is None:
-            if saved.value is not None:
-                flash(
-                    _(
-                        "Modifications enregistrées. La nouvelle échéance est soumise "
-                        "à la décision du ministère."
-                    ),
-                    "success",
-                )
-            else:
-                flash(_("Modifications enregistrées."), "success")
-            return redirect(url_for("milestones.detail", milestone_id=milestone.id))
-        if status == 409:
-            # Keep what the person typed; show the current values and accept a deliberate
-            # second save over them.
-            milestone = get_milestone_or_404(milestone_id)
-            fresh = milestone
-            form.version.data = str(milestone.version)
-    return render_template(
-        "milestones/form.html", form=form, action=milestone.action, milestone=milestone, fresh=fresh
-    ), status
+
+    def page(status: int, fresh=None):
+        return render_template(
+            "milestones/form.html",
+            form=form,
+            action=milestone.action,
+            milestone=milestone,
+            fresh=fresh,
+        ), status
+
+    if not form.validate_on_submit():
+        return page(422 if form.is_submitted() else 200)
+    return act(
+        lambda: service.update_milestone(
+            user,
+            milestone,
+            expected_version=form_version(form),
+            title=form.title.data,
+            description=form.description.data,
+            deliverable=form.deliverable.data,
+            responsible_organization_id=form.responsible_organization_id.data,
+            due_date=form.due_date.data,
+            planned_start=form.planned_start.data,
+            predecessor_ids=form.predecessors.data or [],
+            change_reason=form.change_reason.data or "",
+        ),
+        done=lambda change: (
+            _(
+                "Modifications enregistrées. La nouvelle échéance est soumise "
+                "à la décision du ministère."
+            )
+            if change is not None
+            else _("Modifications enregistrées.")
+        ),
+        to=url_for("milestones.detail", milestone_id=milestone.id),
+        # Stale: keep what the person typed, show the current values beside it and accept a
+        # deliberate second save over them.
+        again=lambda saved: page(saved.status, milestone if saved.status == 409 else None),
+        form=form,
+        current=lambda: str(milestone.version),
+    )
 
 
 @bp.route("/change-requests/<id:request_id>/decide", methods=["POST"])
@@ -403,23 +398,20 @@ def decide(request_id: int):
     form = ChangeDecisionForm()
     if not form.validate_on_submit() or form.decision.data not in ("accept", "refuse"):
         abort(400)
-    try:
-        service.decide_change_request(
+    back = url_for("milestones.detail", milestone_id=change.milestone_id)
+    return act(
+        lambda: service.decide_change_request(
             acting_user(),
             change,
             accept=form.decision.data == "accept",
             comment=form.comment.data or "",
-        )
-        commit_or_conflict()
-    except NotAllowed as refused:
-        db.session.rollback()
-        return render_error(403, refused.message)
-    except DomainError as refused:
-        db.session.rollback()
-        flash(refused.message, "error")
-    else:
-        if change.status is ChangeRequestStatus.ACCEPTED:
-            flash(_("Nouvelle échéance acceptée."), "success")
-        else:
-            flash(_("Demande de changement refusée."), "success")
-    return redirect(url_for("milestones.detail", milestone_id=change.milestone_id))
+        ),
+        done=lambda _decided: (
+            _("Nouvelle échéance acceptée.")
+            if change.status is ChangeRequestStatus.ACCEPTED
+            else _("Demande de changement refusée.")
+        ),
+        to=back,
+        # The milestone's page says why, from the flashed message.
+        again=lambda saved: redirect(back),
+    )

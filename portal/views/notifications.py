@@ -14,10 +14,9 @@ from portal.labels import REMINDER_KIND_LABELS
 from portal.models.reminders import DEADLINE_KINDS, OutboxMessage, OutboxStatus, ReminderKind
 from portal.models.types import utcnow
 from portal.services import finance, mail, reminders
-from portal.services.errors import DomainError
 from portal.services.tasks.admin import stuck_condition
 from portal.templating import render_page
-from portal.views._common import acting_user, form_version, paginate, safe_next, save
+from portal.views._common import act, acting_user, form_version, paginate, safe_next, save
 
 bp = Blueprint("notifications", __name__)
 
@@ -161,15 +160,13 @@ def retry():
 @require(Permission.REMINDERS_CONFIGURE)
 def discard(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
-    try:
-        mail.discard(acting_user(), message)
-    except DomainError as refused:
-        db.session.rollback()
-        flash(refused.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Message classé sans envoi."), "success")
-    return redirect(url_for("notifications.outbox", status="failed"))
+    back = url_for("notifications.outbox", status="failed")
+    return act(
+        lambda: mail.discard(acting_user(), message),
+        done=_("Message classé sans envoi."),
+        to=back,
+        again=lambda saved: redirect(back),
+    )
 
 
 @bp.route("/admin/reminders")

@@ -1,7 +1,7 @@
 """The organisations: the directory everyone reads, and their administration."""
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -20,7 +20,7 @@ from portal.services import organizations
 from portal.services import raci as raci_rules
 from portal.services.organizations import all_cities
 from portal.templating import render_page
-from portal.views._common import acting_user, client_ip, form_version, paginate, save
+from portal.views._common import acting_user, client_ip, form_page, form_version, paginate
 
 bp = Blueprint("organizations", __name__)
 
@@ -42,31 +42,24 @@ def cities():
 def edit_city(city_id: int | None = None):
     city = db.get_or_404(City, city_id) if city_id is not None else None
     form = CityForm(obj=city)
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
+
+    def run():
         values = {"name": form.name.data, "slug": form.slug.data, "region": form.region.data}
         if city is None:
-            saved = save(
-                form,
-                lambda: organizations.create_city(acting_user(), **values, ip=client_ip()),
-            )
-        else:
-            saved = save(
-                form,
-                lambda: organizations.update_city(
-                    acting_user(),
-                    city,
-                    expected_version=form_version(form),
-                    **values,
-                    ip=client_ip(),
-                ),
-            )
-        status = saved.status
-        if status is None:
-            name = (city or saved.value).name
-            flash(_("La ville %(name)s a été enregistrée.", name=name), "success")
-            return redirect(url_for("organizations.cities"))
-    return render_template("organizations/city_form.html", form=form, city=city), status
+            return organizations.create_city(acting_user(), **values, ip=client_ip())
+        organizations.update_city(
+            acting_user(), city, expected_version=form_version(form), **values, ip=client_ip()
+        )
+        return city
+
+    return form_page(
+        form,
+        "organizations/city_form.html",
+        run,
+        done=lambda saved: _("La ville %(name)s a été enregistrée.", name=saved.name),
+        to=url_for("organizations.cities"),
+        city=city,
+    )
 
 
 def _filtered(filters: OrganizationFilterForm):
@@ -110,8 +103,8 @@ def edit(organization_id: int | None = None):
     if organization is not None and not form.is_submitted():
         form.kind.data = organization.kind.value
         form.city_id.data = organization.city_id or 0
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
+
+    def run():
         values = {
             "name": form.name.data,
             "short_name": form.short_name.data,
@@ -119,29 +112,23 @@ def edit(organization_id: int | None = None):
             "city_id": form.city(),
         }
         if organization is None:
-            saved = save(
-                form,
-                lambda: organizations.create_organization(acting_user(), **values, ip=client_ip()),
-            )
-        else:
-            saved = save(
-                form,
-                lambda: organizations.update_organization(
-                    acting_user(),
-                    organization,
-                    expected_version=form_version(form),
-                    **values,
-                    ip=client_ip(),
-                ),
-            )
-        status = saved.status
-        if status is None:
-            name = (organization or saved.value).name
-            flash(_("L'organisme %(name)s a été enregistré.", name=name), "success")
-            return redirect(url_for("organizations.list"))
-    return (
-        render_template("organizations/form.html", form=form, organization=organization),
-        status,
+            return organizations.create_organization(acting_user(), **values, ip=client_ip())
+        organizations.update_organization(
+            acting_user(),
+            organization,
+            expected_version=form_version(form),
+            **values,
+            ip=client_ip(),
+        )
+        return organization
+
+    return form_page(
+        form,
+        "organizations/form.html",
+        run,
+        done=lambda saved: _("L'organisme %(name)s a été enregistré.", name=saved.name),
+        to=url_for("organizations.list"),
+        organization=organization,
     )
 
 

@@ -24,13 +24,13 @@ from portal.services import plans as service
 from portal.services import tasks
 from portal.services.timeline import TimelineLabels, TimelineRow, render_timeline
 from portal.views._common import (
+    act,
     acting_user,
     form_page,
     form_version,
     get_city_or_404,
     moment,
     page_number,
-    save,
 )
 
 bp = Blueprint("plans", __name__)
@@ -213,34 +213,31 @@ def edit_plan(slug: str):
     city = get_city_or_404(slug)
     plan = db.session.scalar(sa.select(Plan).where(Plan.city_id == city.id))
     form = PlanForm(obj=plan)
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
+
+    def run():
         user = acting_user()
         if plan is None:
-            saved = save(
-                form,
-                lambda: service.create_plan(
-                    user, city_id=city.id, title=form.title.data, start_date=form.start_date.data
-                ),
+            return service.create_plan(
+                user, city_id=city.id, title=form.title.data, start_date=form.start_date.data
             )
-            status = saved.status
-        else:
-            saved = save(
-                form,
-                lambda: service.update_plan(
-                    user,
-                    plan,
-                    expected_version=form_version(form),
-                    title=form.title.data,
-                    start_date=form.start_date.data,
-                    edition=form.edition.data,
-                ),
-            )
-            status = saved.status
-        if status is None:
-            flash(_("Le plan a été enregistré."), "success")
-            return redirect(url_for("plans.city", slug=city.slug))
-    return render_template("plans/plan_form.html", form=form, city=city, plan=plan), status
+        return service.update_plan(
+            user,
+            plan,
+            expected_version=form_version(form),
+            title=form.title.data,
+            start_date=form.start_date.data,
+            edition=form.edition.data,
+        )
+
+    return form_page(
+        form,
+        "plans/plan_form.html",
+        run,
+        done=_("Le plan a été enregistré."),
+        to=url_for("plans.city", slug=city.slug),
+        city=city,
+        plan=plan,
+    )
 
 
 @bp.route("/cities/<slug>/plan/adopt", methods=["POST"])
@@ -250,18 +247,13 @@ def adopt(slug: str):
     plan = db.session.scalar(sa.select(Plan).where(Plan.city_id == city.id))
     if plan is None:
         abort(404)
-    form = PlanForm()
-    saved = save(form, lambda: service.adopt_plan(acting_user(), plan, today=clock.today()))
-    status = saved.status
-    if status is None:
-        flash(
-            _("Le plan est adopté : les échéances actuelles deviennent les dates de référence."),
-            "success",
-        )
-    else:
-        for message in form.form_errors:
-            flash(message, "error")
-    return redirect(url_for("plans.city", slug=city.slug))
+    back = url_for("plans.city", slug=city.slug)
+    return act(
+        lambda: service.adopt_plan(acting_user(), plan, today=clock.today()),
+        done=_("Le plan est adopté : les échéances actuelles deviennent les dates de référence."),
+        to=back,
+        again=lambda saved: redirect(back),
+    )
 
 
 def _action_form(action=None) -> ActionForm:
@@ -330,24 +322,19 @@ def edit_action(action_id: int):
 def domains(domain_id: int | None = None):
     domain = db.get_or_404(Domain, domain_id) if domain_id else None
     form = DomainForm(obj=domain)
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
-        saved = save(
-            form,
-            lambda: service.save_domain(
-                acting_user(),
-                domain,
-                code=form.code.data,
-                name=form.name.data,
-                position=form.position.data,
-                expected_version=form_version(form),
-            ),
-        )
-        status = saved.status
-        if status is None:
-            flash(_("Le domaine a été enregistré."), "success")
-            return redirect(url_for("plans.domains"))
-    all_domains = db.session.scalars(sa.select(Domain).order_by(Domain.position, Domain.name))
-    return render_template(
-        "plans/domains.html", form=form, domain=domain, domains=all_domains.all()
-    ), status
+    return form_page(
+        form,
+        "plans/domains.html",
+        lambda: service.save_domain(
+            acting_user(),
+            domain,
+            code=form.code.data,
+            name=form.name.data,
+            position=form.position.data,
+            expected_version=form_version(form),
+        ),
+        done=_("Le domaine a été enregistré."),
+        to=url_for("plans.domains"),
+        domain=domain,
+        domains=db.session.scalars(sa.select(Domain).order_by(Domain.position, Domain.name)).all(),
+    )

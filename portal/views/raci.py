@@ -15,13 +15,13 @@ from portal.models.plans import Action, Domain, Plan
 from portal.models.raci import RaciAssignment, RaciRole
 from portal.models.types import valid_id
 from portal.services import raci as service
-from portal.services.errors import DomainError, NotAllowed
+from portal.services.errors import NotAllowed
 from portal.templating import render_page
 from portal.views._common import (
     acting_user,
-    commit_or_conflict,
     get_city_or_404,
     paginate,
+    save,
     tabular_export,
 )
 
@@ -74,15 +74,13 @@ def toggle(action_id: int):
         organization_id = None
     if organization_id is None:
         return _grid(action, error=_("Case inconnue."), status=422)
-    try:
-        service.toggle(acting_user(), action, organization_id, role)
-        commit_or_conflict()
-    except NotAllowed as refused:
-        db.session.rollback()
-        return render_error(403, refused.message)
-    except DomainError as refused:
-        db.session.rollback()
-        return _grid(action, error=refused.message, status=422)
+    saved = save(
+        None, lambda: service.toggle(acting_user(), action, organization_id, role), quiet=True
+    )
+    if isinstance(saved.refusal, NotAllowed):
+        return render_error(403, saved.refusal.message)
+    if saved.refusal is not None:
+        return _grid(action, error=saved.refusal.message, status=saved.status)
     return _grid(action)
 
 

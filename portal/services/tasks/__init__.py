@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.models.organizations import City, Organization
 from portal.models.reminders import ReminderRule
 from portal.models.users import User
+from portal.services.paging import Page
 from portal.services.tasks import admin, commitments, coverage, finance, plans, tenders
 from portal.services.tasks.base import EVERYONE, At, Kind, Person, Task
 
@@ -92,36 +93,6 @@ def summary(user, at: At, *, city_id: int | None = None) -> list[tuple[Kind, int
         query = query.where(union.c.city_id == city_id)
     counts = dict(db.session.execute(query).all())
     return [(kind, counts[kind.name]) for kind in KINDS if kind.name in counts]
-
-
-@dataclass
-class Page:
-    """A page of tasks, with what the pagination macro reads."""
-
-    items: list[Task]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def _ordered(union):

@@ -25,11 +25,13 @@ from portal.models.plans import Domain
 from portal.services import coverage as service
 from portal.services.organizations import all_cities
 from portal.views._common import (
+    act,
     acting_user,
+    form_page,
     form_version,
     get_city_or_404,
 )
-from portal.views.coverage.base import _attempt, _submit, bp
+from portal.views.coverage.base import bp
 
 
 @bp.route("")
@@ -60,29 +62,26 @@ def _indicator_form(indicator: Indicator | None):
     form.set_choices(db.session.scalars(sa.select(Domain).order_by(Domain.position)).all())
     if indicator is not None and request.method == "GET":
         form.version.data = indicator.version
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
-        status = _submit(
-            form,
-            lambda: service.save_indicator(
-                acting_user(),
-                indicator,
-                code=form.code.data,
-                name=form.name.data,
-                unit=form.unit.data,
-                domain_id=form.domain_id.data,
-                description=form.description.data,
-                higher_is_better=form.higher_is_better.data,
-                position=form.position.data,
-                expected_version=form_version(form) if indicator else None,
-            ),
-            done=_("Indicateur enregistré."),
-            to=lambda _saved: url_for("coverage.programme"),
-            current=indicator and (lambda: db.session.get(Indicator, indicator.id).version),
-        )
-        if not isinstance(status, int):
-            return status
-    return render_template("coverage/indicator_form.html", form=form, indicator=indicator), status
+    return form_page(
+        form,
+        "coverage/indicator_form.html",
+        lambda: service.save_indicator(
+            acting_user(),
+            indicator,
+            code=form.code.data,
+            name=form.name.data,
+            unit=form.unit.data,
+            domain_id=form.domain_id.data,
+            description=form.description.data,
+            higher_is_better=form.higher_is_better.data,
+            position=form.position.data,
+            expected_version=form_version(form) if indicator else None,
+        ),
+        done=_("Indicateur enregistré."),
+        to=lambda _saved: url_for("coverage.programme"),
+        current=indicator and (lambda: db.session.get(Indicator, indicator.id).version),
+        indicator=indicator,
+    )
 
 
 @bp.route("/indicators/new", methods=["GET", "POST"])
@@ -141,29 +140,27 @@ def _target_form(city: City, target: IndicatorTarget | None):
             form.version.data = target.version
             form.baseline_value.data = str(target.baseline_value)
             form.target_value.data = str(target.target_value)
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
-        status = _submit(
-            form,
-            lambda: service.save_target(
-                acting_user(),
-                target,
-                indicator_id=form.indicator_id.data,
-                city_id=city.id,
-                district=form.district.data,
-                baseline_value=form.baseline_value.data,
-                baseline_date=form.baseline_date.data,
-                target_value=form.target_value.data,
-                target_date=form.target_date.data,
-                expected_version=form_version(form) if target else None,
-            ),
-            done=_("Cible enregistrée."),
-            to=lambda _saved: url_for("coverage.city", slug=city.slug),
-            current=target and (lambda: db.session.get(IndicatorTarget, target.id).version),
-        )
-        if not isinstance(status, int):
-            return status
-    return render_template("coverage/target_form.html", form=form, city=city, target=target), status
+    return form_page(
+        form,
+        "coverage/target_form.html",
+        lambda: service.save_target(
+            acting_user(),
+            target,
+            indicator_id=form.indicator_id.data,
+            city_id=city.id,
+            district=form.district.data,
+            baseline_value=form.baseline_value.data,
+            baseline_date=form.baseline_date.data,
+            target_value=form.target_value.data,
+            target_date=form.target_date.data,
+            expected_version=form_version(form) if target else None,
+        ),
+        done=_("Cible enregistrée."),
+        to=lambda _saved: url_for("coverage.city", slug=city.slug),
+        current=target and (lambda: db.session.get(IndicatorTarget, target.id).version),
+        city=city,
+        target=target,
+    )
 
 
 @bp.route("/cities/<slug>/targets/new", methods=["GET", "POST"])
@@ -189,36 +186,37 @@ def edit_target(target_id: int):
 def add_measurement(target_id: int):
     target = db.session.get(IndicatorTarget, target_id) or abort(404)
     form = MeasurementForm()
-    if form.validate_on_submit():
-        status = _attempt(
-            form,
-            lambda: service.record_measurement(
-                acting_user(),
-                target,
-                value=form.value.data,
-                measured_on=form.measured_on.data,
-                source=form.source.data,
-                today=clock.today(),
+    back = url_for("coverage.city", slug=target.city.slug) + f"#t{target.id}"
+
+    def refused(_saved=None):
+        # The form sits in the city's page: its errors come back there, in one message.
+        errors = [e for field in form for e in field.errors] + list(form.form_errors)
+        flash(
+            _(
+                "Mesure non enregistrée (%(indicator)s) : %(errors)s",
+                indicator=target.indicator.name,
+                errors=" ".join(str(e) for e in errors),
             ),
+            "error",
         )
-        if status is None:
-            flash(_("Mesure enregistrée."), "success")
-            return redirect(url_for("coverage.city", slug=target.city.slug) + f"#t{target.id}")
-        if not isinstance(status, int):
-            return status
-    else:
-        status = 422
-    errors = [e for field in form for e in field.errors] + list(form.form_errors)
-    target = db.session.get(IndicatorTarget, target_id)
-    flash(
-        _(
-            "Mesure non enregistrée (%(indicator)s) : %(errors)s",
-            indicator=target.indicator.name,
-            errors=" ".join(str(e) for e in errors),
+        return redirect(back, 303)
+
+    if not form.validate_on_submit():
+        return refused()
+    return act(
+        lambda: service.record_measurement(
+            acting_user(),
+            target,
+            value=form.value.data,
+            measured_on=form.measured_on.data,
+            source=form.source.data,
+            today=clock.today(),
         ),
-        "error",
+        done=_("Mesure enregistrée."),
+        to=back,
+        again=refused,
+        form=form,
     )
-    return redirect(url_for("coverage.city", slug=target.city.slug) + f"#t{target.id}"), 303
 
 
 @bp.route("/measurements/<id:measurement_id>/delete", methods=["POST"])
@@ -229,11 +227,10 @@ def delete_measurement(measurement_id: int):
     form = MeasurementDeleteForm()
     if not form.validate_on_submit():
         abort(400)
-    status = _attempt(form, lambda: service.delete_measurement(acting_user(), measurement))
-    if status is not None and not isinstance(status, int):
-        return status
-    if status is None:
-        flash(_("Mesure supprimée."), "success")
-    else:
-        flash(" ".join(str(e) for e in form.form_errors), "error")
-    return redirect(url_for("coverage.city", slug=slug) + f"#t{target_id}")
+    back = url_for("coverage.city", slug=slug) + f"#t{target_id}"
+    return act(
+        lambda: service.delete_measurement(acting_user(), measurement),
+        done=_("Mesure supprimée."),
+        to=back,
+        again=lambda saved: redirect(back),
+    )

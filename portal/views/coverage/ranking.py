@@ -9,15 +9,17 @@ from portal.forms.coverage import (
 )
 from portal.services import coverage as service
 from portal.services import coverage_exports
+from portal.services.paging import Page
 from portal.views._common import (
     acting_user,
     attachment,
+    form_page,
     form_version,
     get_city_or_404,
     page_number,
     tabular_export,
 )
-from portal.views.coverage.base import SlicePage, _kind_or_404, _submit, bp
+from portal.views.coverage.base import _kind_or_404, bp
 
 
 @bp.route("/cities/<slug>/criteria/<site_kind>", methods=["GET", "POST"])
@@ -32,30 +34,23 @@ def criteria(slug: str, site_kind: str):
     if request.method == "GET":
         form.criteria.data = service.criteria_text(existing)
         form.version.data = existing.version if existing else ""
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
-        status = _submit(
-            form,
-            lambda: service.save_criteria(
-                acting_user(),
-                city,
-                kind,
-                form.criteria.data,
-                expected_version=form_version(form) if existing else None,
-            ),
-            done=_("Critères publiés."),
-            to=lambda _saved: url_for("coverage.ranking", slug=city.slug, site_kind=kind.value),
-            current=lambda: getattr(service.criteria_set(city.id, kind), "version", ""),
-        )
-        if not isinstance(status, int):
-            return status
-    return render_template(
+    return form_page(
+        form,
         "coverage/criteria_form.html",
-        form=form,
+        lambda: service.save_criteria(
+            acting_user(),
+            city,
+            kind,
+            form.criteria.data,
+            expected_version=form_version(form) if existing else None,
+        ),
+        done=_("Critères publiés."),
+        to=lambda _saved: url_for("coverage.ranking", slug=city.slug, site_kind=kind.value),
+        current=lambda: getattr(service.criteria_set(city.id, kind), "version", ""),
         city=city,
         kind=kind,
         locked=service.criteria_locked(city.id, kind),
-    ), status
+    )
 
 
 @bp.route("/cities/<slug>/ranking/<site_kind>")
@@ -65,14 +60,12 @@ def ranking(slug: str, site_kind: str):
     kind = _kind_or_404(site_kind)
     result = service.ranking(city, kind)
     # Every site is scored to rank them; the page shows one slice of the ranking.
-    per_page = current_app.config["PAGE_SIZE"]
-    pages = max((len(result.rows) + per_page - 1) // per_page, 1)
-    page = min(page_number(), pages)
+    pagination = Page.of(result.rows, page_number(), current_app.config["PAGE_SIZE"])
     return render_template(
         "coverage/ranking.html",
         ranking=result,
-        rows=result.rows[(page - 1) * per_page : page * per_page],
-        pagination=SlicePage(page, pages),
+        rows=pagination.items,
+        pagination=pagination,
         can_manage=service.may_manage(acting_user(), city.id),
     )
 

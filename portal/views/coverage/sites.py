@@ -4,7 +4,7 @@ assessments."""
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
@@ -35,13 +35,15 @@ from portal.services.errors import InvalidInput
 from portal.services.organizations import all_cities
 from portal.templating import render_page
 from portal.views._common import (
+    act,
     acting_user,
+    form_page,
     form_version,
     moment,
     paginate,
     tabular_export,
 )
-from portal.views.coverage.base import MAP_LIMIT, _attempt, _site_or_404, _submit, bp
+from portal.views.coverage.base import MAP_LIMIT, _site_or_404, bp
 
 
 def _filtered_sites():
@@ -152,34 +154,31 @@ def _site_form(site: Site | None):
         form.longitude.data = f"{site.longitude:f}"
         form.estimated_cost.data = f"{site.estimated_cost:f}"
         form.version.data = site.version
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
-        status = _submit(
-            form,
-            lambda: service.save_site(
-                user,
-                site,
-                city_id=form.city_id.data,
-                district=form.district.data,
-                kind=form.kind.data,
-                name=form.name.data,
-                address=form.address.data,
-                latitude=form.latitude.data,
-                longitude=form.longitude.data,
-                host_organization_id=form.host_organization_id.data,
-                estimated_cost=form.estimated_cost.data,
-                action_id=valid_id(form.action_id.data),
-                milestone_ids=[valid_id(i) or 0 for i in form.milestone_ids.data or ()],
-                today=clock.today(),
-                expected_version=form_version(form) if site else None,
-            ),
-            done=_("Site enregistré."),
-            to=lambda site: url_for("coverage.site", site_id=site.id),
-            current=site and (lambda: db.session.get(Site, site.id).version),
-        )
-        if not isinstance(status, int):
-            return status
-    return render_template("coverage/site_form.html", form=form, site=site), status
+    return form_page(
+        form,
+        "coverage/site_form.html",
+        lambda: service.save_site(
+            user,
+            site,
+            city_id=form.city_id.data,
+            district=form.district.data,
+            kind=form.kind.data,
+            name=form.name.data,
+            address=form.address.data,
+            latitude=form.latitude.data,
+            longitude=form.longitude.data,
+            host_organization_id=form.host_organization_id.data,
+            estimated_cost=form.estimated_cost.data,
+            action_id=valid_id(form.action_id.data),
+            milestone_ids=[valid_id(i) or 0 for i in form.milestone_ids.data or ()],
+            today=clock.today(),
+            expected_version=form_version(form) if site else None,
+        ),
+        done=_("Site enregistré."),
+        to=lambda site: url_for("coverage.site", site_id=site.id),
+        current=site and (lambda: db.session.get(Site, site.id).version),
+        site=site,
+    )
 
 
 @bp.route("/sites/new", methods=["GET", "POST"])
@@ -251,8 +250,14 @@ def _move(site_id: int, kind: set):
     if (site.status, target) not in kind:
         flash(_("Ce changement de statut n'est pas possible depuis ce statut."), "error")
         return _site_page(site, status=422, move_form=form)
-    status = _attempt(
-        form,
+
+    def again(saved):
+        for message in form.form_errors + [e for f in form for e in f.errors]:
+            flash(str(message), "error")
+        # What was typed comes back; the page shows the site as it is now.
+        return _site_page(_site_or_404(site_id), status=saved.status, move_form=form)
+
+    return act(
         lambda: service.move(
             acting_user(),
             site,
@@ -262,16 +267,11 @@ def _move(site_id: int, kind: set):
             today=clock.today(),
             expected_version=form_version(form),
         ),
+        done=_("Statut du site : %(status)s.", status=service.STATUS_LABELS[target]),
+        to=url_for("coverage.site", site_id=site_id),
+        again=again,
+        form=form,
     )
-    if status is None:
-        flash(_("Statut du site : %(status)s.", status=service.STATUS_LABELS[target]), "success")
-        return redirect(url_for("coverage.site", site_id=site_id))
-    if not isinstance(status, int):
-        return status
-    for message in form.form_errors + [e for f in form for e in f.errors]:
-        flash(str(message), "error")
-    # What was typed comes back; the page shows the site as it is now.
-    return _site_page(_site_or_404(site_id), status=status, move_form=form)
 
 
 @bp.route("/sites/<id:site_id>/decision", methods=["POST"])
@@ -293,8 +293,7 @@ def figures(site_id: int):
     form = FiguresForm()
     if not form.validate_on_submit():
         return _site_page(site, status=422, figures_form=form)
-    status = _attempt(
-        form,
+    return act(
         lambda: service.record_figures(
             acting_user(),
             site,
@@ -305,16 +304,14 @@ def figures(site_id: int):
             today=clock.today(),
             expected_version=form_version(form),
         ),
+        done=_("Chiffres du site enregistrés."),
+        to=url_for("coverage.site", site_id=site_id),
+        again=lambda saved: _site_page(
+            _site_or_404(site_id), status=saved.status, figures_form=form
+        ),
+        form=form,
+        current=lambda: _site_or_404(site_id).version,
     )
-    if status is None:
-        flash(_("Chiffres du site enregistrés."), "success")
-        return redirect(url_for("coverage.site", site_id=site_id))
-    if not isinstance(status, int):
-        return status
-    site = _site_or_404(site_id)
-    if status == 409:
-        form.version.data = site.version
-    return _site_page(site, status=status, figures_form=form)
 
 
 @bp.route("/sites/<id:site_id>/assessment", methods=["GET", "POST"])
@@ -333,51 +330,56 @@ def assess(site_id: int):
     if mine is not None:
         for answer in mine.answers:
             values[answer.criterion_id] = answer
-    status = 422 if form.is_submitted() else 200
     field_errors = {}
-    if form.validate_on_submit():
-        answers = {
-            c.id: service.AnswerInput(
-                points=request.form.get(f"criterion-{c.id}"),
-                passed={"yes": True, "no": False}.get(request.form.get(f"criterion-{c.id}", "")),
-                reason=request.form.get(f"reason-{c.id}", ""),
-            )
-            for c in (grid.criteria if grid else [])
-        }
 
-        def run():
-            try:
-                service.save_assessment(
-                    user,
-                    site,
-                    answers,
-                    comment=form.comment.data,
-                    today=clock.today(),
-                    expected_version=form_version(form) if mine else None,
-                )
-            except InvalidInput as error:
-                # A criterion's message goes next to that criterion's field.
-                if error.field and error.field.startswith("criterion-"):
-                    field_errors[error.field] = error.message
-                raise
+    def page(status: int):
+        return render_template(
+            "coverage/assessment.html",
+            site=site,
+            form=form,
+            criteria=grid.criteria if grid else [],
+            values=values,
+            submitted=request.form if request.method == "POST" else None,
+            field_errors=field_errors,
+            open_for_assessment=site.status in ASSESSABLE,
+        ), status
 
-        status = _submit(
-            form,
-            run,
-            done=_("Votre évaluation est enregistrée."),
-            to=lambda _saved: url_for("coverage.site", site_id=site_id),
-            current=lambda: getattr(service.own_assessment(user, site), "version", ""),
+    if not form.validate_on_submit():
+        return page(422 if form.is_submitted() else 200)
+    answers = {
+        c.id: service.AnswerInput(
+            points=request.form.get(f"criterion-{c.id}"),
+            passed={"yes": True, "no": False}.get(request.form.get(f"criterion-{c.id}", "")),
+            reason=request.form.get(f"reason-{c.id}", ""),
         )
-        if not isinstance(status, int):
-            return status
+        for c in (grid.criteria if grid else [])
+    }
+
+    def run():
+        try:
+            service.save_assessment(
+                user,
+                site,
+                answers,
+                comment=form.comment.data,
+                today=clock.today(),
+                expected_version=form_version(form) if mine else None,
+            )
+        except InvalidInput as error:
+            # A criterion's message goes next to that criterion's field.
+            if error.field and error.field.startswith("criterion-"):
+                field_errors[error.field] = error.message
+            raise
+
+    def again(saved):
         form.form_errors = [e for e in form.form_errors if e not in field_errors.values()]
-    return render_template(
-        "coverage/assessment.html",
-        site=site,
+        return page(saved.status)
+
+    return act(
+        run,
+        done=_("Votre évaluation est enregistrée."),
+        to=url_for("coverage.site", site_id=site_id),
+        again=again,
         form=form,
-        criteria=grid.criteria if grid else [],
-        values=values,
-        submitted=request.form if request.method == "POST" else None,
-        field_errors=field_errors,
-        open_for_assessment=site.status in ASSESSABLE,
-    ), status
+        current=lambda: getattr(service.own_assessment(user, site), "version", ""),
+    )

@@ -19,7 +19,6 @@ from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.authz import Permission, require
-from portal.errors import render_error
 from portal.extensions import db
 from portal.forms.finance import (
     AgreementFilterForm,
@@ -41,12 +40,13 @@ from portal.models.plans import Action, Plan
 from portal.models.types import valid_id
 from portal.services import files, tasks
 from portal.services import finance as service
-from portal.services.errors import DomainError, InvalidInput, NotAllowed, StaleObject
+from portal.services.errors import InvalidInput
 from portal.services.organizations import all_cities
 from portal.templating import render_page
 from portal.views._common import (
+    act,
     acting_user,
-    commit_or_conflict,
+    form_page,
     form_version,
     moment,
     paginate,
@@ -157,42 +157,47 @@ def _agreement_form(agreement: Agreement | None = None) -> AgreementForm:
 def _save_agreement(agreement: Agreement | None):
     user = acting_user()
     form = _agreement_form(agreement)
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
-        saved = save(
-            form,
-            lambda: service.save_agreement(
-                user,
-                agreement,
-                city_id=form.city_id.data,
-                payer_id=form.payer_id.data,
-                payee_id=form.payee_id.data,
-                purpose=form.purpose.data,
-                title=form.title.data,
-                action_id=valid_id(form.action_id.data),
-                asset_id=valid_id(form.asset_id.data),
-                total=form.total.data,
-                start_date=form.start_date.data,
-                convention_reference=form.convention_reference.data,
-                expected_version=form_version(form) if agreement else None,
-            ),
-        )
-        status = saved.status
-        if status is None:
-            saved_agreement, dropped = saved.value
-            flash(_("Convention enregistrée."), "success")
-            if dropped:
-                flash(
-                    _(
-                        "Le montant a changé : l'échéancier précédent est supprimé, "
-                        "établissez-en un nouveau."
-                    ),
-                    "warning",
-                )
-            if agreement is None or dropped:
-                return redirect(url_for("finance.schedule", agreement_id=saved_agreement.id))
-            return redirect(url_for("finance.agreement", agreement_id=saved_agreement.id))
-    return render_template("finance/agreement_form.html", form=form, agreement=agreement), status
+
+    def done(result):
+        _saved, dropped = result
+        if dropped:
+            flash(
+                _(
+                    "Le montant a changé : l'échéancier précédent est supprimé, "
+                    "établissez-en un nouveau."
+                ),
+                "warning",
+            )
+        return _("Convention enregistrée.")
+
+    def to(result):
+        saved, dropped = result
+        # A new agreement, or one whose schedule was dropped, needs its schedule next.
+        endpoint = "finance.schedule" if agreement is None or dropped else "finance.agreement"
+        return url_for(endpoint, agreement_id=saved.id)
+
+    return form_page(
+        form,
+        "finance/agreement_form.html",
+        lambda: service.save_agreement(
+            user,
+            agreement,
+            city_id=form.city_id.data,
+            payer_id=form.payer_id.data,
+            payee_id=form.payee_id.data,
+            purpose=form.purpose.data,
+            title=form.title.data,
+            action_id=valid_id(form.action_id.data),
+            asset_id=valid_id(form.asset_id.data),
+            total=form.total.data,
+            start_date=form.start_date.data,
+            convention_reference=form.convention_reference.data,
+            expected_version=form_version(form) if agreement else None,
+        ),
+        done=done,
+        to=to,
+        agreement=agreement,
+    )
 
 
 @bp.route("/agreements/new", methods=["GET", "POST"])
@@ -256,14 +261,15 @@ def agreement(agreement_id: int):
     return _agreement_page(_agreement_or_404(agreement_id))
 
 
-def _refused(agreement_id: int, refused: DomainError, **forms):
-    """Undo, then show the agreement again with the reason (403 page when not allowed)."""
-    db.session.rollback()
-    if isinstance(refused, NotAllowed):
-        return render_error(403, refused.message)
-    flash(refused.message, "error")
-    status = 409 if isinstance(refused, StaleObject) else 422
-    return _agreement_page(_agreement_or_404(agreement_id), status=status, **forms)
+def _again(agreement_id: int, **forms):
+    """The agreement's page shown again after a refusal, with the reason and its status."""
+    return lambda saved: _agreement_page(
+        _agreement_or_404(agreement_id), status=saved.status, **forms
+    )
+
+
+def _back(agreement_id: int) -> str:
+    return url_for("finance.agreement", agreement_id=agreement_id)
 
 
 @bp.route("/agreements/<id:agreement_id>/schedule", methods=["GET", "POST"])
@@ -355,20 +361,19 @@ def sign(agreement_id: int):
     if not form.validate_on_submit():
         flash(_("Indiquez la date de signature et la référence de la convention."), "error")
         return _agreement_page(agreement, status=422, sign_form=form)
-    try:
-        service.sign(
+    return act(
+        lambda: service.sign(
             acting_user(),
             agreement,
             signed_on=form.signed_on.data,
             convention_reference=form.convention_reference.data,
             today=clock.today(),
             expected_version=form_version(form),
-        )
-        commit_or_conflict()
-    except DomainError as refused:
-        return _refused(agreement_id, refused, sign_form=form)
-    flash(_("Convention signée : son échéancier est figé."), "success")
-    return redirect(url_for("finance.agreement", agreement_id=agreement_id))
+        ),
+        done=_("Convention signée : son échéancier est figé."),
+        to=_back(agreement_id),
+        again=_again(agreement_id, sign_form=form),
+    )
 
 
 @bp.route("/agreements/<id:agreement_id>/terminate", methods=["POST"])
@@ -379,26 +384,22 @@ def terminate(agreement_id: int):
     if not form.validate_on_submit():
         flash(_("Indiquez le motif de la résiliation."), "error")
         return _agreement_page(agreement, status=422, terminate_form=form)
-    try:
-        cancelled = service.terminate(
+    return act(
+        lambda: service.terminate(
             acting_user(),
             agreement,
             reason=form.reason.data,
             today=clock.today(),
             expected_version=form_version(form),
-        )
-        commit_or_conflict()
-    except DomainError as refused:
-        return _refused(agreement_id, refused, terminate_form=form)
-    flash(
-        ngettext(
+        ),
+        done=lambda cancelled: ngettext(
             "Convention résiliée ; %(num)d échéance ouverte annulée.",
             "Convention résiliée ; %(num)d échéances ouvertes annulées.",
             len(cancelled),
         ),
-        "success",
+        to=_back(agreement_id),
+        again=_again(agreement_id, terminate_form=form),
     )
-    return redirect(url_for("finance.agreement", agreement_id=agreement_id))
 
 
 @bp.route("/agreements/<id:agreement_id>/document", methods=["POST"])
@@ -411,16 +412,18 @@ def upload_document(agreement_id: int):
         flash(_("Choisissez le fichier de la convention signée."), "error")
         return _agreement_page(agreement, status=422, document_form=form)
     stored = []
-    try:
+
+    def run():
         stored.append(files.store(acting_user(), upload))
         service.attach_document(acting_user(), agreement, stored[0])
-        commit_or_conflict(stored)
-    except DomainError as refused:
-        for kept in stored:
-            files.discard(kept)
-        return _refused(agreement_id, refused)
-    flash(_("Document joint à la convention."), "success")
-    return redirect(url_for("finance.agreement", agreement_id=agreement_id))
+
+    return act(
+        run,
+        done=_("Document joint à la convention."),
+        to=_back(agreement_id),
+        again=_again(agreement_id),
+        stored=stored,
+    )
 
 
 @bp.route("/agreements/<id:agreement_id>/document")

@@ -31,7 +31,9 @@ from portal.services import finance as service
 from portal.services.organizations import all_cities
 from portal.templating import render_page
 from portal.views._common import (
+    act,
     acting_user,
+    form_page,
     form_version,
     paginate,
     save,
@@ -65,32 +67,30 @@ def _save_asset(asset: SharedAsset | None):
         form.capital_cost.data = str(asset.capital_cost)
         form.yearly_operating_cost.data = str(asset.yearly_operating_cost)
         form.version.data = asset.version
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
-        saved = save(
-            form,
-            lambda: service.save_asset(
-                user,
-                asset,
-                city_id=form.city_id.data,
-                owner_id=form.owner_id.data,
-                kind=form.kind.data,
-                name=form.name.data,
-                description=form.description.data,
-                capacity=form.capacity.data,
-                capacity_unit=form.capacity_unit.data,
-                capital_cost=form.capital_cost.data,
-                yearly_operating_cost=form.yearly_operating_cost.data,
-                expected_version=form_version(form) if asset else None,
-            ),
-        )
-        status = saved.status
-        if status is None:
-            flash(_("Infrastructure enregistrée."), "success")
-            if asset is None:
-                return redirect(url_for("finance.key", asset_id=saved.value.id))
-            return redirect(url_for("finance.asset", asset_id=saved.value.id))
-    return render_template("finance/asset_form.html", form=form, asset=asset), status
+    return form_page(
+        form,
+        "finance/asset_form.html",
+        lambda: service.save_asset(
+            user,
+            asset,
+            city_id=form.city_id.data,
+            owner_id=form.owner_id.data,
+            kind=form.kind.data,
+            name=form.name.data,
+            description=form.description.data,
+            capacity=form.capacity.data,
+            capacity_unit=form.capacity_unit.data,
+            capital_cost=form.capital_cost.data,
+            yearly_operating_cost=form.yearly_operating_cost.data,
+            expected_version=form_version(form) if asset else None,
+        ),
+        done=_("Infrastructure enregistrée."),
+        # A new asset needs its cost-sharing key next.
+        to=lambda saved: url_for(
+            "finance.key" if asset is None else "finance.asset", asset_id=saved.id
+        ),
+        asset=asset,
+    )
 
 
 @bp.route("/assets/new", methods=["GET", "POST"])
@@ -165,22 +165,19 @@ def generate(asset_id: int):
     form = GenerateForm()
     if not form.validate_on_submit():
         return _asset_page(asset, generate_form=form, status=422)
-    saved = save(
-        form,
+    return act(
         lambda: _generate(acting_user(), asset, form, form_version(form)),
-    )
-    status = saved.status
-    if status is not None:
-        return _asset_page(_asset_or_404(asset_id), generate_form=form, status=status)
-    flash(
-        ngettext(
+        done=lambda generated: ngettext(
             "%(num)d projet de convention généré : vérifiez-le puis signez-le.",
             "%(num)d projets de convention générés : vérifiez-les puis signez-les.",
-            len(saved.value.agreements),
+            len(generated.agreements),
         ),
-        "success",
+        to=url_for("finance.asset", asset_id=asset_id),
+        again=lambda saved: _asset_page(
+            _asset_or_404(asset_id), generate_form=form, status=saved.status
+        ),
+        form=form,
     )
-    return redirect(url_for("finance.asset", asset_id=asset_id))
 
 
 @bp.route("/assets/<id:asset_id>/key", methods=["GET", "POST"])

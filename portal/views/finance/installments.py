@@ -4,7 +4,6 @@ from datetime import date
 
 from flask import (
     flash,
-    redirect,
     request,
     url_for,
 )
@@ -22,18 +21,17 @@ from portal.models.finance import (
     Installment,
 )
 from portal.services import finance as service
-from portal.services.errors import DomainError
 from portal.services.organizations import all_cities
 from portal.templating import render_page
 from portal.views._common import (
+    act,
     acting_user,
-    commit_or_conflict,
     form_version,
     paginate,
     safe_next,
     tabular_export,
 )
-from portal.views.finance.agreements import _agreement_page, _refused
+from portal.views.finance.agreements import _agreement_page
 from portal.views.finance.base import _agreement_or_404, _organizations, bp
 
 
@@ -130,9 +128,9 @@ ACTION_DONE = {
 }
 
 
-@bp.route("/installments/<id:installment_id>/act", methods=["POST"])
+@bp.route("/installments/<id:installment_id>/act", methods=["POST"], endpoint="act")
 @require(Permission.FINANCE_VIEW)
-def act(installment_id: int):
+def act_on_installment(installment_id: int):
     installment = db.get_or_404(Installment, installment_id)
     agreement = _agreement_or_404(installment.agreement_id)
     form = InstallmentActionForm()
@@ -157,8 +155,8 @@ def act(installment_id: int):
         flash(message, "error")
         field = next(iter(form.errors), None)
         return _agreement_page(agreement, status=422, sent_action=sent(message, field))
-    try:
-        service.act_on_installment(
+    return act(
+        lambda: service.act_on_installment(
             acting_user(),
             installment,
             form.action.data,
@@ -167,9 +165,12 @@ def act(installment_id: int):
             day=form.day.data,
             reason=form.reason.data or "",
             expected_version=form_version(form),
-        )
-        commit_or_conflict()
-    except DomainError as refused:
-        return _refused(agreement.id, refused, sent_action=sent(refused.message, refused.field))
-    flash(str(ACTION_DONE[form.action.data]), "success")
-    return redirect(back)
+        ),
+        done=str(ACTION_DONE[form.action.data]),
+        to=back,
+        again=lambda saved: _agreement_page(
+            _agreement_or_404(agreement.id),
+            status=saved.status,
+            sent_action=sent(saved.refusal.message, saved.refusal.field),
+        ),
+    )

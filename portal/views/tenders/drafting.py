@@ -2,8 +2,6 @@
 
 import sqlalchemy as sa
 from flask import (
-    flash,
-    redirect,
     render_template,
     request,
     url_for,
@@ -26,12 +24,13 @@ from portal.models.users import Role, RoleAssignment, User
 from portal.services import tenders as service
 from portal.services.organizations import all_cities
 from portal.views._common import (
+    act,
     acting_user,
     form_page,
     form_version,
-    save,
 )
 from portal.views.tenders.base import ROLE_LABELS, _as_local, _local, _tender_or_404, bp
+from portal.views.tenders.pages import _back
 
 
 def _tender_form(tender: Tender | None) -> TenderForm:
@@ -102,35 +101,30 @@ def lots(tender_id: int):
     tender = _tender_or_404(tender_id)
     form = VersionForm()
     lines = [(lot.title, str(lot.estimate)) for lot in tender.lots]
-    status = 200
-    if form.is_submitted():
-        lines = list(
-            zip(
-                request.form.getlist("lot_title"),
-                request.form.getlist("lot_estimate"),
-                strict=False,
-            )
-        )
-        status = 422
-        if form.validate_on_submit():
-            saved = save(
-                form,
-                lambda: service.save_lots(
-                    acting_user(), tender, lines, expected_version=form_version(form)
-                ),
-            )
-            status = saved.status
-            if status is None:
-                flash(_("Lots enregistrés."), "success")
-                return redirect(url_for("tenders.detail", tender_id=tender_id))
-            tender = _tender_or_404(tender_id)
-    else:
+
+    def page(status: int):
+        shown = lines or [(tender.title, str(tender.estimate))]
+        return render_template(
+            "tenders/lots.html", tender=tender, form=form, lines=[*shown, ("", ""), ("", "")]
+        ), status
+
+    if not form.is_submitted():
         form.version.data = tender.version
-    if not lines:
-        lines = [(tender.title, str(tender.estimate))]
-    return render_template(
-        "tenders/lots.html", tender=tender, form=form, lines=[*lines, ("", ""), ("", "")]
-    ), status
+        return page(200)
+    lines = list(
+        zip(request.form.getlist("lot_title"), request.form.getlist("lot_estimate"), strict=False)
+    )
+    if not form.validate_on_submit():
+        return page(422)
+    return act(
+        lambda: service.save_lots(
+            acting_user(), tender, lines, expected_version=form_version(form)
+        ),
+        done=_("Lots enregistrés."),
+        to=_back(tender_id),
+        again=lambda saved: page(saved.status),
+        form=form,
+    )
 
 
 @bp.route("/<id:tender_id>/specification", methods=["GET", "POST"])
@@ -155,34 +149,29 @@ def specification(tender_id: int):
             getattr(form, name).data = f"{value:f}" if value is not None else ""
         form.decimals.data = tender.decimals
         form.version.data = tender.version
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
-
-        def apply():
-            service.save_specification(
-                acting_user(),
-                tender,
-                criteria=service.parse_criteria(form.criteria.data),
-                method=form.method.data,
-                technical_weight=form.technical_weight.data,
-                financial_weight=form.financial_weight.data,
-                technical_threshold=form.technical_threshold.data,
-                normalization=form.normalization.data,
-                decimals=form.decimals.data,
-                excessive_above=form.excessive_above.data,
-                abnormal_below_works=form.abnormal_below_works.data,
-                abnormal_below_other=form.abnormal_below_other.data,
-                spread_limit=form.spread_limit.data,
-                expected_version=form_version(form),
-            )
-
-        saved = save(form, apply)
-        status = saved.status
-        if status is None:
-            flash(_("Grille de sélection enregistrée."), "success")
-            return redirect(url_for("tenders.detail", tender_id=tender_id))
-        tender = _tender_or_404(tender_id)
-    return render_template("tenders/specification.html", tender=tender, form=form), status
+    return form_page(
+        form,
+        "tenders/specification.html",
+        lambda: service.save_specification(
+            acting_user(),
+            tender,
+            criteria=service.parse_criteria(form.criteria.data),
+            method=form.method.data,
+            technical_weight=form.technical_weight.data,
+            financial_weight=form.financial_weight.data,
+            technical_threshold=form.technical_threshold.data,
+            normalization=form.normalization.data,
+            decimals=form.decimals.data,
+            excessive_above=form.excessive_above.data,
+            abnormal_below_works=form.abnormal_below_works.data,
+            abnormal_below_other=form.abnormal_below_other.data,
+            spread_limit=form.spread_limit.data,
+            expected_version=form_version(form),
+        ),
+        done=_("Grille de sélection enregistrée."),
+        to=_back(tender_id),
+        tender=tender,
+    )
 
 
 def _evaluators():
@@ -200,35 +189,35 @@ def committee(tender_id: int):
     tender = _tender_or_404(tender_id)
     form = VersionForm()
     lines = [(m.user_id, m.role.value) for m in tender.members]
-    status = 200
-    if form.is_submitted():
-        lines = list(
-            zip(
-                [valid_id(v) for v in request.form.getlist("member_user")],
-                request.form.getlist("member_role"),
-                strict=False,
-            )
-        )
-        status = 422
-        if form.validate_on_submit():
-            saved = save(
-                form,
-                lambda: service.set_committee(
-                    acting_user(), tender, lines, expected_version=form_version(form)
-                ),
-            )
-            status = saved.status
-            if status is None:
-                flash(_("Commission enregistrée."), "success")
-                return redirect(url_for("tenders.detail", tender_id=tender_id))
-            tender = _tender_or_404(tender_id)
-    else:
+
+    def page(status: int):
+        return render_template(
+            "tenders/committee.html",
+            tender=tender,
+            form=form,
+            evaluators=_evaluators(),
+            lines=[*lines, *[(None, "member")] * max(2, 4 - len(lines))],
+            roles=ROLE_LABELS,
+        ), status
+
+    if not form.is_submitted():
         form.version.data = tender.version
-    return render_template(
-        "tenders/committee.html",
-        tender=tender,
+        return page(200)
+    lines = list(
+        zip(
+            [valid_id(v) for v in request.form.getlist("member_user")],
+            request.form.getlist("member_role"),
+            strict=False,
+        )
+    )
+    if not form.validate_on_submit():
+        return page(422)
+    return act(
+        lambda: service.set_committee(
+            acting_user(), tender, lines, expected_version=form_version(form)
+        ),
+        done=_("Commission enregistrée."),
+        to=_back(tender_id),
+        again=lambda saved: page(saved.status),
         form=form,
-        evaluators=_evaluators(),
-        lines=[*lines, *[(None, "member")] * max(2, 4 - len(lines))],
-        roles=ROLE_LABELS,
-    ), status
+    )

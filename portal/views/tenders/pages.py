@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from flask import (
     abort,
     current_app,
-    flash,
     render_template,
     request,
     url_for,
@@ -16,7 +15,6 @@ from sqlalchemy.orm import joinedload
 
 from portal import authz
 from portal.authz import Permission, require
-from portal.errors import render_error
 from portal.extensions import db
 from portal.forms.tenders import (
     CATEGORY_LABELS,
@@ -36,7 +34,6 @@ from portal.models.tenders import (
 from portal.services import minutes, tasks
 from portal.services import ocds as ocds_data
 from portal.services import tenders as service
-from portal.services.errors import DomainError, NotAllowed, StaleObject
 from portal.services.organizations import all_cities
 from portal.templating import render_page
 from portal.views._common import (
@@ -131,13 +128,13 @@ def detail(tender_id: int):
     return _detail(_tender_or_404(tender_id))
 
 
-def _refused(tender_id: int, refused: DomainError, **extra):
-    db.session.rollback()
-    if isinstance(refused, NotAllowed):
-        return render_error(403, refused.message)
-    flash(refused.message, "error")
-    status = 409 if isinstance(refused, StaleObject) else 422
-    return _detail(_tender_or_404(tender_id), status=status, **extra)
+def _again(tender_id: int, **extra):
+    """The tender's page shown again after a refusal, with the reason and its status."""
+    return lambda saved: _detail(_tender_or_404(tender_id), status=saved.status, **extra)
+
+
+def _back(tender_id: int) -> str:
+    return url_for("tenders.detail", tender_id=tender_id)
 
 
 @bp.route("/<id:tender_id>/minutes.pdf")

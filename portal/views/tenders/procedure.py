@@ -3,17 +3,12 @@ the administrative check, the consensus and justifications."""
 
 from flask import (
     abort,
-    flash,
-    redirect,
     render_template,
     request,
-    url_for,
 )
 from flask_babel import gettext as _
 
 from portal.authz import Permission, require
-from portal.errors import render_error
-from portal.extensions import db
 from portal.forms.tenders import (
     BidForm,
     DeclarationForm,
@@ -26,15 +21,14 @@ from portal.models.tenders import (
 from portal.models.types import valid_id
 from portal.services import files
 from portal.services import tenders as service
-from portal.services.errors import DomainError, NotAllowed, StaleObject
 from portal.views._common import (
+    act,
     acting_user,
-    commit_or_conflict,
     form_version,
     send_stored,
 )
 from portal.views.tenders.base import _tender_or_404, bp
-from portal.views.tenders.pages import _refused
+from portal.views.tenders.pages import _again, _back
 
 
 @bp.route("/<id:tender_id>/stage", methods=["POST"])
@@ -49,20 +43,19 @@ def move(tender_id: int):
     if not form.validate_on_submit():
         abort(400)
     present = [valid_id(v) for v in request.form.getlist("present")]
-    try:
-        service.advance(
+    return act(
+        lambda: service.advance(
             acting_user(),
             tender,
             to_stage,
             note=form.note.data or "",
             present=[p for p in present if p],
             expected_version=form_version(form),
-        )
-        commit_or_conflict()
-    except DomainError as refused:
-        return _refused(tender_id, refused)
-    flash(_("Étape : « %(stage)s ».", stage=service.STAGE_LABELS[tender.stage]), "success")
-    return redirect(url_for("tenders.detail", tender_id=tender_id))
+        ),
+        done=lambda _moved: _("Étape : « %(stage)s ».", stage=service.STAGE_LABELS[tender.stage]),
+        to=_back(tender_id),
+        again=_again(tender_id),
+    )
 
 
 @bp.route("/<id:tender_id>/declaration", methods=["POST"])
@@ -72,15 +65,14 @@ def declaration(tender_id: int):
     form = DeclarationForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        service.declare(
+    return act(
+        lambda: service.declare(
             acting_user(), tender, conflict=form.conflict.data == "yes", note=form.note.data or ""
-        )
-        commit_or_conflict()
-    except DomainError as refused:
-        return _refused(tender_id, refused)
-    flash(_("Déclaration enregistrée."), "success")
-    return redirect(url_for("tenders.detail", tender_id=tender_id))
+        ),
+        done=_("Déclaration enregistrée."),
+        to=_back(tender_id),
+        again=_again(tender_id),
+    )
 
 
 @bp.route("/<id:tender_id>/lots/<id:lot_id>/bid", methods=["GET", "POST"])
@@ -95,24 +87,26 @@ def bid(tender_id: int, lot_id: int):
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         stored = []
-        try:
-            uploads = [f for f in (form.documents.data or []) if f and f.filename]
-            for upload in uploads:
-                stored.append(files.store(user, upload))
+
+        def run():
+            for upload in form.documents.data or []:
+                if upload and upload.filename:
+                    stored.append(files.store(user, upload))
             service.submit_bid(
                 user, lot, bidder_id=user.organization_id, price=form.price.data, files=stored
             )
-            commit_or_conflict(stored)
-        except DomainError as refused:
-            db.session.rollback()
-            for kept in stored:
-                files.discard(kept)
-            if isinstance(refused, NotAllowed):
-                return render_error(403, refused.message)
-            form.form_errors.append(refused.message)
-        else:
-            flash(_("Offre déposée : elle reste scellée jusqu'à l'ouverture des plis."), "success")
-            return redirect(url_for("tenders.detail", tender_id=tender_id))
+
+        return act(
+            run,
+            done=_("Offre déposée : elle reste scellée jusqu'à l'ouverture des plis."),
+            to=_back(tender_id),
+            again=lambda saved: (
+                render_template("tenders/bid.html", tender=tender, lot=lot, form=form),
+                saved.status,
+            ),
+            form=form,
+            stored=stored,
+        )
     return render_template("tenders/bid.html", tender=tender, lot=lot, form=form), status
 
 
@@ -125,7 +119,6 @@ def check(tender_id: int, bid_id: int):
         abort(404)
     criteria = service.eliminatory_criteria(tender)
     form = VersionForm()
-    status = 200
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
@@ -136,27 +129,23 @@ def check(tender_id: int, bid_id: int):
             )
             for c in criteria
         }
-        try:
-            service.check_bid(
+        return act(
+            lambda: service.check_bid(
                 acting_user(), found, results=results, expected_version=form_version(form)
-            )
-            commit_or_conflict()
-        except DomainError as refused:
-            db.session.rollback()
-            if isinstance(refused, NotAllowed):
-                return render_error(403, refused.message)
-            flash(refused.message, "error")
-            status = 409 if isinstance(refused, StaleObject) else 422
-            tender = _tender_or_404(tender_id)
-            found = next(b for lot in tender.lots for b in lot.bids if b.id == bid_id)
-        else:
-            flash(_("Vérification enregistrée."), "success")
-            return redirect(url_for("tenders.detail", tender_id=tender_id))
-    else:
-        form.version.data = found.version
+            ),
+            done=_("Vérification enregistrée."),
+            to=_back(tender_id),
+            # The rollback expired the rows: the page shows their current values.
+            again=lambda saved: (_check_page(tender, found, form, criteria), saved.status),
+        )
+    form.version.data = found.version
+    return _check_page(tender, found, form, criteria)
+
+
+def _check_page(tender, found, form, criteria) -> str:
     return render_template(
         "tenders/check.html", tender=tender, bid=found, criteria=criteria, form=form
-    ), status
+    )
 
 
 @bp.route("/<id:tender_id>/bids/<id:bid_id>/files/<id:file_id>")

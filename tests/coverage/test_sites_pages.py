@@ -1,5 +1,4 @@
-"""Digital coverage through its pages: forms that refuse bad input and change nothing, who may
-act, the map's data and policy, and the ranking's exports read back."""
+"""Site pages: forms that refuse and change nothing, decisions, figures, the map, the list."""
 
 import csv
 import io
@@ -7,46 +6,19 @@ import json
 import re
 from datetime import date
 from decimal import Decimal
-from html import unescape
 
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
-from pypdf import PdfReader
 
-from portal import clock
 from portal.extensions import db
-from portal.models import (
-    Assessment,
-    City,
-    IndicatorTarget,
-    Measurement,
-    OrganizationKind,
-    Role,
-    Site,
-    SiteKind,
-    SiteStatus,
-)
+from portal.models import Assessment, Role, Site, SiteKind, SiteStatus
 from portal.services import coverage
-from tests.conftest import login, statements
+from tests.conftest import statements
+from tests.coverage.page_helpers import TODAY, browser, text
 
-TODAY = date(2026, 6, 1)
-CRITERIA = "! Local disponible\nPopulation desservie | 60\nAccessibilité | 40"
-
-
-@pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-
-
-def text(response) -> str:
-    return unescape(response.get_data(as_text=True))
-
-
-def browser(app, user):
-    client = app.test_client()
-    assert login(client, user).status_code == 302
-    return client
+# The pages run on a fixed date (the service tests pass theirs to the service).
+pytestmark = pytest.mark.usefixtures("_today")
 
 
 def edit_form(app, site_id: int) -> dict:
@@ -66,132 +38,6 @@ def edit_form(app, site_id: int) -> dict:
             "action_id": 0,
             "version": site.version,
         }
-
-
-@pytest.fixture
-def world(app, make_city, make_org, make_user, make_domain):
-    city = make_city(name="Marrakech", slug="marrakech")
-    elsewhere = make_city(name="Agadir", slug="agadir")
-    commune = make_org(city=city, short_name="CU Marrakech", kind=OrganizationKind.COMMUNE)
-    utility = make_org(city=city, short_name="RADEEMA", kind=OrganizationKind.UTILITY)
-    people = {
-        "secretariat": make_user(role=Role.SECRETARIAT),
-        "local": make_user(role=Role.LOCAL_DECISION_MAKER, city=city),
-        "local_elsewhere": make_user(role=Role.LOCAL_DECISION_MAKER, city=elsewhere),
-        "first": make_user(role=Role.EVALUATOR),
-        "second": make_user(role=Role.EVALUATOR),
-        "host": make_user(role=Role.CONTRIBUTOR, organization=commune),
-        "stranger": make_user(role=Role.CONTRIBUTOR, organization=utility),
-        "observer": make_user(role=Role.OBSERVER),
-    }
-    make_domain()
-    with app.app_context():
-        s = {k: db.session.merge(v) for k, v in people.items()}
-        city_row = db.session.merge(city)
-        coverage.save_criteria(s["secretariat"], city_row, SiteKind.DIGITAL_SPACE, CRITERIA)
-        sites = {}
-        for name, lat in (
-            ("EPN Médina", "31.63"),
-            ("EPN Guéliz", "31.64"),
-            ("EPN Massira", "31.6"),
-        ):
-            sites[name] = coverage.save_site(
-                s["secretariat"],
-                None,
-                city_id=city.id,
-                district=name.split()[1],
-                kind="digital_space",
-                name=name,
-                address="Marrakech",
-                latitude=lat,
-                longitude="-7.99",
-                host_organization_id=commune.id,
-                estimated_cost="700000",
-                today=date(2026, 3, 1),
-            )
-        db.session.flush()
-        grid = coverage.criteria_set(city.id, SiteKind.DIGITAL_SPACE).criteria
-        gate, population, access = grid
-
-        def assess(user, site, pop, acc, passed=True):
-            coverage.save_assessment(
-                user,
-                site,
-                {
-                    gate.id: coverage.AnswerInput(
-                        passed=passed, reason="" if passed else "Pas de local"
-                    ),
-                    population.id: coverage.AnswerInput(points=pop),
-                    access.id: coverage.AnswerInput(points=acc),
-                },
-                today=date(2026, 4, 1),
-            )
-
-        # Médina: (50 + 45) / 2 + (30 + 33) / 2 = 47.5 + 31.5 = 79.00
-        assess(s["first"], sites["EPN Médina"], "50", "30")
-        assess(s["second"], sites["EPN Médina"], "45", "33")
-        # Guéliz: (40 + 41) / 2 + (35 + 36.5) / 2 = 40.5 + 35.75 = 76.25
-        assess(s["first"], sites["EPN Guéliz"], "40", "35")
-        assess(s["second"], sites["EPN Guéliz"], "41", "36.5")
-        # Massira: 58 + 39 = 97, but the premises are missing: eliminated.
-        assess(s["first"], sites["EPN Massira"], "58", "39", passed=False)
-        db.session.commit()
-        ids = {name: site.id for name, site in sites.items()}
-    return {**people, "city": city, "elsewhere": elsewhere, "commune": commune, "sites": ids}
-
-
-def test_the_ranking_exports_read_back_with_the_hand_computed_scores(app, world):
-    client = browser(app, world["observer"])
-    url = "/coverage/cities/marrakech/ranking/digital_space"
-    page = text(client.get(url))
-    assert page.index("EPN Médina") < page.index("EPN Guéliz") < page.index("EPN Massira")
-    assert "Local disponible — Pas de local" in page
-    # How many assessors each score stands on.
-    assert '<td class="amount scorers">2</td>' in page
-
-    response = client.get(url + "/export.csv")
-    assert response.headers["Content-Disposition"].endswith(
-        'classement-marrakech-digital_space.csv"'
-    )
-    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
-    header = rows[0]
-    assert header[:7] == [
-        "Rang",
-        "Site",
-        "Quartier",
-        "Organisme d'accueil",
-        "Coût estimé (MAD)",
-        "Statut",
-        "Score sur 100",
-    ]
-    assert header[7:9] == ["Population desservie (/60)", "Accessibilité (/40)"]
-    by_site = {row[1]: row for row in rows[1:]}
-    assert by_site["EPN Médina"][0] == "1" and by_site["EPN Médina"][6:9] == [
-        "79,00",
-        "47,50",
-        "31,50",
-    ]
-    assert by_site["EPN Guéliz"][0] == "2" and by_site["EPN Guéliz"][6:9] == [
-        "76,25",
-        "40,50",
-        "35,75",
-    ]
-    assert by_site["EPN Massira"][0] == "éliminé"
-    assert by_site["EPN Massira"][10] == "Local disponible : Pas de local"
-
-    sheet = load_workbook(io.BytesIO(client.get(url + "/export.xlsx").data)).active
-    values = list(sheet.iter_rows(values_only=True))
-    assert values[0][6] == "Score sur 100"
-    assert [(r[0], r[1], r[6]) for r in values[1:3]] == [
-        (1, "EPN Médina", 79),
-        (2, "EPN Guéliz", 76.25),
-    ]
-
-    pdf = client.get(url + "/export.pdf")
-    assert pdf.mimetype == "application/pdf"
-    content = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
-    assert "Classement des sites" in content and "Marrakech" in content
-    assert "EPN Médina" in content and "79,00" in content and "Pas de local" in content
 
 
 def test_a_site_outside_morocco_is_refused_and_nothing_is_created(app, world):
@@ -373,71 +219,6 @@ def test_the_map_carries_the_sites_and_lets_the_tile_server_in(app, world):
     assert 'data-tiles=""' in text(response)
 
 
-def test_the_city_page_compares_baseline_measure_and_target(app, world, make_domain):
-    secretariat = browser(app, world["secretariat"])
-    with app.app_context():
-        user = db.session.merge(world["secretariat"])
-        indicator = coverage.save_indicator(
-            user,
-            None,
-            code="fibre",
-            name="Ménages fibrés",
-            unit="%",
-            domain_id=make_domain(code="infra", name="Infrastructures").id,
-        )
-        target = coverage.save_target(
-            user,
-            None,
-            indicator_id=indicator.id,
-            city_id=world["city"].id,
-            baseline_value="20",
-            baseline_date=date(2025, 1, 1),
-            target_value="60",
-            target_date=date(2029, 1, 1),
-        )
-        db.session.commit()
-        target_id = target.id
-    url = f"/coverage/targets/{target_id}/measurements"
-    response = secretariat.post(
-        url, data={"value": "40", "measured_on": "2026-07-01", "source": "ANRT"}
-    )
-    assert response.status_code == 303
-    page = text(secretariat.get("/coverage/cities/marrakech"))
-    assert "Une mesure ne peut pas être datée du futur." in page
-    assert (
-        secretariat.post(
-            url, data={"value": "40", "measured_on": "2026-05-01", "source": "ANRT T1"}
-        ).status_code
-        == 302
-    )
-    page = text(secretariat.get("/coverage/cities/marrakech"))
-    # (40 - 20) / (60 - 20) = 50 % of the way; 516 of 1461 days = 35.3 % of the time.
-    assert "50 % du chemin parcouru, 35,3 % du temps écoulé" in page
-    assert 'class="indicator-chart"' in page and "Dans les temps" in page
-    programme = text(secretariat.get("/coverage"))
-    assert "Ménages fibrés" in programme and "50 % du chemin" in programme
-    with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(Measurement.id))) == 1
-
-
-def test_weights_that_do_not_add_up_are_refused_on_the_criteria_page(app, world):
-    client = browser(app, world["secretariat"])
-    url = "/coverage/cities/agadir/criteria/connected_zone"
-    response = client.post(url, data={"criteria": "Fréquentation | 50\nSécurité | 40"})
-    assert response.status_code == 422
-    assert "Les critères notés totalisent 90 points : il en faut 100." in text(response)
-    assert (
-        client.post(url, data={"criteria": "Fréquentation | 60\nSécurité | 40"}).status_code == 302
-    )
-    # Marrakech's set is assessed: it no longer changes.
-    response = client.post(
-        "/coverage/cities/marrakech/criteria/digital_space",
-        data={"criteria": "Population | 100", "version": 1},
-    )
-    assert response.status_code in (409, 422)
-    assert "ne changent plus" in text(response)
-
-
 def test_an_open_site_keeps_its_capacity(app, world):
     site_id = world["sites"]["EPN Médina"]
     with app.app_context():
@@ -517,45 +298,6 @@ def test_the_sites_list_exports_what_its_filters_show(app, world, make_org):
     assert sheet.max_row == 1  # the header only
 
 
-def test_a_wrong_measurement_can_be_deleted_and_the_latest_is_read_again(app, world, make_domain):
-    secretariat = browser(app, world["secretariat"])
-    with app.app_context():
-        user = db.session.merge(world["secretariat"])
-        indicator = coverage.save_indicator(
-            user,
-            None,
-            code="wifi",
-            name="Zones Wi-Fi",
-            unit="zones",
-            domain_id=make_domain(code="infra", name="Infrastructures").id,
-        )
-        target = coverage.save_target(
-            user,
-            None,
-            indicator_id=indicator.id,
-            city_id=world["city"].id,
-            baseline_value="2",
-            baseline_date=date(2025, 1, 1),
-            target_value="12",
-            target_date=date(2029, 1, 1),
-        )
-        for value, day in (("4", date(2025, 6, 1)), ("40", date(2026, 3, 1))):
-            coverage.record_measurement(
-                user, target, value=value, measured_on=day, source="Commune", today=TODAY
-            )
-        db.session.commit()
-        wrong = db.session.scalar(sa.select(Measurement.id).where(Measurement.value == 40))
-        target_id = target.id
-    response = browser(app, world["local"]).post(f"/coverage/measurements/{wrong}/delete")
-    assert response.status_code == 403
-    response = secretariat.post(f"/coverage/measurements/{wrong}/delete")
-    assert response.status_code == 302
-    with app.app_context():
-        target = db.session.get(IndicatorTarget, target_id)
-        assert (target.current_value, target.current_date) == (Decimal("4.00"), date(2025, 6, 1))
-        assert [m.value for m in target.measurements] == [Decimal("4.00")]
-
-
 def test_numbers_past_any_range_and_ids_past_any_row_are_refused_not_a_500(app, world):
     client = browser(app, world["secretariat"])
     huge = "1e9999999"
@@ -605,17 +347,6 @@ def test_a_change_to_the_linked_milestones_alone_makes_a_concurrent_edit_stale(
         assert (site.name, [m.title for m in site.milestones]) == ("EPN Guéliz", ["Étude de site"])
 
 
-def test_the_ranking_pdf_holds_twenty_criteria(app, world):
-    client = browser(app, world["secretariat"])
-    grid = "\n".join(f"Critère numéro {n} | 5" for n in range(1, 21))
-    url = "/coverage/cities/agadir/criteria/connected_zone"
-    assert client.post(url, data={"criteria": grid}).status_code == 302
-    response = client.get("/coverage/cities/agadir/ranking/connected_zone/export.pdf")
-    assert response.status_code == 200
-    content = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
-    assert "C20 — Critère numéro 20 : 5 points" in content
-
-
 def test_an_assessor_sees_the_others_answers_only_after_giving_theirs(app, world, make_user):
     newcomer = make_user(role=Role.EVALUATOR)
     site_id = world["sites"]["EPN Guéliz"]
@@ -624,37 +355,6 @@ def test_an_assessor_sees_the_others_answers_only_after_giving_theirs(app, world
     assert "Évaluations détaillées" not in page and "Évaluer ce site" in page
     page = text(browser(app, world["first"]).get(f"/coverage/sites/{site_id}"))
     assert "Évaluations détaillées" in page
-
-
-def test_the_measurement_fields_are_labelled(app, world, make_domain):
-    with app.app_context():
-        user = db.session.merge(world["secretariat"])
-        indicator = coverage.save_indicator(
-            user,
-            None,
-            code="ecoles",
-            name="Écoles",
-            unit="%",
-            domain_id=make_domain(code="edu", name="Éducation").id,
-        )
-        target = coverage.save_target(
-            user,
-            None,
-            indicator_id=indicator.id,
-            city_id=world["city"].id,
-            baseline_value="50",
-            baseline_date=date(2025, 1, 1),
-            target_value="90",
-            target_date=date(2029, 1, 1),
-        )
-        db.session.commit()
-        target_id = target.id
-    page = (
-        browser(app, world["secretariat"]).get("/coverage/cities/marrakech").get_data(as_text=True)
-    )
-    for name in ("value", "measured_on", "source"):
-        assert f'<label for="{name}-{target_id}">' in page
-        assert f'id="{name}-{target_id}"' in page
 
 
 def test_the_site_page_reads_its_history_in_the_same_number_of_queries(app, world, make_user):
@@ -685,19 +385,3 @@ def test_the_site_page_reads_its_history_in_the_same_number_of_queries(app, worl
             )
         db.session.commit()
     assert queries() == before
-
-
-def test_the_kept_score_and_rank_match_the_ranking(app, world):
-    with app.app_context():
-        city = db.session.get(City, world["city"].id)
-        ranking = coverage.ranking(city, SiteKind.DIGITAL_SPACE)
-        kept = {
-            site.name: (site.score, site.eliminated, coverage.rank_of(site))
-            for site, _ in ranking.rows
-        }
-        computed = {
-            site.name: (r.total, r.status == "eliminated", r.rank) for site, r in ranking.rows
-        }
-    assert kept == computed
-    assert kept["EPN Médina"] == (Decimal("79.00"), False, 1)
-    assert kept["EPN Massira"] == (Decimal("97.00"), True, None)

@@ -1,11 +1,9 @@
-"""Provider selection through the pages: from the draft to the award, with sealed prices."""
+"""The procedure through the pages, draft to award: sealed prices, stages, bids, minutes."""
 
 import io
 import json
 from datetime import UTC, datetime, timedelta
-from html import unescape
 
-import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
@@ -15,61 +13,11 @@ from portal.models import (
     Bid,
     CommitteeMember,
     Criterion,
-    OrganizationKind,
-    Role,
     Tender,
     TenderEvent,
     TenderStage,
 )
-from tests.conftest import login
-
-# Prices no page may show before the financial opening (and easy to spot in a page).
-PRICES = {"ADC": "987654.32", "MCS": "876543.21", "RSN": "765432.10"}
-SPEC = """! Attestation fiscale en cours de validité
-Méthodologie | 60
-- Compréhension des termes de référence | 20
-- Plan de travail | 40
-Équipe | 40"""
-
-
-def browser(app, user):
-    client = app.test_client()
-    assert login(client, user).status_code == 302
-    return client
-
-
-def text(response) -> str:
-    return unescape(response.get_data(as_text=True))
-
-
-@pytest.fixture
-def world(app, make_city, make_org, make_user):
-    city = make_city(name="Marrakech")
-    providers = {
-        name: make_org(short_name=name, name=f"{name} Conseil", kind=OrganizationKind.CONSULTANT)
-        for name in PRICES
-    }
-    return {
-        "city": city,
-        "providers": providers,
-        "secretariat": make_user(role=Role.SECRETARIAT),
-        "president": make_user(role=Role.EVALUATOR, full_name="Rachid Alaoui"),
-        "member": make_user(role=Role.EVALUATOR, full_name="Leila Mansouri"),
-        "bidders": {
-            name: make_user(role=Role.CONTRIBUTOR, organization=org)
-            for name, org in providers.items()
-        },
-        "central": make_user(role=Role.CENTRAL_DECISION_MAKER),
-        "admin": make_user(role=Role.ADMIN),
-        "observer": make_user(role=Role.OBSERVER),
-    }
-
-
-def tender(app) -> Tender:
-    with app.app_context():
-        found = db.session.scalars(sa.select(Tender)).one()
-        db.session.expunge(found)
-        return found
+from tests.tenders.page_helpers import PRICES, SPEC, browser, tender, text
 
 
 def move(client, app, stage, **data):
@@ -313,41 +261,6 @@ def test_a_stage_cannot_be_skipped_and_others_cannot_move_it(app, world):
     assert tender(app).stage is TenderStage.PUBLISHED
 
 
-def test_a_draft_is_the_secretariats_and_a_bad_grid_is_refused(app, world):
-    secretariat = browser(app, world["secretariat"])
-    secretariat.post(
-        "/tenders/new",
-        data={
-            "reference": "AO-2026-02",
-            "title": "Fibre",
-            "city_id": 0,
-            "action_id": 0,
-            "category": "works",
-            "procedure": "open_call",
-            "estimate": "500000",
-        },
-    )
-    current = tender(app)
-    assert browser(app, world["observer"]).get(f"/tenders/{current.id}").status_code == 404
-    assert "AO-2026-02" not in text(browser(app, world["observer"]).get("/tenders"))
-    response = secretariat.post(
-        f"/tenders/{current.id}/specification",
-        data={
-            "criteria": "Méthodologie | 60\nÉquipe | 30",
-            "method": "lowest_price",
-            "normalization": "raw",
-            "decimals": "2",
-            "excessive_above": "20",
-            "abnormal_below_works": "20",
-            "abnormal_below_other": "25",
-            "spread_limit": "20",
-            "version": current.version,
-        },
-    )
-    assert response.status_code == 422
-    assert "totalisent 90 points : il en faut 100" in text(response)
-
-
 def test_before_the_ranking_there_are_no_minutes_and_the_ocds_release_has_no_bid(app, world):
     prepare(app, world)
     current = tender(app)
@@ -385,39 +298,6 @@ def test_a_bids_documents_are_for_the_committee_and_the_bidder(app, world):
     # A competitor, and a member who has not declared, do not get it.
     assert browser(app, world["bidders"]["MCS"]).get(url).status_code == 404
     assert browser(app, world["president"]).get(url).status_code == 404
-
-
-def test_scores_may_be_published_without_decimals(app, world):
-    secretariat = browser(app, world["secretariat"])
-    secretariat.post(
-        "/tenders/new",
-        data={
-            "reference": "AO-2026-03",
-            "title": "Wi-Fi",
-            "city_id": 0,
-            "action_id": 0,
-            "category": "works",
-            "procedure": "open_call",
-            "estimate": "500000",
-        },
-    )
-    current = tender(app)
-    response = secretariat.post(
-        f"/tenders/{current.id}/specification",
-        data={
-            "criteria": SPEC,
-            "method": "lowest_price",
-            "normalization": "raw",
-            "decimals": "0",
-            "excessive_above": "20",
-            "abnormal_below_works": "20",
-            "abnormal_below_other": "25",
-            "spread_limit": "20",
-            "version": current.version,
-        },
-    )
-    assert response.status_code == 302, text(response)
-    assert tender(app).decimals == 0
 
 
 def test_a_bidder_gets_its_receipt_but_neither_its_rivals_nor_the_committee(app, world):

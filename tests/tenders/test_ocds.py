@@ -13,10 +13,9 @@ from portal import create_app
 from portal.extensions import db
 from portal.models import Role, Tender, TenderEvent
 from portal.services import ocds
-from tests import test_tenders_service
 from tests.conftest import login, statements
 from tests.ocds_schema import errors
-from tests.test_tenders_service import (
+from tests.tenders.helpers import (
     AFTER,
     NOW,
     ON_TIME,
@@ -31,8 +30,12 @@ from tests.test_tenders_service import (
 )
 
 URI = "https://sdtn.example.ma/open-data/ocds/1.json"
-# The procedure's people (secretariat, committee, bidders), as the service tests have them.
-procedure = test_tenders_service.w
+
+
+@pytest.fixture
+def procedure(w):
+    """The procedure's people (secretariat, committee, bidders), as the service tests have them."""
+    return w
 
 
 def package_of(tender) -> dict:

@@ -19,8 +19,14 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(VENV)/.installed $@
 
-translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -d portal/translations
+# Each catalogue is compiled when its source changed, so that two runs started at once (CI)
+# never rewrite a catalogue the other is reading.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard portal/translations/*/LC_MESSAGES/messages.po))
+
+translations: $(CATALOGUES)
+
+portal/translations/%/LC_MESSAGES/messages.mo: portal/translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile -l $* -i $< -o $@.tmp && mv $@.tmp $@
 
 # After changing interface strings: refresh the catalogues, then translate what is new.
 translations-update: $(VENV)/.installed

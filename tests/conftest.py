@@ -467,3 +467,12 @@ def statements(action, app=None) -> int:
     finally:
         sa.event.remove(engine, "before_cursor_execute", before)
     return sent[0]
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_no_sync(dbapi_connection, connection_record):
+    # As on PostgreSQL (synchronous_commit=off): the tests never outlive a power cut.
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=OFF")

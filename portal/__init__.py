@@ -133,11 +133,12 @@ def select_locale() -> str:
     if not has_request_context():
         return "fr"  # commands and jobs; per-person mail picks its own language
     if current_user.is_authenticated and current_user.preferred_language in languages:
-        return current_user.preferred_language
+        return settings.locale_of(current_user.preferred_language)
     chosen = session.get("lang")
     if chosen in languages:
-        return chosen
-    return "fr"
+        return settings.locale_of(chosen)
+    # Someone signed out who chose nothing yet: the browser's language.
+    return settings.locale_of(request.accept_languages.best_match(languages, default="fr"))
 
 
 def _init_i18n(app: Flask) -> None:

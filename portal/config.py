@@ -5,7 +5,15 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-LANGUAGES = ("fr", "en")
+LANGUAGES = ("fr", "en", "ar")
+# The locale each language is written in: Morocco writes Arabic with Western digits and its
+# own month names (ar_MA), not with the generic Arabic locale's digits.
+LOCALES = {"fr": "fr", "en": "en", "ar": "ar_MA"}
+
+
+def locale_of(language: str | None) -> str:
+    """The Babel locale for a language of the portal (French for an unknown one)."""
+    return LOCALES.get(language or "fr", "fr")
 
 
 class ConfigError(RuntimeError):

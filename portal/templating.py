@@ -110,14 +110,15 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def layout_context():
-        locale = str(get_locale() or "fr")
+        locale = get_locale()
+        language = locale.language if locale else "fr"
         # E-mails are rendered by the scheduler, outside any request: no one to show a menu.
         user = current_user if has_request_context() else None
         return {
             "main_nav": navigation.visible(user, navigation.MAIN_NAV) if user else [],
             "admin_nav": navigation.visible(user, navigation.ADMIN_NAV) if user else [],
-            "current_language": locale,
-            "text_direction": "rtl" if locale in labels.RTL_LANGUAGES else "ltr",
+            "current_language": language,
+            "text_direction": "rtl" if language in labels.RTL_LANGUAGES else "ltr",
             "languages": app.config["LANGUAGES"],
             "task_count": task_count,
         }

@@ -1,9 +1,12 @@
-"""French by default, an English catalogue that covers every string, a remembered switch."""
+"""French by default, English and Arabic catalogues that cover every string, right to left in
+Arabic, a remembered switch."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from babel.messages.pofile import read_po
 
@@ -14,8 +17,9 @@ from tests.conftest import login
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_every_interface_string_has_an_english_translation(tmp_path):
-    pot = tmp_path / "messages.pot"
+@pytest.fixture(scope="module")
+def interface_strings(tmp_path_factory) -> set:
+    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
     subprocess.run(
         [
             sys.executable,
@@ -26,6 +30,8 @@ def test_every_interface_string_has_an_english_translation(tmp_path):
             "babel.cfg",
             "-k",
             "_l",
+            "-k",
+            "_ln:1,2",
             "-o",
             str(pot),
             ".",
@@ -37,15 +43,30 @@ def test_every_interface_string_has_an_english_translation(tmp_path):
     with pot.open("rb") as f:
         source = {m.id for m in read_po(f) if m.id}
     assert "Connexion" in source and "Accès refusé" in source
-    with (ROOT / "portal/translations/en/LC_MESSAGES/messages.po").open("rb") as f:
-        english = read_po(f)
+    return source
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_every_interface_string_has_a_translation(interface_strings, language):
+    with (ROOT / f"portal/translations/{language}/LC_MESSAGES/messages.po").open("rb") as f:
+        catalogue = read_po(f)
     translated = {
         m.id
-        for m in english
+        for m in catalogue
         if m.id and not m.fuzzy and (all(m.string) if isinstance(m.string, tuple) else m.string)
     }
-    missing = sorted(str(i) for i in source - translated)
-    assert missing == [], f"untranslated: {missing[:10]}"
+    missing = sorted(str(i) for i in interface_strings - translated)
+    assert missing == [], f"untranslated in {language}: {missing[:10]}"
+
+
+def test_arabic_plurals_have_the_six_cldr_forms():
+    with (ROOT / "portal/translations/ar/LC_MESSAGES/messages.po").open("rb") as f:
+        catalogue = read_po(f)
+    assert catalogue.num_plurals == 6
+    plurals = [m for m in catalogue if m.id and isinstance(m.id, tuple)]
+    assert plurals
+    short = [m.id[0] for m in plurals if len(m.string) != 6 or not all(m.string)]
+    assert short == []
 
 
 def test_anonymous_visitor_switches_language_on_the_login_page(client):
@@ -115,3 +136,61 @@ def test_french_counts_zero_in_the_singular(client, make_user, login_as):
     login_as(make_user(role=Role.OBSERVER))
     html = client.get("/milestones").get_data(as_text=True)
     assert 'class="result-count">0 jalon</p>' in html
+
+
+def test_arabic_pages_run_right_to_left_with_moroccan_numbers(client, make_user, login_as):
+    client.post("/account/language", data={"language": "ar", "next": "/login"})
+    html = client.get("/login").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl"' in html
+    assert "كلمة المرور" in html and "Mot de passe" not in html
+
+
+def test_the_login_page_follows_the_browsers_language_until_one_is_chosen(client):
+    html = client.get("/login", headers={"Accept-Language": "ar-MA,ar;q=0.9,fr;q=0.5"}).get_data(
+        as_text=True
+    )
+    assert '<html lang="ar" dir="rtl"' in html
+    english = client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.8"})
+    assert '<html lang="en" dir="ltr"' in english.get_data(as_text=True)
+    unknown = client.get("/login", headers={"Accept-Language": "de-DE"})
+    assert '<html lang="fr" dir="ltr"' in unknown.get_data(as_text=True)
+    # A choice made on the page wins over the browser.
+    client.post("/account/language", data={"language": "fr"})
+    chosen = client.get("/login", headers={"Accept-Language": "ar"})
+    assert '<html lang="fr"' in chosen.get_data(as_text=True)
+
+
+def test_arabic_writes_numbers_and_months_as_morocco_does(app):
+    from datetime import date
+    from decimal import Decimal
+
+    from flask_babel import force_locale
+
+    from portal import config
+    from portal.templating import localdate, money
+
+    with app.test_request_context(), force_locale(config.locale_of("ar")):
+        # Western digits, a decimal comma and Moroccan month names (غشت for August).
+        assert money(Decimal("1234567.5")) == "1.234.567,50"
+        assert localdate(date(2026, 8, 4), "long") == "4 غشت 2026"
+
+
+# A physical direction where a logical one exists breaks right-to-left pages.
+PHYSICAL = re.compile(
+    r"(?:margin|padding|border|inset)-(?:left|right)\b"
+    r"|(?<![-\w])(?:left|right)\s*:"
+    r"|(?:text-align|float|clear)\s*:\s*(?:left|right)\b"
+    r"|\balign=\"(?:left|right)\""
+)
+
+
+def test_styles_and_templates_use_logical_directions_only():
+    files = [ROOT / "portal/static/css/portal.css", *sorted((ROOT / "portal/templates").rglob("*"))]
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in files
+        if path.is_file() and path.suffix in (".css", ".html", ".txt", ".svg")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if PHYSICAL.search(line)
+    ]
+    assert found == []

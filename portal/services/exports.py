@@ -65,8 +65,9 @@ def _csv_text(value: object, decimal_point: str = ".") -> str:
 
 
 # The reader's spreadsheet conventions: French Excel and LibreOffice split on ";" and read
-# "1234,50" as a number; English ones split on "," and read "1234.50".
-CSV_CONVENTIONS = {"fr": (";", ","), "en": (",", ".")}
+# "1234,50" as a number; English ones split on "," and read "1234.50"; Moroccan Arabic
+# (ar_MA) writes a decimal comma, as French does.
+CSV_CONVENTIONS = {"fr": (";", ","), "en": (",", "."), "ar": (";", ",")}
 
 
 def csv_conventions() -> tuple[str, str]:

@@ -25,6 +25,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
+from portal import config as settings
 from portal.extensions import db
 from portal.labels import REMINDER_KIND_LABELS
 from portal.models.commitments import Commitment
@@ -156,7 +157,7 @@ def compose(messages: list[OutboxMessage], *, digest: bool = False) -> EmailMess
     user = messages[0].recipient
     items = describe_many(messages)
     base = current_app.config["PORTAL_URL"].rstrip("/")
-    with force_locale(user.preferred_language or "fr"):
+    with force_locale(settings.locale_of(user.preferred_language)):
         entries = [
             {
                 "kind": REMINDER_KIND_LABELS[message.kind],

@@ -192,7 +192,9 @@ def timeline(slug: str):
         month=lambda day: format_date(day, "MMM y"),
         day=lambda day: format_date(day, "medium"),
     )
-    svg = render_timeline(rows, today=today, labels=labels, rtl=str(get_locale()) in RTL_LANGUAGES)
+    svg = render_timeline(
+        rows, today=today, labels=labels, rtl=get_locale().language in RTL_LANGUAGES
+    )
     domains = db.session.scalars(sa.select(Domain).order_by(Domain.position, Domain.name)).all()
     return render_template(
         "plans/timeline.html",

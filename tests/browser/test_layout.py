@@ -115,10 +115,11 @@ def off_screen(page, width: int) -> list[str]:
     )
 
 
-@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("language", ["fr", "en", "ar"])
 @pytest.mark.parametrize("email", sorted(ROUTES))
 def test_every_main_page_fits_the_screen_and_passes_axe(page, demo_data, email, language):
-    viewport = PHONE if language == "fr" else TABLET
+    # French and Arabic (right to left) on a phone, English on a tablet.
+    viewport = TABLET if language == "en" else PHONE
     sign_in(page, email)
     choose_language(page, language)
     page.set_viewport_size(viewport)
@@ -177,7 +178,7 @@ def test_on_a_phone_the_menu_opens_and_reaches_every_section_and_sign_out(page, 
 def test_on_a_desktop_the_sections_hold_on_one_row(page, demo_data, email):
     page.set_viewport_size(DESKTOP)
     sign_in(page, email)
-    for language in ("fr", "en"):
+    for language in ("fr", "en", "ar"):
         choose_language(page, language)
         expect(page.get_by_role("button", name="Menu")).to_be_hidden()
         tops = {round(item.bounding_box()["y"]) for item in page.locator(".main-nav > li").all()}

@@ -1,4 +1,5 @@
-"""What a tender leaves on record once ranked: the minutes (procès-verbal, a PDF in French)
+"""What a tender leaves on record once ranked: the minutes (procès-verbal, a PDF in the
+reader's language)
 and the OCDS release (JSON). Both read the same data through the rules of services.tenders,
 so neither can show a price before the opening."""
 
@@ -6,8 +7,9 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import force_locale, format_datetime, format_decimal
+from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from fpdf.enums import XPos, YPos
 
 from portal.extensions import db
@@ -27,11 +29,11 @@ from portal.services import tenders as rules
 from portal.services.documents import PdfDocument
 
 STATUS_TEXT = {
-    selection.RANKED: "classée",
-    selection.NOT_ADMISSIBLE: "non admise",
-    selection.BELOW_THRESHOLD: "sous le seuil technique",
-    selection.ABNORMALLY_LOW: "anormalement basse",
-    selection.EXCESSIVE: "excessive",
+    selection.RANKED: _l("classée"),
+    selection.NOT_ADMISSIBLE: _l("non admise"),
+    selection.BELOW_THRESHOLD: _l("sous le seuil technique"),
+    selection.ABNORMALLY_LOW: _l("anormalement basse"),
+    selection.EXCESSIVE: _l("excessive"),
 }
 
 
@@ -58,11 +60,11 @@ def _score(value: Decimal | None, decimals: int) -> str:
 def minutes_pdf(tender: Tender) -> bytes:
     """The procès-verbal: committee and declarations, bids, eliminations with reasons,
     technical scores per criterion and member, financial and combined scores, ranking,
-    outcome and every move of the procedure. In French, whoever downloads it."""
+    outcome and every move of the procedure. In the reader's language (French outside a
+    request)."""
     if not available(tender):
         raise rules.SealedOffer(_("Le procès-verbal est établi une fois le classement fait."))
-    with force_locale("fr"):
-        return _build(tender)
+    return _build(tender)
 
 
 def _build(tender: Tender) -> bytes:
@@ -70,15 +72,25 @@ def _build(tender: Tender) -> bytes:
     pdf = PdfDocument(f"PV {tender.reference}")
     pdf.alias_nb_pages()
     pdf.add_page()
-    pdf.set_font("DejaVu", "B", 15)
+    pdf.font("B", 15)
     pdf.multi_cell(
-        0, 8, _("Procès-verbal de la commission d'évaluation"), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        0,
+        8,
+        _("Procès-verbal de la commission d'évaluation"),
+        align=pdf.align,
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
     )
-    pdf.set_font("DejaVu", "B", 11)
+    pdf.font("B", 11)
     pdf.multi_cell(
-        0, 6, f"{tender.reference} — {tender.title}", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        0,
+        6,
+        f"{tender.reference} — {tender.title}",
+        align=pdf.align,
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
     )
-    pdf.set_font("DejaVu", "", 9)
+    pdf.font("", 9)
     method = method_text(tender)
     for label, value in (
         (_("Périmètre"), tender.city.name if tender.city else _("Tout le programme")),
@@ -91,7 +103,7 @@ def _build(tender: Tender) -> bytes:
         ),
         (_("Décimales publiées"), str(decimals)),
     ):
-        pdf.line_text(f"{label} : {value}")
+        pdf.labelled(label, value)
 
     pdf.heading(_("1. Commission et déclarations d'intérêts"))
     roles = {
@@ -174,7 +186,7 @@ def _build(tender: Tender) -> bytes:
         for bid in lot.bids:
             if bid.id not in table:
                 continue
-            pdf.set_font("DejaVu", "B", 9)
+            pdf.font("B", 9)
             pdf.line_text(
                 _(
                     "%(bidder)s — note technique : %(score)s",
@@ -182,7 +194,7 @@ def _build(tender: Tender) -> bytes:
                     score=_score(technical[bid.id], decimals),
                 )
             )
-            pdf.set_font("DejaVu", "", 8)
+            pdf.font("", 8)
             rows = []
             for criterion in leaves:
                 cell = table[bid.id][criterion.id]
@@ -203,7 +215,7 @@ def _build(tender: Tender) -> bytes:
                     [f"{criterion.label} /{format_decimal(criterion.max_points)}", marks, retained]
                 )
             pdf.grid([_("Critère"), _("Notes des membres"), _("Note retenue")], rows, [55, 95, 40])
-            pdf.set_font("DejaVu", "", 9)
+            pdf.font("", 9)
             pdf.ln(1)
 
     pdf.heading(_("4. Évaluation financière et classement"))
@@ -225,7 +237,7 @@ def _build(tender: Tender) -> bytes:
     rankings = rules.rank(tender)
     prices = rules.opened_prices(tender, rankings)
     for ranking in rankings:
-        pdf.set_font("DejaVu", "B", 9)
+        pdf.font("B", 9)
         pdf.line_text(
             _(
                 "Lot %(n)d : %(title)s (estimation %(estimate)s)",
@@ -234,7 +246,7 @@ def _build(tender: Tender) -> bytes:
                 estimate=_money(ranking.lot.estimate),
             )
         )
-        pdf.set_font("DejaVu", "", 8)
+        pdf.font("", 8)
         if ranking.result.reference_price is not None:
             pdf.line_text(
                 _("Prix de référence : %(price)s", price=_money(ranking.result.reference_price))
@@ -247,7 +259,7 @@ def _build(tender: Tender) -> bytes:
                 [
                     str(outcome.rank) if outcome.rank else "—",
                     bid.bidder.name,
-                    STATUS_TEXT[outcome.status],
+                    str(STATUS_TEXT[outcome.status]),
                     _money(prices[bid.id]) if bid.id in prices else _("non ouverte"),
                     _score(outcome.technical_score, decimals),
                     _score(outcome.financial_score, decimals),
@@ -278,7 +290,7 @@ def _build(tender: Tender) -> bytes:
                         text=bid.justification,
                     )
                 )
-        pdf.set_font("DejaVu", "", 9)
+        pdf.font("", 9)
 
     pdf.heading(_("5. Résultat"))
     for lot in tender.lots:

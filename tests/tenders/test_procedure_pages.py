@@ -229,6 +229,7 @@ def test_a_tender_goes_from_draft_to_award_and_prices_stay_sealed_until_the_open
         "Attribué",
     ):
         assert expected in minutes, expected
+    arabic_minutes_read_right_to_left(everyone["observer"], current.id)
     package = json.loads(everyone["observer"].get(f"/tenders/{current.id}/ocds.json").data)
     release = package["releases"][0]
     assert release["tender"]["status"] == "complete"
@@ -314,3 +315,25 @@ def test_a_bidder_gets_its_receipt_but_neither_its_rivals_nor_the_committee(app,
     assert "Rachid Alaoui" not in page and "Leila Mansouri" not in page  # the committee
     for price in PRICES.values():
         assert price not in page and price.replace(".", ",") not in page
+
+
+def arabic_minutes_read_right_to_left(reader, tender_id: int) -> None:
+    """The minutes in Arabic for a reader who chose it: the Arabic title, the names and the
+    Moroccan-written figures read back from the text, and the title set against the right
+    edge (checked on the rendered page)."""
+    import pypdfium2
+
+    reader.post("/account/language", data={"language": "ar"})
+    data = reader.get(f"/tenders/{tender_id}/minutes.pdf").data
+    pages = PdfReader(io.BytesIO(data)).pages
+    text = " ".join(page.extract_text() for page in pages).replace("\u200f", "")
+    for expected in ("محضر لجنة التقييم", "Rachid Alaoui", "987.654,32", "85,75"):
+        assert expected in text, expected
+    image = pypdfium2.PdfDocument(data)[0].render(scale=1).to_pil().convert("L")
+    # The title's band (the first 25 mm below the top margin): where its ink lies.
+    band = image.crop((0, 0, image.width, int(image.height * 25 / 297)))
+    left, _top, right, _bottom = band.point(lambda v: 255 if v < 128 else 0).getbbox()
+    margin = image.width * 10 / 210
+    assert right > image.width - margin - 5  # against the right margin
+    assert left > image.width / 3  # and nowhere near the left one
+    reader.post("/account/language", data={"language": "fr"})

@@ -302,3 +302,9 @@ def test_the_progress_chart_has_its_axes_in_words(app, world):
     assert ">30 sept. 2026</text>" in chart
     assert ">0</text>" in chart and ">40</text>" in chart
     assert "12 — 20 mai 2026" in chart
+    # In Arabic the words change and time still runs left to right (the root says so, or
+    # the right-to-left page would flip every anchor).
+    contributor.post("/account/language", data={"language": "ar"})
+    page = text(contributor.get(f"/commitments/{commitment.id}"))
+    chart = page.split('class="commitment-chart"', 1)[1].split("</svg>", 1)[0]
+    assert 'direction="ltr"' in chart and ">20\u200f/05\u200f/2026</text>" in chart

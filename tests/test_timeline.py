@@ -156,7 +156,7 @@ def test_today_line_lies_between_markers_that_bracket_today():
     assert LABELS.today in "".join(today_group.itertext())
 
 
-def test_rtl_mirrors_time_and_puts_labels_on_the_right():
+def test_rtl_keeps_time_left_to_right_and_puts_labels_on_the_right():
     rows = [
         make_row(label="Tôt", current=date(2025, 1, 10)),
         make_row(label="Tard", current=date(2025, 9, 10)),
@@ -169,8 +169,12 @@ def test_rtl_mirrors_time_and_puts_labels_on_the_right():
     _, rtl = render(rows, rtl=True)
     assert rtl.get("direction") == "rtl"
     early, late = row_groups(rtl)
-    assert due_marker_x(late) < due_marker_x(early)
-    assert float(label_of(early).get("x")) > due_marker_x(early)
+    # Later is further right, as in French; the labels stand right of the plot.
+    assert due_marker_x(early) < due_marker_x(late)
+    assert float(label_of(late).get("x")) > due_marker_x(late)
+    # A month's label starts at its tick and reads into the month (rightwards).
+    months = with_class(rtl, "tl-month", "text")
+    assert months and all(m.get("text-anchor") == "end" for m in months)
 
 
 def test_slipped_milestone_shows_both_markers_and_the_slip_in_days():

@@ -34,9 +34,12 @@ class TimeChart:
             self.high = self.low + 1
         self.span = max((self.last - self.first).days, 1)
         self.start = self.pad if self.left is None else self.left
+        # Time runs left to right in every language: the root's direction is fixed, or an
+        # Arabic page would flip every text-anchor; each label orders its own letters.
         self.parts.append(
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}" '
-            f'class="{self.css_class}" role="img" aria-label="{escape(self.title)}">'
+            f'class="{self.css_class}" role="img" aria-label="{escape(self.title)}" '
+            f'direction="ltr">'
         )
 
     @property
@@ -78,8 +81,8 @@ class TimeChart:
         kind = f'class="{css}" ' if css else ""
         position = f' text-anchor="{anchor}"' if anchor else ""
         self.add(
-            f'<text {kind}x="{x}" y="{y}"{position} font-size="{size}" fill="{fill}">'
-            f"{escape(text)}</text>"
+            f'<text {kind}x="{x}" y="{y}"{position} font-size="{size}" fill="{fill}"'
+            f' unicode-bidi="plaintext">{escape(text)}</text>'
         )
 
     def axes(self, *, first: str, last: str, low: str, high: str) -> None:

@@ -182,8 +182,9 @@ def render_timeline(
     scale = plot_width / (last - first).days
 
     def x_of(day: date) -> float:
-        offset = (day.toordinal() - origin) * scale
-        return plot_hi - offset if rtl else plot_lo + offset
+        # Time runs left to right in every language, as on a printed chart; right to left
+        # only moves the labels to the right-hand side.
+        return plot_lo + (day.toordinal() - origin) * scale
 
     # `start`/`end` follow the root's `direction`; these pick the physical side.
     extends_right = "end" if rtl else "start"
@@ -239,12 +240,11 @@ def render_timeline(
             f' stroke="{GRID_STROKE}" stroke-width="1"/>'
         )
         # The label reads into its month; skip it if it would run past the end of the plot.
-        room = (x - plot_lo) if rtl else (plot_hi - x)
-        if room >= MIN_MONTH_LABEL_SPACING - 12:
-            text_x = x - 3 if rtl else x + 3
+        if plot_hi - x >= MIN_MONTH_LABEL_SPACING - 12:
             add(
-                f'<text class="tl-month" x="{_num(text_x)}" y="16" text-anchor="start"'
-                f' fill="{MUTED_TEXT_FILL}">{_text(labels.month(month))}</text>'
+                f'<text class="tl-month" x="{_num(x + 3)}" y="16"'
+                f' text-anchor="{extends_right}" fill="{MUTED_TEXT_FILL}"{_BIDI}>'
+                f"{_text(labels.month(month))}</text>"
             )
     add("</g>")
 

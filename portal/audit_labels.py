@@ -208,6 +208,8 @@ DETAIL_LABELS = {
     "milestone_id": _l("Jalon"),
     "milestones": _l("Jalons"),
     "name": _l("Nom"),
+    "name_ar": _l("Nom en arabe"),
+    "name_en": _l("Nom en anglais"),
     "note": _l("Note"),
     "on": _l("Date"),
     "operating_years": _l("Années d'exploitation"),

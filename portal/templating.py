@@ -7,7 +7,7 @@ from flask import Flask, g, has_request_context, make_response, render_template,
 from flask_babel import format_date, format_decimal, format_time, get_locale, to_user_timezone
 from flask_login import current_user
 
-from portal import audit_labels, authz, labels, navigation
+from portal import audit_labels, authz, bidi, labels, names, navigation
 from portal.forms.milestones import HORIZON_LABELS
 from portal.models.coverage import SiteKind, SiteStatus
 from portal.services import commitments as commitment_rules
@@ -68,6 +68,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["score"] = score
+    app.jinja_env.filters["bdi"] = bidi.bdi
+    app.jinja_env.filters["local"] = names.local
     app.jinja_env.globals.update(
         audit_action=audit_labels.action_label,
         audit_object=audit_labels.object_label,

@@ -16,6 +16,7 @@ from portal.services import coverage
 from seeds.people import moment, people_by_role
 
 # (code, name, unit, domain code, higher is better)
+# (code, name, unit, domain code, higher is better)
 INDICATORS = [
     ("menages_fibre", "Ménages raccordables à la fibre", "%", "infrastructures", True),
     ("zones_wifi", "Zones publiques Wi-Fi ouvertes", "zones", "infrastructures", True),
@@ -30,6 +31,40 @@ INDICATORS = [
     ("postes_epn", "Postes en EPN pour 10 000 habitants", "postes", "emploi", True),
     ("distance_epn", "Distance moyenne au plus proche EPN", "km", "infrastructures", False),
 ]
+# Their names and units in English and Arabic.
+INDICATOR_NAMES = {
+    "menages_fibre": (
+        "Households that can be connected to fibre",
+        "الأسر القابلة للربط بالألياف البصرية",
+        "%",
+        "%",
+    ),
+    "zones_wifi": (
+        "Public Wi-Fi zones open",
+        "المناطق العمومية المزودة بشبكة Wi-Fi",
+        "zones",
+        "منطقة",
+    ),
+    "ecoles_connectees": ("Schools with broadband", "المدارس الموصولة بالصبيب العالي", "%", "%"),
+    "eservices": (
+        "Commune procedures available online",
+        "المساطر الجماعية المتاحة عبر الإنترنت",
+        "procedures",
+        "مسطرة",
+    ),
+    "postes_epn": (
+        "Public digital space workstations per 10,000 inhabitants",
+        "حواسيب الفضاءات العمومية الرقمية لكل 10000 نسمة",
+        "workstations",
+        "حاسوب",
+    ),
+    "distance_epn": (
+        "Average distance to the nearest public digital space",
+        "متوسط المسافة إلى أقرب فضاء عمومي رقمي",
+        "km",
+        "كلم",
+    ),
+}
 
 # Per city: (baseline, target) per indicator code, and how far along the city is today
 # (share of the way covered at the latest measurement).
@@ -253,6 +288,11 @@ def load_coverage(today: date) -> dict[str, int]:
             domain_id=domains[domain],
             higher_is_better=better,
             position=position,
+            names=dict(
+                zip(
+                    ("name_en", "name_ar", "unit_en", "unit_ar"), INDICATOR_NAMES[code], strict=True
+                )
+            ),
         )
         added["indicators"] += 1
     cities = {c.slug: c for c in db.session.scalars(sa.select(City))}

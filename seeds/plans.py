@@ -18,15 +18,22 @@ from portal.models.users import Role
 from portal.services import milestones, plans
 from seeds.people import moment, people_by_role
 
+# (code, name, position, name in English, name in Arabic)
 DOMAINS = [
-    ("sante", "Santé", 1),
-    ("emploi", "Emploi", 2),
-    ("education", "Éducation", 3),
-    ("tourisme", "Tourisme", 4),
-    ("activite-economique", "Activité économique", 5),
-    ("e-administration", "E-administration", 6),
-    ("infrastructures", "Infrastructures numériques", 7),
-    ("mobilite", "Mobilité", 8),
+    ("sante", "Santé", 1, "Health", "الصحة"),
+    ("emploi", "Emploi", 2, "Employment", "التشغيل"),
+    ("education", "Éducation", 3, "Education", "التعليم"),
+    ("tourisme", "Tourisme", 4, "Tourism", "السياحة"),
+    ("activite-economique", "Activité économique", 5, "Economic activity", "النشاط الاقتصادي"),
+    ("e-administration", "E-administration", 6, "E-government", "الإدارة الإلكترونية"),
+    (
+        "infrastructures",
+        "Infrastructures numériques",
+        7,
+        "Digital infrastructure",
+        "البنيات التحتية الرقمية",
+    ),
+    ("mobilite", "Mobilité", 8, "Mobility", "التنقل"),
 ]
 
 # (code suffix, title, domain code, lead: "utility" | "agency" | "commune" | operator short
@@ -151,9 +158,11 @@ def load_plans(today: date) -> dict[str, int]:
 
     added = {"domains": 0, "plans": 0, "actions": 0, "milestones": 0}
     domains = {d.code: d for d in db.session.scalars(sa.select(Domain))}
-    for code, name, position in DOMAINS:
+    for code, name, position, name_en, name_ar in DOMAINS:
         if code not in domains:
-            domains[code] = Domain(code=code, name=name, position=position)
+            domains[code] = Domain(
+                code=code, name=name, position=position, name_en=name_en, name_ar=name_ar
+            )
             db.session.add(domains[code])
             added["domains"] += 1
     db.session.flush()

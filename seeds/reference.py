@@ -3,9 +3,21 @@
 from portal.models.organizations import OrganizationKind as K
 
 CITIES = [
-    {"slug": "marrakech", "name": "Marrakech", "region": "Marrakech-Safi"},
-    {"slug": "fes", "name": "Fès", "region": "Fès-Meknès"},
-    {"slug": "agadir", "name": "Agadir", "region": "Souss-Massa"},
+    {
+        "slug": "marrakech",
+        "name": "Marrakech",
+        "name_en": "Marrakesh",
+        "name_ar": "مراكش",
+        "region": "Marrakech-Safi",
+    },
+    {"slug": "fes", "name": "Fès", "name_en": "Fez", "name_ar": "فاس", "region": "Fès-Meknès"},
+    {
+        "slug": "agadir",
+        "name": "Agadir",
+        "name_en": "Agadir",
+        "name_ar": "أكادير",
+        "region": "Souss-Massa",
+    },
 ]
 
 # (short name, name, kind, city slug or None for a national organisation)
@@ -39,3 +51,31 @@ ORGANIZATIONS = [
     ("MCS", "Médina Connect Services", K.PROVIDER, None),
     ("MUL", "Maghreb Urban Lab", K.CONSULTANT, None),
 ]
+
+# The names in English and Arabic of the organisations that have one (the consultancies and
+# providers of the demo are known by their French or English name only).
+NAMES = {
+    "DUAT": (
+        "Ministry — Directorate of Urban Planning and Land Management",
+        "الوزارة — مديرية التعمير وإعداد التراب الوطني",
+    ),
+    "ANRT": ("National Telecommunications Regulatory Agency", "الوكالة الوطنية لتقنين المواصلات"),
+    "AUM": ("Marrakesh Urban Agency", "الوكالة الحضرية لمراكش"),
+    "AUF": ("Fez Urban Agency", "الوكالة الحضرية لفاس"),
+    "AUA": ("Agadir Urban Agency", "الوكالة الحضرية لأكادير"),
+    "CU Marrakech": ("Commune of Marrakesh", "جماعة مراكش"),
+    "CU Fès": ("Commune of Fez", "جماعة فاس"),
+    "CU Agadir": ("Commune of Agadir", "جماعة أكادير"),
+    "RADEEMA": (
+        "Marrakesh Water and Electricity Distribution Utility",
+        "الوكالة المستقلة الجماعية لتوزيع الماء والكهرباء بمراكش",
+    ),
+    "RADEEF": (
+        "Fez Water and Electricity Distribution Utility",
+        "الوكالة المستقلة الجماعية لتوزيع الماء والكهرباء بفاس",
+    ),
+    "RAMSA": ("Agadir Multi-Service Utility", "الوكالة المستقلة متعددة الخدمات بأكادير"),
+    "IAM": ("Maroc Telecom", "اتصالات المغرب"),
+    "Orange": ("Orange Morocco", "أورنج المغرب"),
+    "inwi": ("inwi", "إنوي"),
+}

@@ -174,3 +174,65 @@ def test_organisation_list_counts_accounts_per_organisation(client, make_user, m
     html = client.get("/admin/organizations?q=comptée").get_data(as_text=True)
     assert "Régie Comptée" in html
     assert f'organization={org.id}">2</a>' in html
+
+
+def test_a_city_named_in_arabic_reads_so_for_arabic_readers_only(
+    app, client, make_user, make_city, login_as
+):
+    _admin(make_user, login_as)
+    response = client.post(
+        "/admin/cities/new",
+        data={
+            "name": "Tanger",
+            "slug": "tanger",
+            "region": "Tanger-Tétouan",
+            "name_en": "Tangier",
+            "name_ar": "طنجة",
+        },
+    )
+    assert response.status_code == 302
+    make_city(name="Oujda", slug="oujda")  # no name but the French one
+    html = unescape(client.get("/admin/cities").get_data(as_text=True))
+    assert "Tanger" in html and "طنجة" not in html
+    client.post("/account/language", data={"language": "ar"})
+    html = unescape(client.get("/admin/cities").get_data(as_text=True))
+    assert "طنجة" in html and "Tanger<" not in html and "Oujda" in html
+    client.post("/account/language", data={"language": "en"})
+    assert "Tangier" in client.get("/admin/cities").get_data(as_text=True)
+    # A name longer than its column is refused on its own field, and nothing is stored.
+    with app.app_context():
+        city = db.session.scalar(sa.select(City).where(City.slug == "tanger"))
+        city_id, version = city.id, city.version
+    client.post("/account/language", data={"language": "fr"})
+    response = client.post(
+        f"/admin/cities/{city_id}",
+        data={
+            "name": "Tanger",
+            "slug": "tanger",
+            "region": "Tanger-Tétouan",
+            "name_en": "Tangier",
+            "name_ar": "ط" * 121,
+            "version": version,
+        },
+    )
+    assert response.status_code == 422
+    assert 'id="name_ar-errors"' in response.get_data(as_text=True)
+    assert _get(app, City, city_id).name_ar == "طنجة"
+
+
+def test_seed_reference_gives_existing_cities_and_organisations_their_names(app):
+    from portal.services import seeding
+
+    with app.app_context():
+        seeding.load_reference()
+        marrakech = db.session.scalar(sa.select(City).where(City.slug == "marrakech"))
+        marrakech.name_ar = ""  # a portal from before the names
+        commune = db.session.scalar(
+            sa.select(Organization).where(Organization.short_name == "CU Fès")
+        )
+        commune.name_ar = "جماعة فاس المحلية"  # a name someone chose stays theirs
+        db.session.commit()
+        seeding.load_reference()
+        db.session.commit()
+        assert marrakech.name_ar == "مراكش" and marrakech.name_en == "Marrakesh"
+        assert commune.name_ar == "جماعة فاس المحلية"

@@ -308,3 +308,7 @@ def test_the_progress_chart_has_its_axes_in_words(app, world):
     page = text(contributor.get(f"/commitments/{commitment.id}"))
     chart = page.split('class="commitment-chart"', 1)[1].split("</svg>", 1)[0]
     assert 'direction="ltr"' in chart and ">20\u200f/05\u200f/2026</text>" in chart
+    # The title, French inside an Arabic page, is isolated from the text around it.
+    assert "<h1><bdi>" in page
+    contributor.post("/account/language", data={"language": "fr"})
+    assert "<h1><bdi>" not in text(contributor.get(f"/commitments/{commitment.id}"))

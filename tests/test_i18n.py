@@ -194,3 +194,22 @@ def test_styles_and_templates_use_logical_directions_only():
         if PHYSICAL.search(line)
     ]
     assert found == []
+
+
+def test_names_in_arabic_sentences_are_isolated(app):
+    from flask_babel import force_locale
+
+    from portal import config
+    from portal.models import OutboxMessage, ReminderKind
+    from portal.services import notifications
+
+    message = OutboxMessage(
+        kind=ReminderKind.MILESTONE_RETURNED, actor=User(full_name="Khadija Ouazzani (DUAT)")
+    )
+    with app.test_request_context():
+        with force_locale(config.locale_of("ar")):
+            arabic = notifications.describe(message)
+        french = notifications.describe(message)
+    # First strong isolate ... pop directional isolate: the name keeps its own direction.
+    assert "\u2068Khadija Ouazzani (DUAT)\u2069" in arabic
+    assert french == "Khadija Ouazzani (DUAT) a renvoyé ce jalon."

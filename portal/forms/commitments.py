@@ -12,6 +12,7 @@ from portal.forms.fields import (
     ServiceCheck,
 )
 from portal.models.commitments import CommitmentStatus
+from portal.names import local
 from portal.services import inputs
 from portal.services.commitments import STATUS_LABELS, Criteria
 
@@ -35,9 +36,9 @@ class CommitmentForm(FlaskForm):
 
     def set_choices(self, organizations, cities, actions) -> None:
         self.organization_id.choices = [
-            Choice(o.id, f"{o.short_name} — {o.name}") for o in organizations
+            Choice(o.id, f"{o.short_name} — {local(o)}") for o in organizations
         ]
-        self.city_id.choices = [Choice(c.id, c.name) for c in cities]
+        self.city_id.choices = [Choice(c.id, local(c)) for c in cities]
         self.action_id.choices = [Choice(0, "—")] + [
             Choice(a.id, f"{a.code} — {a.title}") for a in actions
         ]
@@ -68,7 +69,7 @@ class CommitmentFilterForm(FlaskForm):
 
     def set_choices(self, cities, organizations) -> None:
         everyone = [Choice("", str(_l("Tous")))]
-        self.city.choices = everyone + [Choice(str(c.id), c.name) for c in cities]
+        self.city.choices = everyone + [Choice(str(c.id), local(c)) for c in cities]
         self.organization.choices = everyone + [
             Choice(str(o.id), o.short_name) for o in organizations
         ]

@@ -16,12 +16,14 @@ from portal.forms.fields import (
     LineField,
     RecordField,
     RecordListField,
+    named_in_languages,
 )
 from portal.models.coverage import SiteKind, SiteStatus
+from portal.names import local
 from portal.services.coverage import KIND_LABELS, STATUS_LABELS, SiteCriteria
 
 
-class IndicatorForm(FlaskForm):
+class IndicatorForm(FlaskForm, named_in_languages(200, units=True)):
     code = LineField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     name = LineField(_l("Intitulé"), validators=[DataRequired(), Length(max=200)])
     unit = LineField(_l("Unité"), validators=[DataRequired(), Length(max=40)])
@@ -34,7 +36,7 @@ class IndicatorForm(FlaskForm):
     version = HiddenField()
 
     def set_choices(self, domains) -> None:
-        self.domain_id.choices = [Choice(d.id, d.name) for d in domains]
+        self.domain_id.choices = [Choice(d.id, local(d)) for d in domains]
 
 
 class TargetForm(FlaskForm):
@@ -51,7 +53,9 @@ class TargetForm(FlaskForm):
     version = HiddenField()
 
     def set_choices(self, indicators) -> None:
-        self.indicator_id.choices = [Choice(i.id, f"{i.name} ({i.unit})") for i in indicators]
+        self.indicator_id.choices = [
+            Choice(i.id, f"{local(i)} ({local(i, 'unit')})") for i in indicators
+        ]
 
 
 class MeasurementForm(FlaskForm):
@@ -81,13 +85,13 @@ class SiteForm(FlaskForm):
     version = HiddenField()
 
     def set_choices(self, cities, organizations, actions, milestones) -> None:
-        self.city_id.choices = [Choice(c.id, c.name) for c in cities]
+        self.city_id.choices = [Choice(c.id, local(c)) for c in cities]
         self.kind.choices = [Choice(k.value, str(KIND_LABELS[k])) for k in SiteKind]
         self.host_organization_id.choices = [
-            Choice(o.id, f"{o.short_name} — {o.name}") for o in organizations
+            Choice(o.id, f"{o.short_name} — {local(o)}") for o in organizations
         ]
         self.action_id.choices = [Choice(0, "—")] + [
-            Choice(a.id, f"{a.plan.city.name} · {a.code} — {a.title}") for a in actions
+            Choice(a.id, f"{local(a.plan.city)} · {a.code} — {a.title}") for a in actions
         ]
         self.milestone_ids.choices = [
             Choice(m.id, f"{m.title} ({m.due_date.isoformat()})") for m in milestones
@@ -139,7 +143,7 @@ class SiteFilterForm(FlaskForm):
     def set_choices(self, cities) -> None:
         everyone = [Choice("", str(_l("Tous")))]
         self.city.choices = [Choice("", str(_l("Toutes")))] + [
-            Choice(c.slug, c.name) for c in cities
+            Choice(c.slug, local(c)) for c in cities
         ]
         self.kind.choices = everyone + [Choice(k.value, str(KIND_LABELS[k])) for k in SiteKind]
         self.status.choices = everyone + [

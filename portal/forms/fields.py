@@ -86,3 +86,25 @@ class ServiceCheck:
             self.parse(field.data, field.name)
         except InvalidInput as refused:
             raise ValidationError(str(refused.message)) from None
+
+
+def named_in_languages(length: int, *, units: bool = False) -> type:
+    """Form fields for reference data's names in English and Arabic (and its unit's), all
+    optional: a reader of those languages sees them, else the French one. `names()` gives
+    them as the services take them."""
+    from wtforms.validators import Length, Optional
+
+    fields = {
+        "name_en": LineField(_l("Nom en anglais"), validators=[Optional(), Length(max=length)]),
+        "name_ar": LineField(_l("Nom en arabe"), validators=[Optional(), Length(max=length)]),
+    }
+    if units:
+        fields["unit_en"] = LineField(
+            _l("Unité en anglais"), validators=[Optional(), Length(max=40)]
+        )
+        fields["unit_ar"] = LineField(_l("Unité en arabe"), validators=[Optional(), Length(max=40)])
+
+    def names(self) -> dict:
+        return {name: getattr(self, name).data or "" for name in fields}
+
+    return type("NamedInLanguages", (), {**fields, "names": names})

@@ -16,6 +16,7 @@ from portal import labels
 from portal.forms.fields import FilterSelectField, LineField, RecordField
 from portal.models.finance import AgreementPurpose, AgreementStatus, AssetKind, KeyBasis
 from portal.models.types import valid_id
+from portal.names import local
 from portal.services.finance import (
     AGREEMENT_LABELS,
     ASSET_LABELS,
@@ -48,8 +49,8 @@ class AgreementForm(FlaskForm):
     version = HiddenField()
 
     def set_choices(self, cities, organizations, actions, assets) -> None:
-        self.city_id.choices = [Choice(c.id, c.name) for c in cities]
-        people = [Choice(o.id, f"{o.short_name} — {o.name}") for o in organizations]
+        self.city_id.choices = [Choice(c.id, local(c)) for c in cities]
+        people = [Choice(o.id, f"{o.short_name} — {local(o)}") for o in organizations]
         self.payer_id.choices = people
         self.payee_id.choices = people
         self.purpose.choices = [Choice(p.value, str(PURPOSE_LABELS[p])) for p in AgreementPurpose]
@@ -57,7 +58,7 @@ class AgreementForm(FlaskForm):
             Choice(a.id, f"{a.code} — {a.title}") for a in actions
         ]
         self.asset_id.choices = [Choice(0, "—")] + [
-            Choice(a.id, f"{a.city.name} — {a.name}") for a in assets
+            Choice(a.id, f"{local(a.city)} — {a.name}") for a in assets
         ]
 
 
@@ -127,8 +128,10 @@ class AssetForm(FlaskForm):
     version = HiddenField()
 
     def set_choices(self, cities, organizations) -> None:
-        self.city_id.choices = [Choice(c.id, c.name) for c in cities]
-        self.owner_id.choices = [Choice(o.id, f"{o.short_name} — {o.name}") for o in organizations]
+        self.city_id.choices = [Choice(c.id, local(c)) for c in cities]
+        self.owner_id.choices = [
+            Choice(o.id, f"{o.short_name} — {local(o)}") for o in organizations
+        ]
         self.kind.choices = [Choice(k.value, str(ASSET_LABELS[k])) for k in AssetKind]
 
 
@@ -189,7 +192,7 @@ class _Filters(FlaskForm):
     def set_choices(self, cities, organizations) -> None:
         everyone = [Choice("", str(_l("Tous")))]
         self.city.choices = [Choice("", str(_l("Toutes")))] + [
-            Choice(str(c.id), c.name) for c in cities
+            Choice(str(c.id), local(c)) for c in cities
         ]
         self.organization.choices = everyone + [
             Choice(str(o.id), o.short_name) for o in organizations
@@ -249,7 +252,7 @@ class BalanceFilterForm(FlaskForm):
 
     def set_choices(self, cities) -> None:
         self.city.choices = [Choice("", str(_l("Tout le programme")))] + [
-            Choice(str(c.id), c.name) for c in cities
+            Choice(str(c.id), local(c)) for c in cities
         ]
 
 
@@ -262,7 +265,7 @@ class AssetFilterForm(FlaskForm):
 
     def set_choices(self, cities) -> None:
         self.city.choices = [Choice("", str(_l("Toutes")))] + [
-            Choice(str(c.id), c.name) for c in cities
+            Choice(str(c.id), local(c)) for c in cities
         ]
         self.kind.choices = [Choice("", str(_l("Tous")))] + [
             Choice(k.value, str(ASSET_LABELS[k])) for k in AssetKind

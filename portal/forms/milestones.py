@@ -21,6 +21,7 @@ from portal.forms.fields import (
 )
 from portal.models.milestones import MilestoneStatus
 from portal.models.plans import Horizon
+from portal.names import local
 from portal.services.milestones import SORTS, STATUS_LABELS, Criteria
 
 HORIZON_LABELS = labels.HORIZON_LABELS
@@ -47,8 +48,8 @@ class MilestoneFilterForm(FlaskForm):
 
     def set_choices(self, cities, domains, organizations) -> None:
         everyone = [Choice("", str(_l("Tous")))]
-        self.city.choices = everyone + [Choice(str(c.id), c.name) for c in cities]
-        self.domain.choices = everyone + [Choice(str(d.id), d.name) for d in domains]
+        self.city.choices = everyone + [Choice(str(c.id), local(c)) for c in cities]
+        self.domain.choices = everyone + [Choice(str(d.id), local(d)) for d in domains]
         self.horizon.choices = everyone + [Choice(h.value, str(HORIZON_LABELS[h])) for h in Horizon]
         self.status.choices = everyone + [
             Choice(s.value, str(STATUS_LABELS[s])) for s in MilestoneStatus
@@ -94,7 +95,7 @@ class MilestoneForm(FlaskForm):
 
     def set_choices(self, organizations, candidates) -> None:
         self.responsible_organization_id.choices = [
-            Choice(o.id, f"{o.short_name} — {o.name}") for o in organizations
+            Choice(o.id, f"{o.short_name} — {local(o)}") for o in organizations
         ]
         self.predecessors.choices = [
             Choice(m.id, f"{m.title} ({format_date(m.due_date, 'medium')})") for m in candidates

@@ -6,14 +6,15 @@ from wtforms import HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.forms.fields import FilterSelectField, LineField, RecordField
+from portal.forms.fields import FilterSelectField, LineField, RecordField, named_in_languages
 from portal.labels import ORGANIZATION_KIND_LABELS
 from portal.models.organizations import OrganizationKind
 from portal.models.types import valid_id
+from portal.names import local
 from portal.services.organizations import Criteria
 
 
-class CityForm(FlaskForm):
+class CityForm(FlaskForm, named_in_languages(120)):
     name = LineField(_l("Nom"), validators=[DataRequired(), Length(max=120)])
     slug = LineField(
         _l("Identifiant (dans les adresses)"), validators=[DataRequired(), Length(max=60)]
@@ -25,7 +26,7 @@ class CityForm(FlaskForm):
 NATIONAL = 0  # the "no city" choice of an organisation
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(FlaskForm, named_in_languages(200)):
     name = LineField(_l("Nom"), validators=[DataRequired(), Length(max=200)])
     short_name = LineField(_l("Sigle"), validators=[DataRequired(), Length(max=40)])
     kind = SelectField(_l("Type"), validators=[DataRequired()])
@@ -37,7 +38,7 @@ class OrganizationForm(FlaskForm):
             Choice(kind.value, str(label)) for kind, label in ORGANIZATION_KIND_LABELS.items()
         ]
         self.city_id.choices = [Choice(NATIONAL, str(_l("Organisme national")))] + [
-            Choice(c.id, c.name) for c in cities
+            Choice(c.id, local(c)) for c in cities
         ]
 
     def city(self) -> int | None:
@@ -60,7 +61,7 @@ class OrganizationFilterForm(FlaskForm):
         self.city.choices = (
             everyone
             + [Choice("national", str(_l("Organismes nationaux")))]
-            + [Choice(str(c.id), c.name) for c in cities]
+            + [Choice(str(c.id), local(c)) for c in cities]
         )
 
     def criteria(self) -> Criteria:

@@ -4,7 +4,8 @@ from wtforms import DateField, HiddenField, IntegerField, TextAreaField
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.forms.fields import LineField, RecordField
+from portal.forms.fields import LineField, RecordField, named_in_languages
+from portal.names import local
 
 
 class PlanForm(FlaskForm):
@@ -28,13 +29,13 @@ class ActionForm(FlaskForm):
     version = HiddenField()
 
     def set_choices(self, domains, organizations) -> None:
-        self.domain_id.choices = [Choice(d.id, d.name) for d in domains]
+        self.domain_id.choices = [Choice(d.id, local(d)) for d in domains]
         self.lead_organization_id.choices = [
-            Choice(o.id, f"{o.short_name} — {o.name}") for o in organizations
+            Choice(o.id, f"{o.short_name} — {local(o)}") for o in organizations
         ]
 
 
-class DomainForm(FlaskForm):
+class DomainForm(FlaskForm, named_in_languages(120)):
     code = LineField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     name = LineField(_l("Nom"), validators=[DataRequired(), Length(max=120)])
     position = IntegerField(_l("Ordre"), default=0, validators=[Optional(), NumberRange(0, 999)])

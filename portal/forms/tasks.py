@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import Optional
 
 from portal.forms.fields import FilterSelectField
+from portal.names import local
 
 
 class TaskFilterForm(FlaskForm):
@@ -22,7 +23,7 @@ class TaskFilterForm(FlaskForm):
             Choice(kind.name, f"{kind.label} ({number})") for kind, number in kinds
         ]
         self.city.choices = [Choice("", str(_l("Toutes")))] + [
-            Choice(str(city.id), city.name) for city in cities
+            Choice(str(city.id), local(city)) for city in cities
         ]
 
     def criteria(self) -> tuple[set[str] | None, int | None]:

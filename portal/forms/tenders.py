@@ -21,6 +21,7 @@ from portal.models.tenders import (
     TenderCategory,
     TenderStage,
 )
+from portal.names import local
 from portal.services.tenders import Criteria
 
 CATEGORY_LABELS = labels.TENDER_CATEGORY_LABELS
@@ -47,7 +48,7 @@ class TenderForm(FlaskForm):
 
     def set_choices(self, cities, actions) -> None:
         self.city_id.choices = [Choice(0, str(_l("Tout le programme")))] + [
-            Choice(c.id, c.name) for c in cities
+            Choice(c.id, local(c)) for c in cities
         ]
         self.action_id.choices = [Choice(0, "—")] + [
             Choice(a.id, f"{a.code} — {a.title}") for a in actions
@@ -141,7 +142,7 @@ class TenderFilterForm(FlaskForm):
             Choice(s.value, str(label)) for s, label in stages.items()
         ]
         self.city.choices = [Choice("", str(_l("Toutes")))] + [
-            Choice(str(c.id), c.name) for c in cities
+            Choice(str(c.id), local(c)) for c in cities
         ]
 
     def criteria(self) -> Criteria:

@@ -15,6 +15,7 @@ from portal.forms.fields import (
 from portal.labels import LANGUAGE_NAMES, ROLE_LABELS
 from portal.models.types import valid_id
 from portal.models.users import Role
+from portal.names import local
 from portal.services.accounts import RoleGrant, UserCriteria
 
 
@@ -24,14 +25,14 @@ def grant_choices(cities) -> list[Choice]:
     for role in Role:
         if role is Role.LOCAL_DECISION_MAKER:
             choices += [
-                Choice(f"{role.value}:{c.id}", f"{ROLE_LABELS[role]} — {c.name}") for c in cities
+                Choice(f"{role.value}:{c.id}", f"{ROLE_LABELS[role]} — {local(c)}") for c in cities
             ]
         elif role is Role.OBSERVER:
             choices.append(
                 Choice(role.value, f"{ROLE_LABELS[role]} — " + str(_l("toutes les villes")))
             )
             choices += [
-                Choice(f"{role.value}:{c.id}", f"{ROLE_LABELS[role]} — {c.name}") for c in cities
+                Choice(f"{role.value}:{c.id}", f"{ROLE_LABELS[role]} — {local(c)}") for c in cities
             ]
         else:
             choices.append(Choice(role.value, str(ROLE_LABELS[role])))
@@ -96,7 +97,7 @@ class UserFilterForm(FlaskForm):
     def set_choices(self, organizations, cities) -> None:
         everyone = [Choice("", str(_l("Tous")))]
         self.role.choices = everyone + [Choice(r.value, str(ROLE_LABELS[r])) for r in Role]
-        self.city.choices = everyone + [Choice(str(c.id), c.name) for c in cities]
+        self.city.choices = everyone + [Choice(str(c.id), local(c)) for c in cities]
         self.organization.choices = everyone + [
             Choice(str(o.id), o.short_name) for o in organizations
         ]

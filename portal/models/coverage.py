@@ -29,6 +29,11 @@ class Indicator(db.Model):
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
     unit: Mapped[str] = mapped_column(sa.String(40))
+    # Shown to the readers of English and Arabic; empty, the French name and unit stand.
+    name_en: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    name_ar: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    unit_en: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    unit_ar: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
     domain_id: Mapped[int] = mapped_column(sa.ForeignKey("domains.id"), index=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
     # False for, say, the distance to the nearest space: progress is then a decrease.

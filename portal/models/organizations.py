@@ -15,6 +15,9 @@ class City(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    # Shown to the readers of English and Arabic; empty, the French name stands.
+    name_en: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    name_ar: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
     region: Mapped[str] = mapped_column(sa.String(120))
     version: Mapped[int] = mapped_column(default=1)
@@ -43,6 +46,9 @@ class Organization(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    # Shown to the readers of English and Arabic; empty, the French name stands.
+    name_en: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    name_ar: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     short_name: Mapped[str] = mapped_column(sa.String(40), unique=True)
     kind: Mapped[OrganizationKind] = mapped_column(str_enum(OrganizationKind))
     # National organisations (ministry, operators) have no city.

@@ -33,6 +33,9 @@ class Domain(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    # Shown to the readers of English and Arabic; empty, the French name stands.
+    name_en: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    name_ar: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     position: Mapped[int] = mapped_column(default=0)
     version: Mapped[int] = mapped_column(default=1)
 

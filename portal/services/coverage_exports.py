@@ -6,6 +6,7 @@ from decimal import Decimal
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from portal.names import local
 from portal.services import selection
 from portal.services.coverage import KIND_LABELS, STATUS_LABELS, Ranking, plain_number
 from portal.services.documents import PdfDocument
@@ -62,7 +63,7 @@ def ranking_pdf(ranking: Ranking) -> bytes:
     title = _(
         "Classement des sites — %(kind)s — %(city)s",
         kind=KIND_LABELS[ranking.kind],
-        city=ranking.city.name,
+        city=local(ranking.city),
     )
     # Landscape: the breakdown has a column per criterion.
     pdf = PdfDocument(title, orientation="landscape")

@@ -24,6 +24,16 @@ def text(value, field: str, *, required: bool = True, limit: int | None = None) 
     return result
 
 
+def names(values, model) -> dict:
+    """The English and Arabic names (and units) a form gives for reference data: optional,
+    trimmed, no longer than the model's column (`name_en` has the length of `name`)."""
+    result = {}
+    for field, value in dict(values or {}).items():
+        column = model.__table__.columns[field]
+        result[field] = text(value, field, required=False, limit=column.type.length)
+    return result
+
+
 @dataclass(frozen=True)
 class Wording:
     """What each kind of number says when it is refused."""

@@ -24,6 +24,7 @@ from portal.models.tenders import (
     TenderEvent,
     TenderStage,
 )
+from portal.names import local
 from portal.services import selection
 from portal.services import tenders as rules
 from portal.services.documents import PdfDocument
@@ -93,7 +94,7 @@ def _build(tender: Tender) -> bytes:
     pdf.font("", 9)
     method = method_text(tender)
     for label, value in (
-        (_("Périmètre"), tender.city.name if tender.city else _("Tout le programme")),
+        (_("Périmètre"), local(tender.city) if tender.city else _("Tout le programme")),
         (_("Estimation"), _money(tender.estimate)),
         (_("Date limite de remise des offres"), _moment(tender.submission_deadline)),
         (_("Méthode"), method),

@@ -20,6 +20,7 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 
 from portal.authz import Permission, holds
+from portal.bidi import isolate
 from portal.clock import local_date
 from portal.extensions import db
 from portal.models.commitments import Commitment
@@ -455,13 +456,15 @@ def describe(message: OutboxMessage) -> str:
         return ""
     from portal.services.tenders import STAGE_LABELS
 
+    # Names are isolated in a right-to-left sentence, so that a Latin name does not pull
+    # the words around it out of order.
     values = {
-        "who": who,
+        "who": isolate(who),
         "day": _day(d.get("day")),
         "due": _day(d.get("due")),
         "value": _money(d.get("value")),
         "amount": _money(d.get("amount")),
-        "bidder": d.get("bidder", ""),
+        "bidder": isolate(d.get("bidder", "")),
         "lot": d.get("lot", ""),
         "stage": STAGE_LABELS[TenderStage(stage)] if stage else "",
     }

@@ -68,18 +68,28 @@ def _city_values(name: str, slug: str, region: str, exclude_id: int | None) -> d
     return {"name": name, "slug": slug, "region": region}
 
 
-def create_city(actor: User, *, name: str, slug: str, region: str, ip=None) -> City:
-    city = City(**_city_values(name, slug, region, None))
+def create_city(actor: User, *, name: str, slug: str, region: str, names=None, ip=None) -> City:
+    """`names`: the city's name in English and Arabic (`name_en`, `name_ar`), optional."""
+    city = City(**_city_values(name, slug, region, None), **inputs.names(names, City))
     db.session.add(city)
     audit.record(actor, "city.created", obj=city, details={"name": city.name}, ip=ip)
     return city
 
 
 def update_city(
-    actor: User, city: City, *, expected_version, name: str, slug: str, region: str, ip=None
+    actor: User,
+    city: City,
+    *,
+    expected_version,
+    name: str,
+    slug: str,
+    region: str,
+    names=None,
+    ip=None,
 ) -> None:
     ensure_current(city, expected_version, STALE)
-    changed = _changes(city, _city_values(name, slug, region, city.id))
+    values = _city_values(name, slug, region, city.id) | inputs.names(names, City)
+    changed = _changes(city, values)
     if changed:
         audit.record(actor, "city.updated", obj=city, details=changed, ip=ip)
 
@@ -116,9 +126,13 @@ def _organization_values(name, short_name, kind, city_id, exclude_id) -> dict:
 
 
 def create_organization(
-    actor: User, *, name: str, short_name: str, kind, city_id: int | None, ip=None
+    actor: User, *, name: str, short_name: str, kind, city_id: int | None, names=None, ip=None
 ) -> Organization:
-    organization = Organization(**_organization_values(name, short_name, kind, city_id, None))
+    """`names`: the organisation's name in English and Arabic, where one exists."""
+    organization = Organization(
+        **_organization_values(name, short_name, kind, city_id, None),
+        **inputs.names(names, Organization),
+    )
     db.session.add(organization)
     audit.record(
         actor,
@@ -139,10 +153,13 @@ def update_organization(
     short_name: str,
     kind,
     city_id: int | None,
+    names=None,
     ip=None,
 ) -> None:
     ensure_current(organization, expected_version, STALE)
-    values = _organization_values(name, short_name, kind, city_id, organization.id)
+    values = _organization_values(name, short_name, kind, city_id, organization.id) | inputs.names(
+        names, Organization
+    )
     changed = _changes(organization, values)
     if changed:
         audit.record(actor, "organization.updated", obj=organization, details=changed, ip=ip)

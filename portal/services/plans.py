@@ -48,9 +48,13 @@ def horizon_for(plan_start: date, planned_end: date) -> Horizon:
 # --- Domains ------------------------------------------------------------------------------
 
 
-def save_domain(actor: User, domain: Domain | None, *, code, name, position, expected_version=None):
+def save_domain(
+    actor: User, domain: Domain | None, *, code, name, position, names=None, expected_version=None
+):
+    """`names`: the domain's name in English and Arabic (`name_en`, `name_ar`), optional."""
     code = inputs.text(code, "code").lower()
     name = inputs.text(name, "name")
+    translated = inputs.names(names, Domain)
     clash = sa.select(Domain.id).where(sa.or_(Domain.code == code, Domain.name == name))
     if domain is not None:
         ensure_current(domain, expected_version, STALE)
@@ -62,6 +66,8 @@ def save_domain(actor: User, domain: Domain | None, *, code, name, position, exp
         domain = Domain()
         db.session.add(domain)
     domain.code, domain.name, domain.position = code, name, int(position or 0)
+    for field, value in translated.items():
+        setattr(domain, field, value)
     audit.record(
         actor, "domain.created" if created else "domain.updated", obj=domain, details={"name": name}
     )

@@ -18,20 +18,31 @@ def load_reference() -> dict[str, int]:
             cities[row["slug"]] = City(**row)
             db.session.add(cities[row["slug"]])
             added["cities"] += 1
-    existing = set(db.session.scalars(sa.select(Organization.short_name)))
+        _fill_names(cities[row["slug"]], name_en=row["name_en"], name_ar=row["name_ar"])
+    organizations = {o.short_name: o for o in db.session.scalars(sa.select(Organization))}
     for short_name, name, kind, city_slug in reference.ORGANIZATIONS:
-        if short_name not in existing:
-            db.session.add(
-                Organization(
-                    short_name=short_name,
-                    name=name,
-                    kind=kind,
-                    city=cities[city_slug] if city_slug else None,
-                )
+        if short_name not in organizations:
+            organizations[short_name] = Organization(
+                short_name=short_name,
+                name=name,
+                kind=kind,
+                city=cities[city_slug] if city_slug else None,
             )
+            db.session.add(organizations[short_name])
             added["organizations"] += 1
+        if short_name in reference.NAMES:
+            name_en, name_ar = reference.NAMES[short_name]
+            _fill_names(organizations[short_name], name_en=name_en, name_ar=name_ar)
     db.session.flush()
     return added
+
+
+def _fill_names(row, **names) -> None:
+    """Give the English and Arabic names to a row that has none yet (an existing portal
+    gets them from `flask seed reference`; a name someone changed stays theirs)."""
+    for field, value in names.items():
+        if not getattr(row, field):
+            setattr(row, field, value)
 
 
 def is_empty() -> bool:

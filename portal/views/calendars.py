@@ -4,16 +4,18 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
-from portal import clock
+from portal import clock, config
 from portal.authz import Permission, can, public, require
 from portal.extensions import db
 from portal.models.milestones import Milestone, MilestoneStatus
 from portal.models.organizations import City
 from portal.models.types import utcnow
 from portal.models.users import User
+from portal.names import local
 from portal.services import accounts, calendars
 from portal.services import milestones as rules
 from portal.views._common import acting_user, client_ip
@@ -56,11 +58,11 @@ def _events(milestones) -> list[calendars.CalendarEvent]:
         calendars.CalendarEvent(
             uid=f"milestone-{m.id}@sdtn-portal",
             day=m.due_date,
-            summary=f"[{m.city.name}] {m.title}",
+            summary=f"[{local(m.city)}] {m.title}",
             description=str(rules.STATUS_LABELS[m.status]),
             url=url_for("milestones.detail", milestone_id=m.id, _external=True),
             last_modified=m.updated_at,
-            categories=(m.city.name,),
+            categories=(local(m.city),),
         )
         for m in milestones
     ]
@@ -91,15 +93,18 @@ def _milestones(condition):
 @public  # the secret in the address is the credential
 def user_feed(token: str):
     user = _feed_owner(token)
-    return _ics(_("Portail SDTN — mes jalons"), _milestones(rules.to_act_on_filter(user)))
+    # In the owner's language: the calendar application asks without the person's session.
+    with force_locale(config.locale_of(user.preferred_language)):
+        return _ics(_("Portail SDTN — mes jalons"), _milestones(rules.to_act_on_filter(user)))
 
 
 @bp.route("/calendar/<token>/<slug>.ics")
 @public  # the secret in the address is the credential
 def city_feed(token: str, slug: str):
-    _feed_owner(token)
+    user = _feed_owner(token)
     city = db.session.scalar(sa.select(City).where(City.slug == slug))
     if city is None:
         abort(404)
     condition = sa.and_(Milestone.city_id == city.id, Milestone.status != MilestoneStatus.CANCELLED)
-    return _ics(_("Portail SDTN — %(city)s", city=city.name), _milestones(condition))
+    with force_locale(config.locale_of(user.preferred_language)):
+        return _ics(_("Portail SDTN — %(city)s", city=local(city)), _milestones(condition))

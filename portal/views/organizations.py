@@ -45,6 +45,7 @@ def edit_city(city_id: int | None = None):
 
     def run():
         values = {"name": form.name.data, "slug": form.slug.data, "region": form.region.data}
+        values["names"] = form.names()
         if city is None:
             return organizations.create_city(acting_user(), **values, ip=client_ip())
         organizations.update_city(
@@ -110,6 +111,7 @@ def edit(organization_id: int | None = None):
             "short_name": form.short_name.data,
             "kind": form.kind.data,
             "city_id": form.city(),
+            "names": form.names(),
         }
         if organization is None:
             return organizations.create_organization(acting_user(), **values, ip=client_ip())

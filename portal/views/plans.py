@@ -19,6 +19,7 @@ from portal.models.milestones import Milestone, MilestoneStatus
 from portal.models.organizations import City, Organization
 from portal.models.plans import Action, Domain, Horizon, Plan
 from portal.models.types import valid_id
+from portal.names import local
 from portal.services import milestones as milestone_rules
 from portal.services import plans as service
 from portal.services import tasks
@@ -187,7 +188,7 @@ def timeline(slug: str):
         today=_("Aujourd'hui"),
         baseline=_("Date de référence"),
         current=_("Échéance actuelle"),
-        title=_("Calendrier des jalons — %(city)s", city=city.name),
+        title=_("Calendrier des jalons — %(city)s", city=local(city)),
         status_names={s.value: str(label) for s, label in milestone_rules.STATUS_LABELS.items()},
         month=lambda day: format_date(day, "MMM y"),
         day=lambda day: format_date(day, "medium"),
@@ -333,6 +334,7 @@ def domains(domain_id: int | None = None):
             code=form.code.data,
             name=form.name.data,
             position=form.position.data,
+            names=form.names(),
             expected_version=form_version(form),
         ),
         done=_("Le domaine a été enregistré."),

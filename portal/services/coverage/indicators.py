@@ -42,13 +42,16 @@ def save_indicator(
     description="",
     higher_is_better=True,
     position=0,
+    names=None,
     expected_version=None,
 ) -> Indicator:
-    """Indicators are defined once for the programme, so that the cities can be compared."""
+    """Indicators are defined once for the programme, so that the cities can be compared.
+    `names`: the name and unit in English and Arabic (`name_en`, `unit_ar`...), optional."""
     _require(actor, Permission.COVERAGE_MANAGE, None)
     code = inputs.text(code, "code", limit=40).lower()
     name = inputs.text(name, "name", limit=200)
     unit = inputs.text(unit, "unit", limit=40)
+    translated = inputs.names(names, Indicator)
     if db.session.get(Domain, domain_id or 0) is None:
         raise InvalidInput(_l("Choisissez un domaine."), field="domain_id")
     clash = sa.select(Indicator.id).where(sa.or_(Indicator.code == code, Indicator.name == name))
@@ -75,6 +78,8 @@ def save_indicator(
     indicator.code = code
     indicator.name = name
     indicator.unit = unit
+    for field, value in translated.items():
+        setattr(indicator, field, value)
     indicator.domain_id = domain_id
     indicator.description = (description or "").strip()
     indicator.higher_is_better = bool(higher_is_better)

@@ -75,6 +75,7 @@ def _indicator_form(indicator: Indicator | None):
             description=form.description.data,
             higher_is_better=form.higher_is_better.data,
             position=form.position.data,
+            names=form.names(),
             expected_version=form_version(form) if indicator else None,
         ),
         done=_("Indicateur enregistré."),

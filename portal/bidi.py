@@ -1,0 +1,32 @@
+"""Names, titles and references inside right-to-left text: isolated, so that their own
+direction (a French title, a reference such as AO-SDTN-2026-01, a number) does not reorder
+the Arabic sentence around them. Left-to-right pages are left as they are."""
+
+from flask_babel import get_locale
+from markupsafe import Markup, escape
+
+from portal.labels import RTL_LANGUAGES
+
+# First strong isolate and pop directional isolate: <bdi> for plain text (e-mails, PDFs,
+# sentences built by the services).
+FSI, PDI = "\u2068", "\u2069"
+
+
+def right_to_left() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.language in RTL_LANGUAGES
+
+
+def isolate(text) -> str:
+    """`text` between FSI and PDI in a right-to-left language, else unchanged."""
+    text = "" if text is None else str(text)
+    return f"{FSI}{text}{PDI}" if text and right_to_left() else text
+
+
+def bdi(value) -> Markup:
+    """A template's user data in `<bdi>` on a right-to-left page (escaped either way)."""
+    if value is None or value == "":
+        return Markup("")
+    if right_to_left():
+        return Markup("<bdi>{}</bdi>").format(value)
+    return escape(value)

@@ -74,6 +74,23 @@ def test_english_for_who_chose_english(app, smtp, planned):
     assert " :" not in smtp.messages[0]["Subject"]
 
 
+def test_arabic_for_who_chose_arabic(app, smtp, planned):
+    with app.app_context():
+        db.session.get(type(planned), planned.id).preferred_language = "ar"
+        db.session.commit()
+    send(app)
+    message = smtp.messages[0]
+    # The French title stays in order inside the Arabic subject (isolated).
+    assert message["Subject"].startswith("تذكير بالأجل: \u2068Fibre tronçon")
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert '<html lang="ar" dir="rtl">' in html
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    # The text part reads on its own: Arabic words, Western digits, the link.
+    assert "الأجل: 30\u200f/06\u200f/2026." in text
+    assert "http://127.0.0.1:5000/milestones/" in text
+    assert not any("\u0660" <= c <= "\u0669" for c in text)
+
+
 def test_nothing_is_lost_when_the_server_is_down(app, smtp, planned):
     port = app.config["SMTP_PORT"]
     app.config["SMTP_PORT"] = free_port()  # nobody listens there

@@ -26,6 +26,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from portal import config as settings
+from portal.bidi import isolate
 from portal.extensions import db
 from portal.labels import REMINDER_KIND_LABELS
 from portal.models.commitments import Commitment
@@ -161,7 +162,8 @@ def compose(messages: list[OutboxMessage], *, digest: bool = False) -> EmailMess
         entries = [
             {
                 "kind": REMINDER_KIND_LABELS[message.kind],
-                "title": items[message.id].title if message.id in items else "",
+                # Isolated in Arabic: a French title keeps the sentence around it in order.
+                "title": isolate(items[message.id].title) if message.id in items else "",
                 "link": base + items[message.id].path if message.id in items else base,
                 "due": message.due_date,
                 "late": _late(message),

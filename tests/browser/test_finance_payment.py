@@ -1,73 +1,14 @@
 """An operator records the payment of an invoiced installment; the payee confirms receipt."""
 
 import re
-from dataclasses import dataclass
-from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
-import sqlalchemy as sa
 from playwright.sync_api import expect
-from sqlalchemy.orm import aliased
 
 from tests.browser.test_login_flows import sign_in
 from tests.browser.test_milestone_approval import sign_out
 
 PAYMENT_REFERENCE = "VIR-IAM-2026-0917"
-
-
-@dataclass(frozen=True)
-class Invoiced:
-    agreement_id: int
-    installment_id: int
-    amount: Decimal
-    invoice_reference: str
-    paid_on: date
-    paid_on_text: str  # the payment date as the page writes it
-
-    @property
-    def url(self) -> str:
-        return f"/finance/agreements/{self.agreement_id}"
-
-
-@pytest.fixture
-def invoiced_installment(app, demo_data) -> Invoiced:
-    """An installment that RADEEMA invoiced to IAM for the Marrakech duct network, unpaid."""
-    from portal import clock
-    from portal.extensions import db
-    from portal.models.finance import Agreement, AgreementStatus, Installment, InstallmentStatus
-    from portal.models.organizations import Organization
-    from portal.templating import localdate
-
-    payer = aliased(Organization)
-    payee = aliased(Organization)
-    with app.test_request_context():
-        installment = db.session.scalars(
-            sa.select(Installment)
-            .join(Installment.agreement)
-            .join(payer, Agreement.payer_id == payer.id)
-            .join(payee, Agreement.payee_id == payee.id)
-            .where(
-                payer.short_name == "IAM",
-                payee.short_name == "RADEEMA",
-                Agreement.status == AgreementStatus.SIGNED,
-                Agreement.title.startswith(
-                    "Réseau de fourreaux de la régie — axes principaux (Marrakech)"
-                ),
-                Installment.status == InstallmentStatus.INVOICED,
-            )
-            .order_by(Agreement.id, Installment.due_date)
-        ).first()
-        assert installment is not None, "the demo data has no invoice from RADEEMA to IAM"
-        paid_on = clock.today() - timedelta(days=1)
-        return Invoiced(
-            agreement_id=installment.agreement_id,
-            installment_id=installment.id,
-            amount=installment.amount,
-            invoice_reference=installment.invoice_reference,
-            paid_on=paid_on,
-            paid_on_text=localdate(paid_on),
-        )
 
 
 def figure(page, label: str) -> Decimal:

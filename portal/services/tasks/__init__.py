@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from math import ceil
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app
 
-from portal import authz
+from portal import authz, names
 from portal.clock import local_date
 from portal.extensions import db
 from portal.models.organizations import City, Organization
@@ -262,6 +263,8 @@ def _holders_query(kinds, at: At, link_ids):
                 User.id.label("user_id"),
                 User.full_name.label("full_name"),
                 Organization.name.label("organization"),
+                Organization.name_en.label("organization_en"),
+                Organization.name_ar.label("organization_ar"),
             )
         )
     return sa.union_all(*branches)
@@ -279,8 +282,13 @@ def waiting_on_many(page: str, link_ids, at: At) -> dict[int, list[Waiting]]:
         waiting = found[row.link_id].setdefault(row.kind, Waiting(BY_NAME[row.kind]))
         waiting.states.add(row.state)
         waiting.items.add(row.item_id)
-        if row.user_id is not None and (row.full_name, row.organization) not in waiting.people:
-            waiting.people.append((row.full_name, row.organization))
+        organization = names.local(
+            SimpleNamespace(
+                name=row.organization, name_en=row.organization_en, name_ar=row.organization_ar
+            )
+        )
+        if row.user_id is not None and (row.full_name, organization) not in waiting.people:
+            waiting.people.append((row.full_name, organization))
     return {
         link_id: sorted(
             (w for w in waits.values() if w.people or not w.kind.holder_pending),

@@ -213,3 +213,19 @@ def test_names_in_arabic_sentences_are_isolated(app):
     # First strong isolate ... pop directional isolate: the name keeps its own direction.
     assert "\u2068Khadija Ouazzani (DUAT)\u2069" in arabic
     assert french == "Khadija Ouazzani (DUAT) a renvoyé ce jalon."
+
+
+def test_an_export_speaks_arabic_with_moroccan_separators(
+    client, make_user, make_milestone, login_as
+):
+    from portal.models import Role
+
+    make_milestone(title="Fibre, lot 1")
+    login_as(make_user(role=Role.OBSERVER))
+    client.post("/account/language", data={"language": "ar"})
+    response = client.get("/milestones/export.csv")
+    text = response.data.decode("utf-8-sig")
+    header = text.splitlines()[0]
+    # Arabic column names, the columns split on ";" (a decimal comma, as French has).
+    assert "الأجل" in header and ";" in header and "Échéance" not in header
+    assert '"Fibre, lot 1"' in text or "Fibre, lot 1;" in text

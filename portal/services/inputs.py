@@ -1,6 +1,7 @@
 """What a service reads from a person's form, checked one way everywhere: text, amounts,
 quantities and measured values. Each refusal is an InvalidInput on its field."""
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -64,12 +65,34 @@ MEASURE = Wording(
 )
 
 
+def _plain(written: str) -> str:
+    """A number as people write it, with a decimal point and no grouping: French and Arabic
+    (Morocco) group with spaces or points and mark decimals with a comma (1.234.567,50),
+    English groups with commas (1,234,567.50). With both marks, the last one is the decimal
+    one; one mark repeated groups thousands; a single one marks decimals. Anything else is
+    left as written, to be refused."""
+    marks = [c for c in written if c in ",."]
+    if len(set(marks)) == 2:
+        decimal_mark = marks[-1]
+        whole, _, fraction = written.rpartition(decimal_mark)
+        grouping = "," if decimal_mark == "." else "."
+        if re.fullmatch(rf"-?\d{{1,3}}(\{grouping}\d{{3}})+", whole):
+            return whole.replace(grouping, "") + "." + fraction
+        return written
+    if len(marks) > 1:
+        if re.fullmatch(rf"-?\d{{1,3}}(\{marks[0]}\d{{3}})+", written):
+            return written.replace(marks[0], "")
+        return written
+    return written.replace(",", ".")
+
+
 def decimal(value, field: str, wording: Wording, *, required: bool = False) -> Decimal:
-    """A number with at most two decimals, written with a comma or a point and any spaces."""
+    """A number with at most two decimals, written with a comma or a point, grouped with
+    spaces, points or commas as the person's language writes it (see `_plain`)."""
     written = str(value if value is not None else "").strip()
     for space in SPACES:
         written = written.replace(space, "")
-    written = written.replace(",", ".")
+    written = _plain(written)
     if required and not written:
         raise InvalidInput(REQUIRED, field=field)
     try:

@@ -161,3 +161,44 @@ def test_a_payment_is_recorded_and_its_receipt_confirmed_in_arabic(page, invoice
     expect(listed).to_have_count(0)
     screen(page, "6-payee-confirmed-phone")
     assert page.console_problems == []
+
+
+def _open_first_task(page, kind: str) -> str:
+    page.goto(f"/tasks?kind={kind}")
+    line = page.locator(f'ul.task-list[data-kind="{kind}"] li').first
+    title = line.locator("a").first.inner_text()
+    tap(line.locator("a").first)
+    expect(page).not_to_have_url(re.compile(r"/tasks"))
+    page_fits(page)
+    return title
+
+
+def test_a_bidder_answers_a_tender_and_an_evaluator_assesses_a_site_in_arabic(page, demo_data):
+    # A bidder, on a phone: amounts typed in the Moroccan way are read as such.
+    page.set_viewport_size(PHONE)
+    sign_in_in_arabic(page, "adc@sdtn.demo")
+    _open_first_task(page, "tender_bid")
+    screen(page, "7-bidder-tender-phone")
+    tap(page.get_by_role("button", name=ar("Déposer une offre pour ce lot")).first)
+    page.get_by_label(ar("Offre financière (MAD)")).fill("2.190.000,00")
+    screen(page, "8-bidder-bid-form-phone")
+    tap(page.get_by_role("button", name=ar("Déposer l'offre")))
+    expect(page.locator(".flash-success")).to_have_text(
+        ar("Offre déposée : elle reste scellée jusqu'à l'ouverture des plis.")
+    )
+    sign_out_in_arabic(page)
+
+    # An evaluator, on a phone, scores a candidate site against its city's criteria.
+    sign_in_in_arabic(page, "evaluateur@sdtn.demo")
+    _open_first_task(page, "site_assess")
+    for fieldset in page.locator(".assessment-form fieldset").all():
+        met = fieldset.get_by_label(ar("Rempli"), exact=True)
+        if met.count():
+            met.check()
+        else:
+            fieldset.locator('input[type="text"]').fill("5")
+    screen(page, "9-evaluator-assessment-phone")
+    tap(page.get_by_role("button", name=ar("Enregistrer mon évaluation")))
+    expect(page.locator(".flash-success")).to_have_text(ar("Votre évaluation est enregistrée."))
+    page_fits(page)
+    assert page.console_problems == []

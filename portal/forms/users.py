@@ -67,7 +67,7 @@ class UserForm(FlaskForm):
 
     def set_choices(self, organizations, cities, languages) -> None:
         self.organization_id.choices = [
-            Choice(o.id, f"{o.name} ({o.short_name})") for o in organizations
+            Choice(o.id, f"{local(o)} ({o.short_name})") for o in organizations
         ]
         self.roles.choices = grant_choices(cities)
         self.preferred_language.choices = [Choice(code, LANGUAGE_NAMES[code]) for code in languages]

@@ -202,3 +202,50 @@ def test_a_bidder_answers_a_tender_and_an_evaluator_assesses_a_site_in_arabic(pa
     expect(page.locator(".flash-success")).to_have_text(ar("Votre évaluation est enregistrée."))
     page_fits(page)
     assert page.console_problems == []
+
+
+def test_an_administrator_opens_an_account_in_arabic_and_it_opens_in_arabic(
+    page, demo_data, live_server
+):
+    page.set_viewport_size(DESKTOP)
+    sign_in_in_arabic(page, "admin@sdtn.demo")
+    page.goto("/admin/users/new")
+    page_fits(page)
+    page.get_by_label(ar("Nom complet")).fill("Nadia El Amrani")
+    page.get_by_label(ar("Adresse e-mail")).fill("nadia.elamrani@marrakech.example")
+    # The organisation reads in Arabic in the list.
+    page.get_by_label(ar("Organisme")).select_option(label="جماعة مراكش (CU Marrakech)")
+    page.locator("#preferred_language").select_option("ar")
+    page.get_by_label(ar("Contributeur"), exact=True).check()
+    page.get_by_label(ar("Mot de passe"), exact=True).fill("Ouarzazate-Tinghir-2026")
+    page.get_by_label(ar("Confirmer le mot de passe")).fill("Ouarzazate-Tinghir-2025")
+    page.get_by_role("button", name=ar("Enregistrer")).click()
+    # Refused on its own field, in Arabic, with everything typed kept.
+    expect(page.locator("#confirm-errors")).to_have_text(
+        ar("Les deux mots de passe ne correspondent pas.")
+    )
+    expect(page.get_by_label(ar("Nom complet"))).to_have_value("Nadia El Amrani")
+    screen(page, "10-admin-refused-desktop")
+    page.get_by_label(ar("Mot de passe"), exact=True).fill("Ouarzazate-Tinghir-2026")
+    page.get_by_label(ar("Confirmer le mot de passe")).fill("Ouarzazate-Tinghir-2026")
+    page.get_by_role("button", name=ar("Enregistrer")).click()
+    expect(page.locator(".flash-success")).to_contain_text(
+        ar("Le compte de %(name)s a été créé.", name="Nadia El Amrani")
+    )
+    sign_out_in_arabic(page)
+    assert page.console_problems == []
+
+    # Her first sign-in, on a phone in a fresh browser that asks for French, opens in the
+    # language her account was given, without choosing it.
+    context = page.context.browser.new_context(base_url=live_server, locale="fr-FR")
+    page = context.new_page()
+    page.set_viewport_size(PHONE)
+    page.goto("/login")
+    page.get_by_label("Adresse e-mail").fill("nadia.elamrani@marrakech.example")
+    page.get_by_label("Mot de passe").fill("Ouarzazate-Tinghir-2026")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Nadia El Amrani")
+    page_fits(page)
+    screen(page, "11-new-account-home-phone")
+    context.close()

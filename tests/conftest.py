@@ -13,6 +13,7 @@ import socket
 import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
@@ -237,6 +238,18 @@ def login(client, user_or_email, password: str = PASSWORD, follow_redirects: boo
         data={"email": email, "password": password},
         follow_redirects=follow_redirects,
     )
+
+
+def browser(app, user):
+    """A client of its own, signed in as `user` (a second person beside the test's client)."""
+    client = app.test_client()
+    assert login(client, user).status_code == 302
+    return client
+
+
+def text(response) -> str:
+    """A response's page as a person reads it (entities decoded)."""
+    return unescape(response.get_data(as_text=True))
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import io
 from datetime import date
 from decimal import Decimal
-from html import unescape
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from portal.models import (
     StoredFile,
     UpdateStatus,
 )
-from tests.conftest import login
+from tests.conftest import browser, text
 
 TODAY = date(2026, 6, 1)
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
@@ -46,16 +45,6 @@ def world(make_city, make_org, make_user):
         "local_elsewhere": make_user(role=Role.LOCAL_DECISION_MAKER, city=elsewhere),
         "observer": make_user(role=Role.OBSERVER),
     }
-
-
-def browser(app, user):
-    client = app.test_client()
-    assert login(client, user).status_code == 302
-    return client
-
-
-def text(response) -> str:
-    return unescape(response.get_data(as_text=True))
 
 
 def propose(client, world, **change):

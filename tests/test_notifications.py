@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import OutboxMessage, Role
 from portal.services import reminders
-from tests.conftest import login
+from tests.conftest import browser
 
 DUE = date(2026, 6, 30)
 
@@ -26,12 +26,6 @@ def world(app, make_city, make_org, make_user, make_plan, make_action, make_mile
         reminders.run(DUE - timedelta(days=7))
         db.session.commit()
     return {"milestone": milestone, "deliverer": deliverer, "stranger": stranger}
-
-
-def browser(app, user):
-    client = app.test_client()
-    assert login(client, user).status_code == 302
-    return client
 
 
 def message_id(app) -> int:

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import IndicatorTarget, Measurement
 from portal.services import coverage
-from tests.coverage.page_helpers import TODAY, browser, text
+from tests.conftest import browser, text
+from tests.coverage.page_helpers import TODAY
 
 # The pages run on a fixed date (the service tests pass theirs to the service).
 pytestmark = pytest.mark.usefixtures("_today")

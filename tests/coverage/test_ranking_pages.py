@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from portal.extensions import db
 from portal.models import City, SiteKind
 from portal.services import coverage
-from tests.coverage.page_helpers import browser, text
+from tests.conftest import browser, text
 
 # The pages run on a fixed date (the service tests pass theirs to the service).
 pytestmark = pytest.mark.usefixtures("_today")

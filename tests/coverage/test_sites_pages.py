@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from portal.extensions import db
 from portal.models import Assessment, Role, Site, SiteKind, SiteStatus
 from portal.services import coverage
-from tests.conftest import statements
-from tests.coverage.page_helpers import TODAY, browser, text
+from tests.conftest import browser, statements, text
+from tests.coverage.page_helpers import TODAY
 
 # The pages run on a fixed date (the service tests pass theirs to the service).
 pytestmark = pytest.mark.usefixtures("_today")

@@ -1,22 +1,10 @@
 """What the finance page tests share: a signed-in browser, page text, records via pages."""
 
-from html import unescape
-
 import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Agreement, Installment, SharedAsset
-from tests.conftest import login
-
-
-def browser(app, user):
-    client = app.test_client()
-    assert login(client, user).status_code == 302
-    return client
-
-
-def text(response) -> str:
-    return unescape(response.get_data(as_text=True))
+from tests.conftest import browser, text
 
 
 def create(client, world, **change):

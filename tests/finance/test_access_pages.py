@@ -5,15 +5,14 @@ import re
 import pytest
 
 from portal.models import AgreementStatus, InstallmentStatus, Role
+from tests.conftest import browser, text
 from tests.finance.page_helpers import (
     act,
     agreement,
-    browser,
     installment,
     make_asset,
     set_key,
     signed,
-    text,
     the_asset,
 )
 

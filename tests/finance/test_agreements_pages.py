@@ -7,16 +7,8 @@ from decimal import Decimal
 import pytest
 
 from portal.models import Agreement, AgreementStatus, Installment, InstallmentStatus, StoredFile
-from tests.finance.page_helpers import (
-    act,
-    agreement,
-    browser,
-    count,
-    create,
-    installment,
-    signed,
-    text,
-)
+from tests.conftest import browser, text
+from tests.finance.page_helpers import act, agreement, count, create, installment, signed
 
 # The pages run on a fixed date (the service tests pass theirs to the service).
 pytestmark = pytest.mark.usefixtures("_today")

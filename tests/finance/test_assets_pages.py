@@ -7,7 +7,8 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Agreement, AgreementStatus
-from tests.finance.page_helpers import browser, count, make_asset, set_key, text, the_asset
+from tests.conftest import browser, text
+from tests.finance.page_helpers import count, make_asset, set_key, the_asset
 
 # The pages run on a fixed date (the service tests pass theirs to the service).
 pytestmark = pytest.mark.usefixtures("_today")

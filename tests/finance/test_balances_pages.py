@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 
 from portal.models import Role
-from tests.finance.page_helpers import act, browser, installment, signed, text
+from tests.conftest import browser, text
+from tests.finance.page_helpers import act, installment, signed
 
 # The pages run on a fixed date (the service tests pass theirs to the service).
 pytestmark = pytest.mark.usefixtures("_today")

@@ -5,7 +5,8 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import AuditEvent, InstallmentStatus
-from tests.finance.page_helpers import act, browser, installment, signed, text
+from tests.conftest import browser, text
+from tests.finance.page_helpers import act, installment, signed
 
 # The pages run on a fixed date (the service tests pass theirs to the service).
 pytestmark = pytest.mark.usefixtures("_today")

@@ -1,12 +1,9 @@
 """What the tender page tests share: the prices, the grid, a signed-in browser, the tender."""
 
-from html import unescape
-
 import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Tender
-from tests.conftest import login
 
 # Prices no page may show before the financial opening (and easy to spot in a page).
 PRICES = {"ADC": "987654.32", "MCS": "876543.21", "RSN": "765432.10"}
@@ -15,16 +12,6 @@ Méthodologie | 60
 - Compréhension des termes de référence | 20
 - Plan de travail | 40
 Équipe | 40"""
-
-
-def browser(app, user):
-    client = app.test_client()
-    assert login(client, user).status_code == 302
-    return client
-
-
-def text(response) -> str:
-    return unescape(response.get_data(as_text=True))
 
 
 def tender(app) -> Tender:

@@ -1,6 +1,7 @@
 """The secretariat's drafting pages: a draft kept private, a bad grid, scores' decimals."""
 
-from tests.tenders.page_helpers import SPEC, browser, tender, text
+from tests.conftest import browser, text
+from tests.tenders.page_helpers import SPEC, tender
 
 
 def test_a_draft_is_the_secretariats_and_a_bad_grid_is_refused(app, world):

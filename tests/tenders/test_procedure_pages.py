@@ -17,7 +17,8 @@ from portal.models import (
     TenderEvent,
     TenderStage,
 )
-from tests.tenders.page_helpers import PRICES, SPEC, browser, tender, text
+from tests.conftest import browser, text
+from tests.tenders.page_helpers import PRICES, SPEC, tender
 
 
 def move(client, app, stage, **data):

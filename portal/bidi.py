@@ -12,9 +12,15 @@ from portal.labels import RTL_LANGUAGES
 FSI, PDI = "\u2068", "\u2069"
 
 
-def right_to_left() -> bool:
+def language() -> str:
+    """The reader's language: the request's, the one forced for a person's e-mail, or
+    French outside both."""
     locale = get_locale()
-    return locale is not None and locale.language in RTL_LANGUAGES
+    return locale.language if locale is not None else "fr"
+
+
+def right_to_left() -> bool:
+    return language() in RTL_LANGUAGES
 
 
 def isolate(text) -> str:

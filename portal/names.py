@@ -1,17 +1,16 @@
 """Reference data named in French (cities, organisations, domains, indicators), shown to the
 readers of English and Arabic in their language when a name in it is known."""
 
-from flask_babel import get_locale
+from portal.bidi import language
 
 
 def local(obj, field: str = "name") -> str:
     """`obj.<field>` in the reader's language (`<field>_en`, `<field>_ar`), else French."""
     if obj is None:
         return ""
-    locale = get_locale()
-    language = locale.language if locale is not None else "fr"
-    if language != "fr":
-        translated = getattr(obj, f"{field}_{language}", "")
+    reader = language()
+    if reader != "fr":
+        translated = getattr(obj, f"{field}_{reader}", "")
         if translated:
             return translated
     return getattr(obj, field)

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import Flask, g, has_request_context, make_response, render_template, request
-from flask_babel import format_date, format_decimal, format_time, get_locale, to_user_timezone
+from flask_babel import format_date, format_decimal, format_time, to_user_timezone
 from flask_login import current_user
 
 from portal import audit_labels, authz, bidi, labels, names, navigation
@@ -112,15 +112,14 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def layout_context():
-        locale = get_locale()
-        language = locale.language if locale else "fr"
+        language = bidi.language()
         # E-mails are rendered by the scheduler, outside any request: no one to show a menu.
         user = current_user if has_request_context() else None
         return {
             "main_nav": navigation.visible(user, navigation.MAIN_NAV) if user else [],
             "admin_nav": navigation.visible(user, navigation.ADMIN_NAV) if user else [],
             "current_language": language,
-            "text_direction": "rtl" if language in labels.RTL_LANGUAGES else "ltr",
+            "text_direction": "rtl" if bidi.right_to_left() else "ltr",
             "languages": app.config["LANGUAGES"],
             "task_count": task_count,
         }

@@ -2,7 +2,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField, StringField, widgets
-from wtforms.validators import ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 
 from portal.models.types import valid_id
 from portal.services.errors import InvalidInput
@@ -92,8 +92,6 @@ def named_in_languages(length: int, *, units: bool = False) -> type:
     """Form fields for reference data's names in English and Arabic (and its unit's), all
     optional: a reader of those languages sees them, else the French one. `names()` gives
     them as the services take them."""
-    from wtforms.validators import Length, Optional
-
     fields = {
         "name_en": LineField(_l("Nom en anglais"), validators=[Optional(), Length(max=length)]),
         "name_ar": LineField(_l("Nom en arabe"), validators=[Optional(), Length(max=length)]),

@@ -4,12 +4,11 @@ algorithm), right to left in Arabic, a running footer with the title and the pag
 
 from pathlib import Path
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from portal.labels import RTL_LANGUAGES
+from portal.bidi import right_to_left
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
 
@@ -19,8 +18,7 @@ class PdfDocument(FPDF):
         super().__init__(orientation=orientation, format="A4")
         self.add_font("DejaVu", "", str(FONTS / "DejaVuSansCondensed.ttf"))
         self.add_font("DejaVu", "B", str(FONTS / "DejaVuSansCondensed-Bold.ttf"))
-        locale = get_locale()
-        self.rtl = locale is not None and locale.language in RTL_LANGUAGES
+        self.rtl = right_to_left()
         self.align = "R" if self.rtl else "L"
         # Each paragraph runs in the document's direction, whatever its first letter: an
         # Arabic line that starts with a reference (AO-2026-01) still reads from the right.

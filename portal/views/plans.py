@@ -11,10 +11,10 @@ from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.authz import Permission, can, require
+from portal.bidi import right_to_left
 from portal.extensions import db
 from portal.forms.milestones import HORIZON_LABELS
 from portal.forms.plans import ActionForm, DomainForm, PlanForm
-from portal.labels import RTL_LANGUAGES
 from portal.models.milestones import Milestone, MilestoneStatus
 from portal.models.organizations import City, Organization
 from portal.models.plans import Action, Domain, Horizon, Plan
@@ -156,8 +156,6 @@ def city(slug: str):
 @bp.route("/cities/<slug>/timeline")
 @require(Permission.PLANS_VIEW)
 def timeline(slug: str):
-    from flask_babel import get_locale
-
     city = get_city_or_404(slug)
     today = clock.today()
     domain_id = valid_id(request.args.get("domain"))
@@ -193,9 +191,7 @@ def timeline(slug: str):
         month=lambda day: format_date(day, "MMM y"),
         day=lambda day: format_date(day, "medium"),
     )
-    svg = render_timeline(
-        rows, today=today, labels=labels, rtl=get_locale().language in RTL_LANGUAGES
-    )
+    svg = render_timeline(rows, today=today, labels=labels, rtl=right_to_left())
     domains = db.session.scalars(sa.select(Domain).order_by(Domain.position, Domain.name)).all()
     return render_template(
         "plans/timeline.html",

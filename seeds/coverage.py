@@ -13,6 +13,7 @@ from portal.models.organizations import City, Organization
 from portal.models.plans import Action, Domain, Plan
 from portal.models.users import Role, RoleAssignment, User
 from portal.services import coverage
+from seeds import reference
 from seeds.people import moment, people_by_role
 
 # (code, name, unit, domain code, higher is better)
@@ -365,7 +366,14 @@ def _coverage_sites(city, hosts, sites, secretariat, local, evaluators, today) -
         (SiteKind.DIGITAL_SPACE, EPN_CRITERIA),
         (SiteKind.CONNECTED_ZONE, ZONE_CRITERIA),
     ):
-        coverage.save_criteria(secretariat, city, kind, text)
+        published = coverage.save_criteria(secretariat, city, kind, text)
+        db.session.flush()
+        coverage.label_criteria(
+            secretariat,
+            published,
+            reference.criteria_labels(published.criteria),
+            expected_version=published.version,
+        )
     db.session.flush()
     created = 0
     for kind in SiteKind:

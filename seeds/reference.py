@@ -79,3 +79,77 @@ NAMES = {
     "Orange": ("Orange Morocco", "أورنج المغرب"),
     "inwi": ("inwi", "إنوي"),
 }
+
+# The demo's criteria (tenders and sites) in English and Arabic, by their French label.
+CRITERIA_LABELS = {
+    "Local disponible et raccordé à l'électricité": (
+        "Premises available and connected to electricity",
+        "مقر متوفر ومربوط بشبكة الكهرباء",
+    ),
+    "Engagement écrit de l'organisme d'accueil": (
+        "Written commitment of the host organisation",
+        "التزام كتابي من الهيئة المستضيفة",
+    ),
+    "Population desservie": ("Population served", "الساكنة المستفيدة"),
+    "Distance à l'EPN existant le plus proche": (
+        "Distance to the nearest existing public digital space",
+        "المسافة إلى أقرب فضاء رقمي عمومي قائم",
+    ),
+    "Accessibilité (transports, PMR)": (
+        "Accessibility (transport, reduced mobility)",
+        "سهولة الولوج (النقل، الأشخاص ذوو الحركة المحدودة)",
+    ),
+    "Fréquentation attendue": ("Expected attendance", "الإقبال المتوقع"),
+    "Raccordement haut débit disponible": (
+        "Broadband connection available",
+        "توفر الربط بالصبيب العالي",
+    ),
+    "Autorisation d'occupation du domaine public": (
+        "Public domain occupancy permit",
+        "رخصة الاحتلال المؤقت للملك العمومي",
+    ),
+    "Fréquentation du lieu": ("Footfall at the place", "نسبة ارتياد المكان"),
+    "Raccordement et énergie disponibles": ("Connection and power available", "توفر الربط والطاقة"),
+    "Sécurité et éclairage": ("Safety and lighting", "الأمن والإنارة"),
+    "Attestation fiscale en cours de validité": (
+        "Valid tax clearance certificate",
+        "شهادة جبائية سارية المفعول",
+    ),
+    "Caution provisoire": ("Bid bond", "الضمان المؤقت"),
+    "Méthodologie": ("Methodology", "المنهجية"),
+    "Compréhension des termes de référence": (
+        "Understanding of the terms of reference",
+        "فهم الشروط المرجعية",
+    ),
+    "Plan de travail et calendrier": ("Work plan and schedule", "خطة العمل والجدول الزمني"),
+    "Références en transformation numérique urbaine": (
+        "References in urban digital transformation",
+        "المراجع في التحول الرقمي الحضري",
+    ),
+    "Équipe proposée": ("Proposed team", "الفريق المقترح"),
+    "Références de déploiement Wi-Fi en site historique": (
+        "References in Wi-Fi deployment at historic sites",
+        "مراجع في نشر شبكات Wi-Fi بالمواقع التاريخية",
+    ),
+    "Architecture et couverture": ("Architecture and coverage", "البنية والتغطية"),
+    "Plan d'intégration patrimoniale": (
+        "Heritage integration plan",
+        "خطة الإدماج في النسيج التراثي",
+    ),
+    "Exploitation et maintenance": ("Operation and maintenance", "الاستغلال والصيانة"),
+    "Références de plateformes de services aux usagers": (
+        "References in public-service platforms",
+        "مراجع في منصات الخدمات الموجهة للمرتفقين",
+    ),
+    "Architecture et sécurité": ("Architecture and security", "البنية والأمن"),
+    "Ergonomie et accessibilité, en arabe et en français": (
+        "Usability and accessibility, in Arabic and French",
+        "سهولة الاستخدام والولوج، بالعربية والفرنسية",
+    ),
+    "Équipe et plan de déploiement": ("Team and deployment plan", "الفريق وخطة النشر"),
+}
+
+
+def criteria_labels(criteria) -> dict[int, tuple[str, str]]:
+    """The demo's labels for `criteria`, by id, as the services take them."""
+    return {c.id: CRITERIA_LABELS[c.label] for c in criteria if c.label in CRITERIA_LABELS}

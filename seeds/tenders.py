@@ -11,6 +11,7 @@ from portal.models.tenders import Tender, TenderStage
 from portal.models.users import Role, RoleAssignment, User
 from portal.services import tenders
 from seeds.people import people_by_role
+from seeds.reference import criteria_labels
 
 # (label, points or None for eliminatory, [(sub-criterion, points)])
 STUDY_CRITERIA = """! Attestation fiscale en cours de validité
@@ -113,6 +114,10 @@ def load_tenders(today: date) -> int:
             criteria=tenders.parse_criteria(criteria),
             expected_version=tender.version,
             **method,
+        )
+        db.session.flush()
+        tenders.label_criteria(
+            secretariat, tender, criteria_labels(tender.criteria), expected_version=tender.version
         )
         db.session.flush()
         tenders.set_committee(

@@ -1,7 +1,8 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SelectMultipleField, StringField, widgets
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.validators import Length, Optional, ValidationError
 
 from portal.models.types import valid_id
@@ -106,3 +107,28 @@ def named_in_languages(length: int, *, units: bool = False) -> type:
         return {name: getattr(self, name).data or "" for name in fields}
 
     return type("NamedInLanguages", (), {**fields, "names": names})
+
+
+def criteria_labels_form(criteria) -> FlaskForm:
+    """One English and one Arabic label per criterion (`en_<id>`, `ar_<id>`), optional: the
+    criteria's readers in those languages see them, else the French label."""
+    fields = {"version": HiddenField()}
+    for criterion in criteria:
+        fields[f"en_{criterion.id}"] = LineField(
+            _l("Libellé en anglais"),
+            validators=[Optional(), Length(max=300)],
+            default=criterion.label_en,
+        )
+        fields[f"ar_{criterion.id}"] = LineField(
+            _l("Libellé en arabe"),
+            validators=[Optional(), Length(max=300)],
+            default=criterion.label_ar,
+        )
+
+    def labels(self) -> dict[int, tuple[str, str]]:
+        return {
+            c.id: (getattr(self, f"en_{c.id}").data or "", getattr(self, f"ar_{c.id}").data or "")
+            for c in criteria
+        }
+
+    return type("CriteriaLabelsForm", (FlaskForm,), {**fields, "labels": labels})()

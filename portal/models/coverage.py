@@ -227,6 +227,8 @@ class SiteCriterion(db.Model):
     )
     kind: Mapped[CriterionKind] = mapped_column(str_enum(CriterionKind))
     label: Mapped[str] = mapped_column(sa.String(300))
+    label_en: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    label_ar: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
     weight: Mapped[Decimal | None] = mapped_column(POINTS)
     position: Mapped[int] = mapped_column(default=0)
 

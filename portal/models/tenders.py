@@ -178,6 +178,8 @@ class Criterion(db.Model):
     )
     kind: Mapped[CriterionKind] = mapped_column(str_enum(CriterionKind))
     label: Mapped[str] = mapped_column(sa.String(300))
+    label_en: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    label_ar: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
     max_points: Mapped[Decimal | None] = mapped_column(POINTS)
     position: Mapped[int] = mapped_column(default=0)
 

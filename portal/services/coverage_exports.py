@@ -30,7 +30,7 @@ def ranking_table(ranking: Ranking) -> tuple[list[str], list[list[object]]]:
         _("Coût estimé (MAD)"),
         _("Statut"),
         _("Score sur 100"),
-        *[f"{c.label} (/{plain_number(c.weight)})" for c in scored],
+        *[f"{local(c, 'label')} (/{plain_number(c.weight)})" for c in scored],
         _("Évaluateurs"),
         _("Critères éliminatoires non remplis"),
         _("Justification de la décision"),
@@ -78,13 +78,13 @@ def ranking_pdf(ranking: Ranking) -> bytes:
     numbers = {c.id: f"C{n}" for n, c in enumerate(scored, start=1)}
     for criterion in ranking.criteria:
         if criterion.eliminatory:
-            pdf.line_text(_("Éliminatoire : %(label)s", label=criterion.label))
+            pdf.line_text(_("Éliminatoire : %(label)s", label=local(criterion, "label")))
         else:
             pdf.line_text(
                 f"{numbers[criterion.id]} — "
                 + _(
                     "%(label)s : %(points)s points",
-                    label=criterion.label,
+                    label=local(criterion, "label"),
                     points=plain_number(criterion.weight),
                 )
             )

@@ -165,7 +165,7 @@ def _build(tender: Tender) -> bytes:
                     rows.append(
                         [
                             bid.bidder.short_name,
-                            criterion.label,
+                            local(criterion, "label"),
                             _("satisfait") if check.passed else _("non satisfait"),
                             check.reason,
                         ]
@@ -213,7 +213,11 @@ def _build(tender: Tender) -> bytes:
                 if cell.consensus is not None:
                     retained += " " + _("(consensus : %(reason)s)", reason=cell.consensus.reason)
                 rows.append(
-                    [f"{criterion.label} /{format_decimal(criterion.max_points)}", marks, retained]
+                    [
+                        f"{local(criterion, 'label')} /{format_decimal(criterion.max_points)}",
+                        marks,
+                        retained,
+                    ]
                 )
             pdf.grid([_("Critère"), _("Notes des membres"), _("Note retenue")], rows, [55, 95, 40])
             pdf.font("", 9)

@@ -70,6 +70,7 @@ ROUTES = {
         "/finance/assets/new",
         "/tenders/new",
         "/coverage/indicators/new",
+        "/coverage/cities/marrakech/criteria/digital_space/labels",
     ],
     "evaluatrice@sdtn.demo": ["/tasks", first("/tasks", TASK)],
     "adc@sdtn.demo": ["/", "/tasks", first("/tasks", TASK)],

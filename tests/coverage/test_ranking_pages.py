@@ -5,11 +5,13 @@ import io
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from portal.extensions import db
 from portal.models import City, SiteKind
+from portal.models.coverage import SiteCriterion
 from portal.services import coverage
 from tests.conftest import browser, text
 
@@ -114,3 +116,76 @@ def test_the_kept_score_and_rank_match_the_ranking(app, world):
     assert kept == computed
     assert kept["EPN Médina"] == (Decimal("79.00"), False, 1)
     assert kept["EPN Massira"] == (Decimal("97.00"), True, None)
+
+
+def _criteria_ids(app, slug="marrakech", kind=SiteKind.DIGITAL_SPACE) -> dict[str, int]:
+    with app.app_context():
+        city = db.session.scalar(sa.select(City).where(City.slug == slug))
+        return {c.label: c.id for c in coverage.criteria_set(city.id, kind).criteria}
+
+
+def test_assessed_criteria_get_arabic_labels_that_readers_see_in_pages_and_exports(app, world):
+    secretariat = browser(app, world["secretariat"])
+    url = "/coverage/cities/marrakech/criteria/digital_space/labels"
+    ids = _criteria_ids(app)
+    population, gate = ids["Population desservie"], ids["Local disponible"]
+    fields = {f"{lang}_{i}": "" for i in ids.values() for lang in ("en", "ar")}
+    typed = {
+        **fields,
+        f"en_{population}": "Population served",
+        f"ar_{population}": "السكان المستفيدون",
+        f"ar_{gate}": "مقر متوفر",
+    }
+    # A control character is refused on its field, the rest comes back as typed.
+    response = secretariat.post(url, data={**typed, f"en_{gate}": "Premises\x07", "version": 1})
+    assert response.status_code == 422
+    page = text(response)
+    assert f'aria-describedby="en_{gate}-errors"' in page and 'value="السكان المستفيدون"' in page
+    assert _criteria_ids(app) == ids
+    with app.app_context():
+        assert not any(db.session.scalars(sa.select(SiteCriterion.label_ar)))
+
+    # The sites are assessed, yet a translation is accepted: it changes no score.
+    assert secretariat.post(url, data={**typed, "version": 1}).status_code == 302
+    stale = secretariat.post(url, data={**typed, "version": 1})
+    assert stale.status_code == 409
+
+    reader = browser(app, world["observer"])
+    reader.post("/account/language", data={"language": "ar"})
+    ranking = "/coverage/cities/marrakech/ranking/digital_space"
+    page = text(reader.get(ranking))
+    assert "<bdi>السكان المستفيدون</bdi>" in page and "Population desservie" not in page
+    assert "<bdi>Accessibilité</bdi>" in page  # untranslated: the French label stands
+    header = next(
+        csv.reader(
+            io.StringIO(reader.get(ranking + "/export.csv").data.decode("utf-8-sig")),
+            delimiter=";",
+        )
+    )
+    assert "السكان المستفيدون (/60)" in header
+    pdf = reader.get(ranking + "/export.pdf").data
+    content = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "مقر متوفر" in content.replace("\u200f", "")
+    reader.post("/account/language", data={"language": "en"})
+    assert "Population served" in text(reader.get(ranking))
+
+    # Published again with a changed grid, the unchanged criteria keep their labels.
+    agadir = "/coverage/cities/agadir/criteria/connected_zone"
+    assert (
+        secretariat.post(agadir, data={"criteria": "Fréquentation | 60\nSécurité | 40"}).status_code
+        == 302
+    )
+    first = _criteria_ids(app, "agadir", SiteKind.CONNECTED_ZONE)
+    labels = {f"ar_{first['Fréquentation']}": "الإقبال", "version": 1}
+    assert secretariat.post(agadir + "/labels", data=labels).status_code == 302
+    response = secretariat.post(
+        agadir, data={"criteria": "Fréquentation | 50\nÉclairage | 50", "version": 2}
+    )
+    assert response.status_code == 302, text(response)
+    with app.app_context():
+        city = db.session.scalar(sa.select(City).where(City.slug == "agadir"))
+        kept = {
+            c.label: c.label_ar
+            for c in coverage.criteria_set(city.id, SiteKind.CONNECTED_ZONE).criteria
+        }
+    assert kept == {"Fréquentation": "الإقبال", "Éclairage": ""}

@@ -230,6 +230,8 @@ def test_a_tender_goes_from_draft_to_award_and_prices_stay_sealed_until_the_open
         "Attribué",
     ):
         assert expected in minutes, expected
+    # Labels given after the award still reach the minutes' Arabic readers.
+    label_criteria(app, everyone["secretariat"], {"Plan de travail": ("", "خطة العمل")})
     arabic_minutes_read_right_to_left(everyone["observer"], current.id)
     package = json.loads(everyone["observer"].get(f"/tenders/{current.id}/ocds.json").data)
     release = package["releases"][0]
@@ -328,7 +330,7 @@ def arabic_minutes_read_right_to_left(reader, tender_id: int) -> None:
     data = reader.get(f"/tenders/{tender_id}/minutes.pdf").data
     pages = PdfReader(io.BytesIO(data)).pages
     text = " ".join(page.extract_text() for page in pages).replace("\u200f", "")
-    for expected in ("محضر لجنة التقييم", "Rachid Alaoui", "987.654,32", "85,75"):
+    for expected in ("محضر لجنة التقييم", "Rachid Alaoui", "987.654,32", "85,75", "خطة العمل"):
         assert expected in text, expected
     image = pypdfium2.PdfDocument(data)[0].render(scale=1).to_pil().convert("L")
     # The title's band (the first 25 mm below the top margin): where its ink lies.
@@ -338,3 +340,74 @@ def arabic_minutes_read_right_to_left(reader, tender_id: int) -> None:
     assert right > image.width - margin - 5  # against the right margin
     assert left > image.width / 3  # and nowhere near the left one
     reader.post("/account/language", data={"language": "fr"})
+
+
+def label_criteria(app, secretariat, labels: dict[str, tuple[str, str]], **typed):
+    """The secretariat's criteria labels page, sent with `labels` (English, Arabic) by French
+    label, the others left empty; `typed` sets fields by name."""
+    current = tender(app)
+    data = {"version": current.version}
+    for label, criterion_id in criteria_ids(app).items():
+        en, ar = labels.get(label, ("", ""))
+        data[f"en_{criterion_id}"], data[f"ar_{criterion_id}"] = en, ar
+    return secretariat.post(f"/tenders/{current.id}/specification/labels", data={**data, **typed})
+
+
+def criteria_ids(app) -> dict[str, int]:
+    with app.app_context():
+        return {c.label: c.id for c in db.session.scalars(sa.select(Criterion))}
+
+
+def test_criteria_get_english_and_arabic_labels_after_publication(app, world):
+    prepare(app, world)
+    secretariat = browser(app, world["secretariat"])
+    current = tender(app)
+    page = text(secretariat.get(f"/tenders/{current.id}/specification/labels"))
+    assert "Compréhension des termes de référence" in page and "Libellé en arabe" in page
+
+    # A label too long is refused on its own field; what was typed comes back, nothing is kept.
+    equipe = criteria_ids(app)["Équipe"]
+    response = label_criteria(
+        app,
+        secretariat,
+        {"Méthodologie": ("Methodology", "المنهجية")},
+        **{f"en_{equipe}": "T" * 301},
+    )
+    assert response.status_code == 422
+    page = text(response)
+    assert "300 caractères" in page
+    assert f'aria-describedby="en_{equipe}-errors"' in page
+    assert 'value="المنهجية"' in page
+    with app.app_context():
+        assert not any(db.session.scalars(sa.select(Criterion.label_ar)))
+
+    labels = {
+        "Méthodologie": ("Methodology", "المنهجية"),
+        "Plan de travail": ("Work plan", "خطة العمل"),
+    }
+    assert label_criteria(app, secretariat, labels).status_code == 302
+    # Sent again on the version it was loaded with: stale, and refused.
+    stale = secretariat.post(
+        f"/tenders/{current.id}/specification/labels",
+        data={"version": current.version, f"ar_{equipe}": "الفريق"},
+    )
+    assert stale.status_code == 409
+    assert "modifiée par quelqu'un d'autre" in text(stale)
+
+    observer = browser(app, world["observer"])
+    observer.post("/account/language", data={"language": "ar"})
+    page = text(observer.get(f"/tenders/{current.id}"))
+    assert "<bdi>المنهجية</bdi>" in page and "<bdi>خطة العمل</bdi>" in page
+    assert "Méthodologie" not in page
+    # Untranslated, the French label stands.
+    assert "<bdi>Équipe</bdi>" in page
+    observer.post("/account/language", data={"language": "en"})
+    page = text(observer.get(f"/tenders/{current.id}"))
+    assert "Methodology" in page and "Work plan" in page and "Méthodologie" not in page
+    # The OCDS release is the record, in the language it was published in.
+    assert "Méthodologie" in observer.get(f"/tenders/{current.id}/ocds.json").get_data(as_text=True)
+    with app.app_context():
+        (event,) = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "tender.criteria_labelled")
+        ).all()
+        assert ["Méthodologie", "Methodology", "المنهجية"] in event.details["labels"]

@@ -23,6 +23,7 @@ from portal.services.coverage.assessment import (  # noqa: F401
     criteria_locked,
     criteria_set,
     criteria_text,
+    label_criteria,
     rank_of,
     ranking,
     save_assessment,

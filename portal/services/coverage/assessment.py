@@ -28,6 +28,7 @@ from portal.models.coverage import (
 from portal.models.organizations import City
 from portal.models.tenders import CriterionKind
 from portal.models.users import User
+from portal.names import local
 from portal.services import audit, notifications, selection
 from portal.services.coverage.access import _require, own_assessment
 from portal.services.coverage.base import KIND_LABELS, STALE, STATUS_LABELS
@@ -86,6 +87,7 @@ def save_criteria(
         scored_name=_l("critère pondéré"),
         allow_children=False,
     )
+    kept = selection.labels_by_label(existing.criteria if existing else [])
     if existing is None:
         existing = CriteriaSet(city_id=city.id, kind=kind)
         db.session.add(existing)
@@ -97,7 +99,7 @@ def save_criteria(
         existing.criteria.append(
             SiteCriterion(
                 kind=CriterionKind.ELIMINATORY if row.eliminatory else CriterionKind.TECHNICAL,
-                label=row.label,
+                **selection.labelled(kept, row.label),
                 weight=row.points,
                 position=position,
             )
@@ -113,6 +115,28 @@ def save_criteria(
         },
     )
     return existing
+
+
+def label_criteria(
+    actor: User,
+    criteria_set: CriteriaSet,
+    labels: dict[int, tuple[str, str]],
+    *,
+    expected_version=None,
+) -> None:
+    """The criteria's English and Arabic labels; a translation changes no score, so it may
+    come after sites have been assessed."""
+    _require(actor, Permission.COVERAGE_MANAGE, criteria_set.city_id)
+    ensure_current(criteria_set, expected_version, STALE)
+    changes = selection.label_criteria(criteria_set.criteria, labels)
+    if changes:
+        flag_modified(criteria_set, "kind")  # a new version: a concurrent edit becomes stale
+        audit.record(
+            actor,
+            "coverage.criteria_labelled",
+            obj=criteria_set,
+            details={"kind": criteria_set.kind.value, "labels": changes},
+        )
 
 
 @dataclass(frozen=True)
@@ -152,13 +176,15 @@ def save_assessment(
         if criterion.eliminatory:
             if answer.passed is None:
                 raise InvalidInput(
-                    _l("« %(label)s » : rempli ou non ?", label=criterion.label), field=field
+                    _l("« %(label)s » : rempli ou non ?", label=local(criterion, "label")),
+                    field=field,
                 )
             reason = (answer.reason or "").strip()
             if answer.passed is False and not reason:
                 raise InvalidInput(
                     _l(
-                        "« %(label)s » : dites pourquoi il n'est pas rempli.", label=criterion.label
+                        "« %(label)s » : dites pourquoi il n'est pas rempli.",
+                        label=local(criterion, "label"),
                     ),
                     field=field,
                 )
@@ -255,7 +281,7 @@ def _grid(criteria_set: CriteriaSet | None) -> list[selection.GridCriterion]:
     if criteria_set is None:
         return []
     return [
-        selection.GridCriterion(c.id, c.label, c.eliminatory, c.weight)
+        selection.GridCriterion(c.id, local(c, "label"), c.eliminatory, c.weight)
         for c in criteria_set.criteria
     ]
 

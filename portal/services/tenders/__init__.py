@@ -76,6 +76,7 @@ from portal.services.tenders.specification import (  # noqa: F401
     _method_for,
     _require_draft,
     eliminatory_criteria,
+    label_criteria,
     leaf_criteria,
     save_lots,
     save_specification,

@@ -17,6 +17,7 @@ from portal.models.tenders import (
 )
 from portal.models.types import utcnow
 from portal.models.users import User
+from portal.names import local
 from portal.services import audit, inputs, notifications
 from portal.services.errors import (
     InvalidInput,
@@ -100,14 +101,15 @@ def check_bid(
         passed, reason = results.get(criterion.id, (None, ""))
         if passed is None:
             raise InvalidInput(
-                _l("« %(label)s » : satisfait ou non ?", label=criterion.label), field="checks"
+                _l("« %(label)s » : satisfait ou non ?", label=local(criterion, "label")),
+                field="checks",
             )
         reason = (reason or "").strip()
         if not passed and not reason:
             raise InvalidInput(
                 _l(
                     "« %(label)s » : indiquez pourquoi il n'est pas satisfait.",
-                    label=criterion.label,
+                    label=local(criterion, "label"),
                 ),
                 field="checks",
             )

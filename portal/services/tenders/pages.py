@@ -96,6 +96,7 @@ class TenderActions:
 
     edit_draft: bool
     edit_committee: bool
+    label_criteria: bool
     bid: bool
     check_bids: bool
     declare: bool
@@ -112,6 +113,7 @@ def allowed_actions(user: User, tender: Tender) -> TenderActions:
     return TenderActions(
         edit_draft=manage and tender.stage is TenderStage.DRAFT,
         edit_committee=manage and committee_open(tender),
+        label_criteria=manage and bool(tender.criteria),
         bid=may_bid(user, tender),
         check_bids=manage and tender.stage is TenderStage.ADMINISTRATIVE_CHECK,
         declare=member is not None and member.declaration is None and tender.stage not in FINAL,

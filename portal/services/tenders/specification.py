@@ -241,17 +241,23 @@ def save_specification(
         )
         for position, row in enumerate(grid)
     ]
+    kept = selection.labels_by_label(tender.criteria)
     tender.criteria.clear()
     db.session.flush()
     for label, kind, points, position, children in rows:
         # Sub-criteria sort right after their parent: 100, 101, 102, 200...
-        parent = Criterion(kind=kind, label=label, max_points=points, position=position * 100)
+        parent = Criterion(
+            kind=kind,
+            max_points=points,
+            position=position * 100,
+            **selection.labelled(kept, label),
+        )
         tender.criteria.append(parent)
         for index, (child_label, child_points) in enumerate(children):
             tender.criteria.append(
                 Criterion(
                     kind=kind,
-                    label=child_label,
+                    **selection.labelled(kept, child_label),
                     max_points=child_points,
                     position=position * 100 + index + 1,
                     parent=parent,
@@ -269,6 +275,23 @@ def save_specification(
             "criteria": [[label, kind.value, str(points)] for label, kind, points, *_ in rows],
         },
     )
+
+
+def label_criteria(
+    actor: User,
+    tender: Tender,
+    labels: dict[int, tuple[str, str]],
+    *,
+    expected_version: int | None = None,
+) -> None:
+    """The criteria's English and Arabic labels. A translation changes no rule, so it may come
+    after publication, while the grid itself stays fixed."""
+    _require_manage(actor, tender)
+    ensure_current(tender, expected_version, STALE)
+    changes = selection.label_criteria(tender.criteria, labels)
+    if changes:
+        flag_modified(tender, "title")  # a new version: a concurrent edit becomes stale
+        audit.record(actor, "tender.criteria_labelled", obj=tender, details={"labels": changes})
 
 
 def leaf_criteria(tender: Tender) -> list[Criterion]:

@@ -7,6 +7,9 @@ from portal.authz import Permission, require
 from portal.forms.coverage import (
     CriteriaForm,
 )
+from portal.forms.fields import criteria_labels_form
+from portal.labels import SITE_KIND_LABELS as KIND_LABELS
+from portal.names import local
 from portal.services import coverage as service
 from portal.services import coverage_exports
 from portal.services.paging import Page
@@ -50,6 +53,36 @@ def criteria(slug: str, site_kind: str):
         city=city,
         kind=kind,
         locked=service.criteria_locked(city.id, kind),
+    )
+
+
+@bp.route("/cities/<slug>/criteria/<site_kind>/labels", methods=["GET", "POST"])
+@require(Permission.COVERAGE_MANAGE)
+def criteria_labels(slug: str, site_kind: str):
+    city = get_city_or_404(slug)
+    kind = _kind_or_404(site_kind)
+    if not service.may_manage(acting_user(), city.id):
+        abort(403)
+    existing = service.criteria_set(city.id, kind)
+    if existing is None:
+        abort(404)
+    form = criteria_labels_form(existing.criteria)
+    if request.method == "GET":
+        form.version.data = existing.version
+    return form_page(
+        form,
+        "criteria_labels.html",
+        lambda: service.label_criteria(
+            acting_user(), existing, form.labels(), expected_version=form_version(form)
+        ),
+        done=_("Libellés des critères enregistrés."),
+        to=url_for("coverage.ranking", slug=city.slug, site_kind=kind.value),
+        current=lambda: service.criteria_set(city.id, kind).version,
+        criteria=existing.criteria,
+        subject=_(
+            "Critères de choix : %(kind)s à %(city)s", kind=KIND_LABELS[kind], city=local(city)
+        ),
+        back=url_for("coverage.criteria", slug=city.slug, site_kind=kind.value),
     )
 
 

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import (
+    abort,
     render_template,
     request,
     url_for,
@@ -10,6 +11,7 @@ from flask_babel import gettext as _
 
 from portal.authz import Permission, require
 from portal.extensions import db
+from portal.forms.fields import criteria_labels_form
 from portal.forms.tenders import (
     SpecificationForm,
     TenderForm,
@@ -220,4 +222,30 @@ def committee(tender_id: int):
         to=_back(tender_id),
         again=lambda saved: page(saved.status),
         form=form,
+    )
+
+
+@bp.route("/<id:tender_id>/specification/labels", methods=["GET", "POST"])
+@require(Permission.TENDERS_MANAGE)
+def criteria_labels(tender_id: int):
+    tender = _tender_or_404(tender_id)
+    if not service.may_manage(acting_user(), tender):
+        abort(403)
+    if not tender.criteria:
+        abort(404)
+    form = criteria_labels_form(tender.criteria)
+    if request.method == "GET":
+        form.version.data = tender.version
+    return form_page(
+        form,
+        "criteria_labels.html",
+        lambda: service.label_criteria(
+            acting_user(), tender, form.labels(), expected_version=form_version(form)
+        ),
+        done=_("Libellés des critères enregistrés."),
+        to=_back(tender_id),
+        current=lambda: _tender_or_404(tender_id).version,
+        criteria=tender.criteria,
+        subject=tender.reference,
+        back=_back(tender_id),
     )

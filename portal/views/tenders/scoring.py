@@ -22,6 +22,7 @@ from portal.models.tenders import (
     TenderStage,
 )
 from portal.models.types import valid_id
+from portal.names import local
 from portal.services import tenders as service
 from portal.services.errors import InvalidInput
 from portal.views._common import (
@@ -93,7 +94,7 @@ def scoring(tender_id: int):
                     errors[(b.id, c.id)] = _(
                         "%(bidder)s – %(criterion)s : %(message)s",
                         bidder=b.bidder.short_name,
-                        criterion=c.label,
+                        criterion=local(c, "label"),
                         message=refused.message,
                     )
         if errors:

@@ -1,27 +1,80 @@
-"""Flask commands: seeding, first account."""
+"""Flask commands: seeding, first account, backups, the scheduler and its jobs by hand.
 
+What the commands say to people comes in the operator's language, read from the shell's
+locale as gettext reads it (LANGUAGE, LC_ALL, LC_MESSAGES, LANG: `LANG=ar_MA.UTF-8 flask
+seed accounts`), in French when it is none of the portal's. What they print for programs
+(JSON, the dry run's rows) stays as it is."""
+
+import functools
+import os
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, ScriptInfo
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_migrate.cli import db as migrate_cli
 
-from portal import clock
+from portal import clock, config
 from portal.extensions import db
 from portal.models.organizations import Organization
 from portal.services import accounts, backup, seeding
 from portal.services.errors import DomainError
 from seeds import demo
 
-seed_cli = AppGroup("seed", help="Load reference and demo data.")
-users_cli = AppGroup("users", help="Manage accounts from the command line.")
-tenders_cli = AppGroup("tenders", help="Provider selection.")
-reminders_cli = AppGroup("reminders", help="Deadline reminders.")
-mail_cli = AppGroup("mail", help="Outgoing mail.")
-scheduler_cli = AppGroup("scheduler", help="The scheduled jobs (reminders, mail).")
-tasks_cli = AppGroup("tasks", help="What waits on whom.")
+
+def operator_language(environ=os.environ) -> str:
+    """The shell's language when the portal speaks it, else French. The first of LC_ALL,
+    LC_MESSAGES and LANG that is set decides; LANGUAGE, a list, comes first unless that
+    locale is C or POSIX (as GNU gettext does)."""
+    locale = next((environ[n] for n in ("LC_ALL", "LC_MESSAGES", "LANG") if environ.get(n)), "")
+    candidates = [locale]
+    if locale.split(".")[0] not in ("", "C", "POSIX"):
+        candidates = environ.get("LANGUAGE", "").split(":") + candidates
+    for value in candidates:
+        code = value.split(".")[0].split("@")[0].split("_")[0].lower()
+        if code in config.LANGUAGES:
+            return code
+    return "fr"
+
+
+def spoken(command):
+    """A command's callback run in the operator's language."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        with force_locale(config.locale_of(operator_language())):
+            return command(*args, **kwargs)
+
+    return run
+
+
+def refuse(message, status: int = 1):
+    """Say why the command stops, on standard error in the operator's language, and stop."""
+    click.echo(_("Erreur : %(message)s", message=message), err=True)
+    raise SystemExit(status)
+
+
+class SpokenGroup(AppGroup):
+    """Commands that speak the operator's language, prompts included (those come before
+    the callback runs, while the arguments are read)."""
+
+    def invoke(self, ctx):
+        app = ctx.ensure_object(ScriptInfo).load_app()
+        with app.app_context(), force_locale(config.locale_of(operator_language())):
+            return super().invoke(ctx)
+
+
+seed_cli = SpokenGroup("seed", help="Load reference and demo data.")
+users_cli = SpokenGroup("users", help="Manage accounts from the command line.")
+tenders_cli = SpokenGroup("tenders", help="Provider selection.")
+reminders_cli = SpokenGroup("reminders", help="Deadline reminders.")
+mail_cli = SpokenGroup("mail", help="Outgoing mail.")
+scheduler_cli = SpokenGroup("scheduler", help="The scheduled jobs (reminders, mail).")
+tasks_cli = SpokenGroup("tasks", help="What waits on whom.")
 
 
 @seed_cli.command("reference")
@@ -29,7 +82,7 @@ def seed_reference():
     """The pilot cities and the programme's organisations."""
     added = seeding.load_reference()
     db.session.commit()
-    click.echo(f"reference data: {added}")
+    click.echo(_("Données de référence : %(added)s", added=_counted(added)))
 
 
 @seed_cli.command("demo")
@@ -37,54 +90,77 @@ def seed_reference():
 def seed_demo(if_empty: bool):
     """Reference data and one demo account per role (idempotent)."""
     if current_app.config["PORTAL_ENV"] == "production":
-        raise click.ClickException(
-            "demo accounts have a published password: not loaded when PORTAL_ENV=production"
+        refuse(
+            _(
+                "Les comptes de démonstration ont un mot de passe publié : ils ne sont pas "
+                "chargés quand PORTAL_ENV=production."
+            )
         )
     if if_empty and not seeding.is_empty():
-        click.echo("demo data: the database already has accounts, nothing loaded")
+        click.echo(_("Démonstration : la base a déjà des comptes, rien n'est chargé."))
         return
     added = demo.load_demo(today=clock.today())
     db.session.commit()
-    click.echo(f"demo data: {added}")
+    click.echo(_("Démonstration chargée : %(added)s", added=_counted(added)))
+
+
+def _counted(added: dict) -> str:
+    """What a load added, as "cities 3, users 19" (the tables' names, for the operator)."""
+    return ", ".join(f"{table} {count}" for table, count in added.items()) or "0"
 
 
 @seed_cli.command("accounts")
 def seed_accounts():
     """Print the demo accounts and their password."""
+    from types import SimpleNamespace
+
     from portal.labels import ROLE_LABELS
+    from portal.names import local
     from seeds import demo, reference
 
-    city_names = {c["slug"]: c["name"] for c in reference.CITIES}
+    cities = {c["slug"]: local(SimpleNamespace(**c)) for c in reference.CITIES}
     click.echo("")
-    click.echo("SDTN Portal: http://127.0.0.1:5000")
-    click.echo(f"Demo accounts (password for all: {demo.DEMO_PASSWORD}):")
+    click.echo(_("Portail SDTN : %(url)s", url="http://127.0.0.1:5000"))
+    click.echo(
+        _(
+            "Comptes de démonstration (mot de passe commun : %(password)s) :",
+            password=demo.DEMO_PASSWORD,
+        )
+    )
     for email, _name, organization, roles in demo.USERS:
         described = ", ".join(
-            str(ROLE_LABELS[role]) + (f" ({city_names[city]})" if city else "")
-            for role, city in roles
+            str(ROLE_LABELS[role]) + (f" ({cities[city]})" if city else "") for role, city in roles
         )
         click.echo(f"  {email:<28} {described} - {organization}")
     click.echo("")
 
 
 @users_cli.command("create-admin")
-@click.option("--email", prompt=True)
-@click.option("--name", "full_name", prompt="Full name")
+@click.option("--email", prompt=_l("Adresse e-mail"))
+@click.option("--name", "full_name", prompt=_l("Nom complet"))
 @click.option(
     "--organization",
     default="DUAT",
     show_default=True,
     help="Short name of the administrator's organisation (from `flask seed reference`).",
 )
-@click.password_option()
+@click.option(
+    "--password",
+    prompt=_l("Mot de passe"),
+    confirmation_prompt=_l("Confirmer le mot de passe"),
+    hide_input=True,
+)
 def create_admin(email: str, full_name: str, organization: str, password: str):
     """Create the first administrator account."""
     org_id = db.session.scalar(
         sa.select(Organization.id).where(Organization.short_name == organization)
     )
     if org_id is None:
-        raise click.ClickException(
-            f"no organisation '{organization}': run `flask seed reference` first"
+        refuse(
+            _(
+                "Pas d'organisme « %(name)s » : lancez d'abord `flask seed reference`.",
+                name=organization,
+            )
         )
     try:
         user = accounts.create_user(
@@ -97,9 +173,9 @@ def create_admin(email: str, full_name: str, organization: str, password: str):
         )
     except DomainError as error:
         db.session.rollback()
-        raise click.ClickException(str(error.message)) from error
+        refuse(error.message)
     db.session.commit()
-    click.echo(f"administrator {user.email} created")
+    click.echo(_("Administrateur %(email)s créé.", email=user.email))
 
 
 def init_app(app: Flask) -> None:
@@ -117,29 +193,32 @@ def init_app(app: Flask) -> None:
 
 @click.command("backup")
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@spoken
 def db_backup(target: Path):
     """Copy the whole database to TARGET (SQLite: a database file; PostgreSQL: a pg_dump
     archive). Safe while the portal runs."""
     try:
         backup.create(target)
     except backup.BackupError as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"backup written to {target}")
+        refuse(error)
+    click.echo(_("Sauvegarde écrite dans %(path)s.", path=target))
 
 
 @click.command("restore")
-@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+# Whether it exists is the restore's own check: said in the operator's language.
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@spoken
 def db_restore(source: Path, yes: bool):
     """Replace the whole database by the copy in SOURCE. Stop the portal and the scheduler
     first."""
     if not yes:
-        click.confirm("Every row of the database will be replaced. Go on?", abort=True)
+        click.confirm(_("Toutes les lignes de la base seront remplacées. Continuer ?"), abort=True)
     try:
         backup.restore(source)
     except backup.BackupError as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"database restored from {source}")
+        refuse(error)
+    click.echo(_("Base restaurée depuis %(path)s.", path=source))
 
 
 @tasks_cli.command("list")
@@ -161,8 +240,7 @@ def tasks_list(email: str, day):
 
     user = db.session.scalar(sa.select(User).where(User.email == accounts.normalise_email(email)))
     if user is None or not user.active:
-        click.echo(f"error: no active account {email!r}", err=True)
-        raise SystemExit(2)
+        refuse(_("Aucun compte actif « %(email)s ».", email=email), status=2)
     if day is None:
         at = tasks.At(clock.today(), utcnow())
     else:
@@ -202,7 +280,11 @@ def scheduler_run():
     from portal import scheduler
 
     click.echo(
-        f"scheduler: {scheduler.HOLDER}, planning daily at {current_app.config['REMINDER_HOUR']}:00"
+        _(
+            "Planificateur %(holder)s : rappels planifiés chaque jour à %(hour)s h.",
+            holder=scheduler.HOLDER,
+            hour=current_app.config["REMINDER_HOUR"],
+        )
     )
     scheduler.build(current_app._get_current_object(), blocking=True).start()
 
@@ -213,10 +295,17 @@ def mail_send():
     from portal.services import mail
 
     if not mail.configured():
-        click.echo("mail: SMTP_HOST is not set; messages stay in the outbox")
+        click.echo(_("Courriel : SMTP_HOST n'est pas défini ; les messages restent en attente."))
         return
     result = mail.send_pending()
-    click.echo(f"mail: {result.sent} sent, {result.retried} to retry, {result.failed} failed")
+    click.echo(
+        _(
+            "Courriel — envoyés : %(sent)s ; à réessayer : %(retried)s ; en échec : %(failed)s.",
+            sent=result.sent,
+            retried=result.retried,
+            failed=result.failed,
+        )
+    )
 
 
 @reminders_cli.command("run")
@@ -238,10 +327,20 @@ def reminders_run(day, dry_run: bool):
     else:
         db.session.commit()
     days = f"{report.days[0]}..{report.days[-1]}" if len(report.days) > 1 else report.days[0]
-    click.echo(
-        f"reminders: {report.planned} due over {days}, "
-        + ("nothing written (dry run)" if dry_run else f"{report.written} new in the outbox")
-    )
+    if dry_run:
+        said = _(
+            "Rappels dus sur %(days)s : %(planned)s ; rien d'écrit (essai à blanc).",
+            planned=report.planned,
+            days=days,
+        )
+    else:
+        said = _(
+            "Rappels dus sur %(days)s : %(planned)s ; nouveaux en attente d'envoi : %(written)s.",
+            planned=report.planned,
+            days=days,
+            written=report.written,
+        )
+    click.echo(said)
 
 
 @tenders_cli.command("simulate")
@@ -260,9 +359,7 @@ def tenders_simulate(file):
         method, bids = selection.from_json(data)
         result = selection.evaluate(method, bids)
     except (ValueError, UnicodeDecodeError) as error:  # json.JSONDecodeError is a ValueError
-        click.echo(f"error: not a JSON file ({error})", err=True)
-        raise SystemExit(2) from None
+        refuse(_("Ce n'est pas un fichier JSON (%(error)s).", error=error), status=2)
     except DomainError as refused:
-        click.echo(f"error: {refused.message}", err=True)
-        raise SystemExit(2) from None
+        refuse(refused.message, status=2)
     click.echo(json.dumps(selection.to_json(result), ensure_ascii=False, indent=2))

@@ -107,6 +107,15 @@ def app(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _shell_language(monkeypatch):
+    """The commands speak the shell's language: every test runs them in a plain C locale
+    (French), whatever the machine's, unless it sets its own."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
+@pytest.fixture(autouse=True)
 def _empty_tables(request):
     yield
     if "app" not in request.fixturenames:

@@ -55,5 +55,5 @@ def test_a_missing_archive_is_a_clear_error(app, tmp_path):
     result = app.test_cli_runner().invoke(
         args=["db", "restore", str(tmp_path / "absent.backup"), "--yes"]
     )
-    assert result.exit_code == 2
-    assert "does not exist" in result.output
+    assert result.exit_code == 1
+    assert "absent.backup n'existe pas." in result.output

@@ -149,7 +149,7 @@ def test_without_smtp_settings_messages_stay_in_the_outbox(app, planned):
     assert send(app).sent == 0
     assert {m.status for m in outbox(app)} == {OutboxStatus.PENDING}
     result = app.test_cli_runner().invoke(args=["mail", "send"])
-    assert "SMTP_HOST is not set" in result.output
+    assert "SMTP_HOST n'est pas défini" in result.output
 
 
 def test_a_daily_digest_gathers_the_days_reminders_in_one_email(app, smtp, planned):

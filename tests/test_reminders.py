@@ -180,10 +180,10 @@ def test_the_command_plans_for_a_given_day(app, world):
     day = (DUE - timedelta(days=7)).isoformat()
     result = runner.invoke(args=["reminders", "run", "--today", day, "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "lead-7" in result.output and "nothing written" in result.output
+    assert "lead-7" in result.output and "rien d'écrit" in result.output
     assert outbox(app) == set()
     result = runner.invoke(args=["reminders", "run", "--today", day])
-    assert "1 new in the outbox" in result.output
+    assert "nouveaux en attente d'envoi : 1" in result.output
     assert len(outbox(app)) == 1
 
 

@@ -1,5 +1,6 @@
 """The demo data and the commands an operator runs."""
 
+import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
@@ -57,7 +58,7 @@ def test_seed_demo_is_idempotent(app):
     assert result.exit_code == 0
     assert _counts(app) == first
     result = runner.invoke(args=["seed", "demo", "--if-empty"])
-    assert "nothing loaded" in result.output
+    assert "rien n'est chargé" in result.output
     assert _counts(app) == first
 
 
@@ -74,6 +75,51 @@ def test_seed_accounts_prints_every_demo_account(app):
     for email, *_ in demo.USERS:
         assert email in result.output
     assert "Décideur local (Fès)" in result.output
+
+
+def test_the_commands_speak_the_shells_language(app, monkeypatch):
+    """The demo accounts, a refusal and the prompts, in the operator's language; French when
+    the shell's is none of the portal's."""
+    runner = app.test_cli_runner()
+    monkeypatch.setenv("LANG", "ar_MA.UTF-8")
+    output = runner.invoke(args=["seed", "accounts"]).output
+    assert "بوابة المخطط المديري" in output and "متخذ القرار المحلي (فاس)" in output
+    runner.invoke(args=["seed", "reference"])
+    result = runner.invoke(
+        args=["users", "create-admin", "--email", "root@example.org", "--name", "Root"],
+        input="short\nshort\n",
+    )
+    assert result.exit_code != 0
+    assert "كلمة المرور" in result.output  # the prompt
+    assert "12" in result.output and "Le mot de passe" not in result.output  # the refusal
+    # LANGUAGE lists the preferred languages before the locale's own.
+    monkeypatch.setenv("LANG", "fr_MA.UTF-8")
+    monkeypatch.setenv("LANGUAGE", "de:en")
+    output = runner.invoke(args=["seed", "accounts"]).output
+    assert "Local decision-maker (Fez)" in output and "Demo accounts" in output
+    # A locale the portal does not speak: French, the portal's own language.
+    monkeypatch.delenv("LANGUAGE")
+    monkeypatch.setenv("LC_ALL", "de_DE.UTF-8")
+    output = runner.invoke(args=["seed", "accounts"]).output
+    assert "Décideur local (Fès)" in output and "Comptes de démonstration" in output
+
+
+@pytest.mark.parametrize(
+    ("environ", "language"),
+    [
+        ({}, "fr"),
+        ({"LANG": "C.UTF-8", "LANGUAGE": "ar"}, "fr"),  # gettext ignores LANGUAGE under C
+        ({"LANG": "en_GB.UTF-8"}, "en"),
+        ({"LANG": "fr_FR.UTF-8", "LC_MESSAGES": "ar_MA.UTF-8"}, "ar"),
+        ({"LC_ALL": "en_US.UTF-8", "LC_MESSAGES": "ar_MA.UTF-8"}, "en"),
+        ({"LANG": "fr_FR.UTF-8", "LANGUAGE": "es:ar:en"}, "ar"),
+        ({"LANG": "ar_MA.UTF-8@latin"}, "ar"),
+    ],
+)
+def test_the_operators_language_is_read_as_gettext_reads_it(environ, language):
+    from portal.cli import operator_language
+
+    assert operator_language(environ) == language
 
 
 def test_create_admin_makes_a_working_administrator(app):

@@ -272,7 +272,7 @@ def test_the_simulation_command_prints_the_portals_result(app, tmp_path):
             },
             "estimation",
         ),
-        ("{not json", "not a JSON file"),
+        ("{not json", "pas un fichier JSON"),
         (
             {
                 "method": "lowest_price",

@@ -1426,7 +1426,7 @@ def test_the_command_refuses_an_unknown_or_deactivated_account(app, make_user):
         result = tasks_cli(app, email, "--today", "2026-06-01")
         assert result.exit_code == 2
         assert result.stdout == ""
-        assert "no active account" in result.stderr
+        assert "Aucun compte actif" in result.stderr
 
 
 # --- The cost does not grow with the data -----------------------------------------------------

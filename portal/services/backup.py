@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+from flask_babel import gettext as _
 from sqlalchemy.engine import make_url
 
 from portal.extensions import db
@@ -17,7 +18,7 @@ class BackupError(RuntimeError):
 
 def _sqlite_path(url) -> Path:
     if not url.database or url.database == ":memory:":
-        raise BackupError("an in-memory SQLite database has nothing to back up")
+        raise BackupError(_("Une base SQLite en mémoire n'a rien à sauvegarder."))
     return Path(url.database)
 
 
@@ -29,10 +30,10 @@ def _libpq_url(url) -> str:
 def _run(*command: str) -> None:
     program = shutil.which(command[0])
     if program is None:
-        raise BackupError(f"{command[0]} is not installed")
+        raise BackupError(_("%(program)s n'est pas installé.", program=command[0]))
     done = subprocess.run([program, *command[1:]], capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0:
-        raise BackupError(done.stderr.strip() or f"{command[0]} failed")
+        raise BackupError(done.stderr.strip() or _("%(program)s a échoué.", program=command[0]))
 
 
 def create(target: Path) -> None:
@@ -52,13 +53,13 @@ def create(target: Path) -> None:
     elif url.get_backend_name() == "postgresql":
         _run("pg_dump", "--format=custom", "--no-owner", f"--file={target}", _libpq_url(url))
     else:
-        raise BackupError(f"no backup for {url.get_backend_name()}")
+        raise BackupError(_("Pas de sauvegarde pour %(engine)s.", engine=url.get_backend_name()))
 
 
 def restore(source: Path) -> None:
     """Replace the database's whole content by the copy in `source`."""
     if not source.is_file():
-        raise BackupError(f"{source} does not exist")
+        raise BackupError(_("%(path)s n'existe pas.", path=source))
     url = make_url(str(db.engine.url))
     db.session.remove()
     db.engine.dispose()  # no open connection holds a lock on what is replaced
@@ -82,4 +83,4 @@ def restore(source: Path) -> None:
             str(source),
         )
     else:
-        raise BackupError(f"no restore for {url.get_backend_name()}")
+        raise BackupError(_("Pas de restauration pour %(engine)s.", engine=url.get_backend_name()))

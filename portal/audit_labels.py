@@ -8,6 +8,8 @@ from flask import g
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 
+from portal.bidi import listed
+
 ACTION_LABELS = {
     "account.password_changed": _l("Mot de passe changé"),
     "action.created": _l("Action du plan créée"),
@@ -374,18 +376,18 @@ def _value(value, key: str = "", action: str = "") -> str:
         return f"{_value(value['before'], key, action)} → {_value(value['after'], key, action)}"
     if isinstance(value, list):
         if key == "criteria":
-            return "; ".join(_criterion(item) for item in value)
+            return listed((_criterion(item) for item in value), strong=True)
         if key == "roles":
-            return ", ".join(_role(item) for item in value) or "—"
+            return listed(_role(item) for item in value) or "—"
         if key == "members":
-            return ", ".join(_member(item) for item in value)
+            return listed(_member(item) for item in value)
         if key == "agreements":
-            return "; ".join(_agreement(item) for item in value)
+            return listed((_agreement(item) for item in value), strong=True)
         parts = [
             " · ".join(_value(x) for x in item) if isinstance(item, list) else _value(item, key)
             for item in value
         ]
-        return ("; " if value and isinstance(value[0], list) else ", ").join(parts)
+        return listed(parts, strong=bool(value) and isinstance(value[0], list))
     if key in ORGANIZATION_KEYS and isinstance(value, int | str):
         return str(_names()["organization"].get(_int(value), value))
     if key in CITY_KEYS and isinstance(value, int | str):
@@ -477,7 +479,7 @@ def _state_labels(action: str) -> dict:
     return {}
 
 
-def _label(key: str) -> str:
+def detail_label(key: str) -> str:
     return str(DETAIL_LABELS.get(key, key))
 
 
@@ -507,9 +509,9 @@ def detail_lines(details: dict | None, action: str = "") -> list[tuple[str, str]
         for key, pair in changes.items():
             if isinstance(pair, list) and len(pair) == 2:
                 pair = {"before": pair[0], "after": pair[1]}
-            lines.append((_label(key), _value(pair, key, action)))
+            lines.append((detail_label(key), _value(pair, key, action)))
     for key, value in rest.items():
         if action == "reminder_rule.updated" and isinstance(value, list) and len(value) == 2:
             value = {"before": value[0], "after": value[1]}
-        lines.append((_label(key), _value(value, key, action)))
+        lines.append((detail_label(key), _value(value, key, action)))
     return lines

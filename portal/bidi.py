@@ -1,8 +1,9 @@
 """Names, titles and references inside right-to-left text: isolated, so that their own
 direction (a French title, a reference such as AO-SDTN-2026-01, a number) does not reorder
-the Arabic sentence around them. Left-to-right pages are left as they are."""
+the Arabic sentence around them. Left-to-right pages are left as they are. Lists are joined
+with the reader's punctuation."""
 
-from flask_babel import get_locale
+from flask_babel import get_locale, pgettext
 from markupsafe import Markup, escape
 
 from portal.labels import RTL_LANGUAGES
@@ -36,3 +37,19 @@ def bdi(value) -> Markup:
     if right_to_left():
         return Markup("<bdi>{}</bdi>").format(value)
     return escape(value)
+
+
+def separator(strong: bool = False) -> str:
+    # A semicolon between items that hold commas or sentences; French sets a space before
+    # it, Arabic has its own comma and semicolon.
+    return pgettext("list separator", " ; ") if strong else pgettext("list separator", ", ")
+
+
+def listed(items, *, strong: bool = False) -> str:
+    """`items` as text, joined the reader's way."""
+    return separator(strong).join(str(item) for item in items)
+
+
+def listed_bdi(items, strong: bool = False) -> Markup:
+    """A template's list of user data, joined the reader's way, each item isolated."""
+    return escape(separator(strong)).join(bdi(item) for item in items)

@@ -69,9 +69,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["score"] = score
     app.jinja_env.filters["bdi"] = bidi.bdi
+    app.jinja_env.filters["listed"] = bidi.listed_bdi
+    app.jinja_env.filters["detail_label"] = audit_labels.detail_label
     app.jinja_env.filters["local"] = names.local
     app.jinja_env.globals.update(
         audit_action=audit_labels.action_label,
+        list_separator=bidi.separator,
         audit_object=audit_labels.object_label,
         audit_details=audit_labels.detail_lines,
         can=authz.can,

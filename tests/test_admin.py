@@ -382,7 +382,7 @@ def test_audit_details_read_in_words(app):
         assert detail_lines(
             {"criteria": [["Local raccordé", "!"], ["Population desservie", "30"]]},
             "coverage.criteria_set",
-        ) == [("Critères", "Local raccordé (éliminatoire); Population desservie (30)")]
+        ) == [("Critères", "Local raccordé (éliminatoire) ; Population desservie (30)")]
 
 
 AUDITED_MODELS_SKIP = {"id", "version", "created_at", "updated_at", "status", "password_hash"}

@@ -6,6 +6,7 @@ from decimal import Decimal
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from portal.bidi import listed
 from portal.names import local
 from portal.services import selection
 from portal.services.coverage import KIND_LABELS, STATUS_LABELS, Ranking, plain_number
@@ -48,7 +49,7 @@ def ranking_table(ranking: Ranking) -> tuple[list[str], list[list[object]]]:
                 result.total,
                 *[result.breakdown.get(c.id) for c in scored],
                 result.scorers,
-                " ; ".join(f"{label} : {reason}" for label, reason in result.failed),
+                listed((f"{label} : {reason}" for label, reason in result.failed), strong=True),
                 site.decision_note,
             ]
         )
@@ -111,8 +112,9 @@ def ranking_pdf(ranking: Ranking) -> bytes:
         pdf.heading(_("Points par critère"))
         for site, result in ranking.rows:
             if result.breakdown:
-                details = " ; ".join(
-                    f"{numbers[c.id]} {_points(result.breakdown.get(c.id))}" for c in scored
+                details = listed(
+                    (f"{numbers[c.id]} {_points(result.breakdown.get(c.id))}" for c in scored),
+                    strong=True,
                 )
                 pdf.line_text(f"{site.name} — {details}")
     pdf.heading(_("Décisions et éliminations"))
@@ -122,7 +124,7 @@ def ranking_pdf(ranking: Ranking) -> bytes:
             notes.append(
                 _(
                     "Éliminé : %(reasons)s",
-                    reasons=" ; ".join(f"{a} ({b})" for a, b in result.failed),
+                    reasons=listed((f"{a} ({b})" for a, b in result.failed), strong=True),
                 )
             )
         if site.decision_note:

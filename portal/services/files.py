@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session as SASession
 
+from portal.bidi import listed
 from portal.extensions import db
 from portal.models.files import StoredFile
 from portal.models.users import User
@@ -110,7 +111,7 @@ def store(actor: User, upload, kinds=EVIDENCE_KINDS) -> StoredFile:
         raise InvalidInput(
             _l(
                 "Type de fichier non accepté : %(kinds)s ou %(last)s uniquement.",
-                kinds=", ".join(first),
+                kinds=listed(first),
                 last=last,
             )
             if first

@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from portal import authz, labels
 from portal.authz import Permission
+from portal.bidi import listed
 from portal.extensions import db
 from portal.models.milestones import (
     DELIVERY_STATUSES,
@@ -216,7 +217,7 @@ def apply_transition(
             raise TransitionNotAllowed(
                 _l(
                     "Ce jalon attend la livraison de : %(titles)s (fin → début).",
-                    titles=" ; ".join(waiting),
+                    titles=listed(waiting, strong=True),
                 )
             )
     override = {}
@@ -228,7 +229,7 @@ def apply_transition(
                 _l(
                     "Ce jalon dépend de : %(titles)s, pas encore approuvé (fin → début). "
                     "Il se soumet une fois ce jalon approuvé.",
-                    titles=" ; ".join(f"« {p.title} »" for p in waiting),
+                    titles=listed((f"« {p.title} »" for p in waiting), strong=True),
                 )
             )
         if waiting:

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from fpdf.enums import XPos, YPos
 
+from portal.bidi import listed
 from portal.extensions import db
 from portal.models.tenders import (
     SCORING_ROLES,
@@ -199,15 +200,18 @@ def _build(tender: Tender) -> bytes:
             rows = []
             for criterion in leaves:
                 cell = table[bid.id][criterion.id]
-                marks = " ; ".join(
-                    f"{m.user.full_name} {format_decimal(cell.points[m.id])}"
-                    + (
-                        f" ({justifications[(m.id, bid.id, criterion.id)]})"
-                        if (m.id, bid.id, criterion.id) in justifications
-                        else ""
-                    )
-                    for m in scorers
-                    if m.id in cell.points
+                marks = listed(
+                    (
+                        f"{m.user.full_name} {format_decimal(cell.points[m.id])}"
+                        + (
+                            f" ({justifications[(m.id, bid.id, criterion.id)]})"
+                            if (m.id, bid.id, criterion.id) in justifications
+                            else ""
+                        )
+                        for m in scorers
+                        if m.id in cell.points
+                    ),
+                    strong=True,
                 )
                 retained = _score(cell.retained, decimals)
                 if cell.consensus is not None:
@@ -236,7 +240,7 @@ def _build(tender: Tender) -> bytes:
             _(
                 "Plis financiers ouverts le %(day)s en présence de : %(names)s.",
                 day=_moment(opening.occurred_at),
-                names=", ".join(present) or "—",
+                names=listed(present) or "—",
             )
         )
     rankings = rules.rank(tender)

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from portal.extensions import db
 from portal.models import City, SiteKind
-from portal.models.coverage import SiteCriterion
+from portal.models.coverage import Site, SiteCriterion
 from portal.services import coverage
 from tests.conftest import browser, text
 
@@ -189,3 +189,20 @@ def test_assessed_criteria_get_arabic_labels_that_readers_see_in_pages_and_expor
             for c in coverage.criteria_set(city.id, SiteKind.CONNECTED_ZONE).criteria
         }
     assert kept == {"Fréquentation": "الإقبال", "Éclairage": ""}
+
+
+def test_lists_take_the_readers_punctuation(app, world):
+    """French sets a space before its semicolon, Arabic has its own comma and semicolon."""
+    reader = browser(app, world["observer"])
+    with app.app_context():
+        site = db.session.scalar(sa.select(Site).where(Site.name == "EPN Massira"))
+    page = text(reader.get(f"/coverage/sites/{site.id}"))
+    assert "<dd>Marrakech, Massira</dd>" in page
+    with app.app_context():
+        db.session.get(City, world["city"].id).name_ar = "مراكش"
+        db.session.commit()
+    reader.post("/account/language", data={"language": "ar"})
+    page = text(reader.get(f"/coverage/sites/{site.id}"))
+    assert "<dd><bdi>مراكش</bdi>، <bdi>Massira</bdi></dd>" in page
+    reader.post("/account/language", data={"language": "en"})
+    assert "<dd>Marrakech, Massira</dd>" in text(reader.get(f"/coverage/sites/{site.id}"))

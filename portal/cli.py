@@ -75,6 +75,9 @@ reminders_cli = SpokenGroup("reminders", help="Deadline reminders.")
 mail_cli = SpokenGroup("mail", help="Outgoing mail.")
 scheduler_cli = SpokenGroup("scheduler", help="The scheduled jobs (reminders, mail).")
 tasks_cli = SpokenGroup("tasks", help="What waits on whom.")
+scenarios_cli = SpokenGroup(
+    "scenarios", help="Cities' involvement scenarios and the networks' business model."
+)
 
 
 @seed_cli.command("reference")
@@ -186,6 +189,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(tasks_cli)
+    app.cli.add_command(scenarios_cli)
     # Beside Flask-Migrate's own: flask db upgrade, flask db backup, flask db restore.
     migrate_cli.add_command(db_backup)
     migrate_cli.add_command(db_restore)
@@ -363,3 +367,25 @@ def tenders_simulate(file):
     except DomainError as refused:
         refuse(refused.message, status=2)
     click.echo(json.dumps(selection.to_json(result), ensure_ascii=False, indent=2))
+
+
+@scenarios_cli.command("evaluate")
+@click.argument("file", type=click.File("rb"))
+def scenarios_evaluate(file):
+    """Evaluate a scenario's cash-flow lines (JSON) and print every party's figures as JSON:
+    yearly nets, cumulative position, NPV, IRR, payback years and peak funding.
+
+    The same engine as the portal's pages; exit status 2 on input it cannot use.
+    """
+    import json
+
+    from portal.services.scenarios import engine
+
+    try:
+        model = engine.from_json(json.loads(file.read().decode("utf-8")))
+        evaluation = engine.evaluate(model)
+    except (ValueError, UnicodeDecodeError) as error:
+        refuse(_("Ce n'est pas un fichier JSON (%(error)s).", error=error), status=2)
+    except DomainError as refused:
+        refuse(refused.message, status=2)
+    click.echo(json.dumps(engine.to_json(evaluation), ensure_ascii=False, indent=2))

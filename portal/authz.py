@@ -55,6 +55,14 @@ class Permission(enum.StrEnum):
     COVERAGE_ASSESS = "coverage.assess"
     COVERAGE_DECIDE = "coverage.decide"
     COVERAGE_REPORT = "coverage.report"
+    # Involvement scenarios: following them, drafting them (the secretariat; a consultancy's
+    # contributors for the city their role names), recommending one, and the city's and the
+    # ministry's decisions on it.
+    SCENARIOS_VIEW = "scenarios.view"
+    SCENARIOS_DRAFT = "scenarios.draft"
+    SCENARIOS_SUBMIT = "scenarios.submit"
+    SCENARIOS_ENDORSE = "scenarios.endorse"
+    SCENARIOS_APPROVE = "scenarios.approve"
 
 
 # Declarations that are not permissions of the table.
@@ -71,6 +79,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.REMINDERS_CONFIGURE,
             P.PLANS_VIEW,
             P.TENDERS_VIEW,
+            P.SCENARIOS_VIEW,
             P.COVERAGE_VIEW,
         }
     ),
@@ -86,6 +95,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.FINANCE_SETTLE,
             P.TENDERS_VIEW,
             P.TENDERS_DECIDE,
+            P.SCENARIOS_VIEW,
+            P.SCENARIOS_APPROVE,
             P.COVERAGE_VIEW,
             P.COVERAGE_DECIDE,
         }
@@ -101,6 +112,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.FINANCE_OVERSEE,
             P.FINANCE_SETTLE,
             P.TENDERS_VIEW,
+            P.SCENARIOS_VIEW,
+            P.SCENARIOS_ENDORSE,
             P.COVERAGE_VIEW,
             P.COVERAGE_DECIDE,
         }
@@ -115,6 +128,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.FINANCE_SETTLE,
             P.TENDERS_VIEW,
             P.TENDERS_BID,
+            P.SCENARIOS_VIEW,
+            P.SCENARIOS_DRAFT,
             P.COVERAGE_VIEW,
             P.COVERAGE_REPORT,
         }
@@ -133,15 +148,25 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.FINANCE_MANAGE,
             P.TENDERS_VIEW,
             P.TENDERS_MANAGE,
+            P.SCENARIOS_VIEW,
+            P.SCENARIOS_DRAFT,
+            P.SCENARIOS_SUBMIT,
             P.COVERAGE_VIEW,
             P.COVERAGE_MANAGE,
             P.COVERAGE_REPORT,
         }
     ),
     Role.EVALUATOR: frozenset(
-        {P.PLANS_VIEW, P.TENDERS_VIEW, P.TENDERS_EVALUATE, P.COVERAGE_VIEW, P.COVERAGE_ASSESS}
+        {
+            P.PLANS_VIEW,
+            P.TENDERS_VIEW,
+            P.TENDERS_EVALUATE,
+            P.COVERAGE_VIEW,
+            P.COVERAGE_ASSESS,
+            P.SCENARIOS_VIEW,
+        }
     ),
-    Role.OBSERVER: frozenset({P.PLANS_VIEW, P.TENDERS_VIEW, P.COVERAGE_VIEW}),
+    Role.OBSERVER: frozenset({P.PLANS_VIEW, P.TENDERS_VIEW, P.COVERAGE_VIEW, P.SCENARIOS_VIEW}),
 }
 
 # Roles whose rights hold only within one city, and roles that act only for their organisation.

@@ -30,6 +30,12 @@ def isolate(text) -> str:
     return f"{FSI}{text}{PDI}" if text and right_to_left() else text
 
 
+def isolate_ltr(text: str) -> str:
+    """`text` read left to right (a signed number) between LRI and PDI on a right-to-left
+    page, else unchanged."""
+    return f"\u2066{text}{PDI}" if text and right_to_left() else text
+
+
 def bdi(value) -> Markup:
     """A template's user data in `<bdi>` on a right-to-left page (escaped either way)."""
     if value is None or value == "":

@@ -16,6 +16,15 @@ from portal.models.organizations import OrganizationKind
 from portal.models.plans import Horizon
 from portal.models.raci import RaciRole
 from portal.models.reminders import OutboxStatus, ReminderKind
+from portal.models.scenarios import (
+    CoverageMeasure,
+    InvestmentModel,
+    LineKind,
+    NetworkLayer,
+    Risk,
+    ScenarioStatus,
+    TransferKind,
+)
 from portal.models.tenders import (
     CommitteeRole,
     FinancialMethod,
@@ -309,4 +318,63 @@ MILESTONE_SORT_LABELS = {
     "title": _l("Titre"),
     "status": _l("État"),
     "city": _l("Ville"),
+}
+
+
+INVESTMENT_MODEL_LABELS = {
+    InvestmentModel.PUBLIC_OPERATION: _l(
+        "Réseau public conçu, construit et exploité par la commune"
+    ),
+    InvestmentModel.CONCESSION: _l("Concession ou gestion déléguée"),
+    InvestmentModel.JOINT_VENTURE: _l("SDL ou coentreprise avec un distributeur ou un opérateur"),
+    InvestmentModel.GAP_FUNDING: _l("Subvention d'équilibre aux opérateurs"),
+    InvestmentModel.PRIVATE_SHARING: _l("Déploiement privé avec partage d'infrastructures"),
+}
+
+LAYER_LABELS = {
+    NetworkLayer.PASSIVE: _l("Infrastructure passive"),
+    NetworkLayer.ACTIVE: _l("Réseau actif"),
+    NetworkLayer.RETAIL: _l("Services de détail"),
+}
+
+RISK_LABELS = {
+    Risk.CONSTRUCTION: _l("Construction"),
+    Risk.DEMAND: _l("Demande"),
+    Risk.OPERATION: _l("Exploitation"),
+    Risk.REGULATORY: _l("Réglementaire"),
+    Risk.FINANCING: _l("Financement"),
+}
+
+MEASURE_LABELS = {
+    CoverageMeasure.HOUSEHOLDS_PASSED: _l("Ménages raccordables"),
+    CoverageMeasure.PREMISES_PASSED: _l("Locaux raccordables"),
+    CoverageMeasure.SITES_CONNECTED: _l("Sites raccordés"),
+    CoverageMeasure.WIFI_ZONES: _l("Zones Wi-Fi"),
+    CoverageMeasure.DIGITAL_SPACES: _l("Espaces numériques publics"),
+}
+
+LINE_KIND_LABELS = {
+    LineKind.CAPEX: _l("Investissement"),
+    LineKind.OPEX: _l("Exploitation"),
+    LineKind.REVENUE: _l("Recette"),
+    LineKind.SUBSIDY: _l("Subvention extérieure"),
+    LineKind.TRANSFER: _l("Transfert entre parties"),
+}
+
+TRANSFER_KIND_LABELS = {
+    TransferKind.RENTAL_FEE: _l("Location ou IRU"),
+    TransferKind.CONCESSION_FEE: _l("Redevance de concession"),
+    TransferKind.DIVIDEND: _l("Dividende"),
+    TransferKind.CAPITAL_CONTRIBUTION: _l("Apport en capital"),
+    TransferKind.SUBSIDY: _l("Subvention de la ville"),
+    TransferKind.OTHER: _l("Autre"),
+}
+
+SCENARIO_STATUS_LABELS = {
+    ScenarioStatus.DRAFT: _l("En rédaction"),
+    ScenarioStatus.RETURNED: _l("Renvoyé"),
+    ScenarioStatus.SUBMITTED: _l("Recommandé, avis de la ville attendu"),
+    ScenarioStatus.ENDORSED: _l("Avalisé par la ville, décision du ministère attendue"),
+    ScenarioStatus.APPROVED: _l("Approuvé : référence de la ville"),
+    ScenarioStatus.SUPERSEDED: _l("Remplacé"),
 }

@@ -4,12 +4,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import Flask, g, has_request_context, make_response, render_template, request
-from flask_babel import format_date, format_decimal, format_time, to_user_timezone
+from flask_babel import format_date, format_decimal, format_percent, format_time, to_user_timezone
 from flask_login import current_user
 
 from portal import audit_labels, authz, bidi, labels, names, navigation
 from portal.forms.milestones import HORIZON_LABELS
 from portal.models.coverage import SiteKind, SiteStatus
+from portal.models.scenarios import ScenarioStatus
 from portal.services import commitments as commitment_rules
 from portal.services import coverage as coverage_rules
 from portal.services import finance as finance_rules
@@ -33,7 +34,16 @@ def localdate(value: date | None, format: str = "medium") -> str:
 
 def money(value) -> str:
     # Amounts are Decimal; shown with the locale's grouping, never through float.
-    return "" if value is None else format_decimal(value, format="#,##0.00")
+    if value is None:
+        return ""
+    text = format_decimal(value, format="#,##0.00")
+    # A negative amount keeps its minus sign in front in a right-to-left page.
+    return bidi.isolate_ltr(text) if value < 0 else text
+
+
+def percent(value) -> str:
+    """A rate kept as a fraction (0.0888), in the locale's writing (8,88 %)."""
+    return "" if value is None else format_percent(value, format="#,##0.##%")
 
 
 def number(value) -> str:
@@ -67,6 +77,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["localdate"] = localdate
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["score"] = score
     app.jinja_env.filters["bdi"] = bidi.bdi
     app.jinja_env.filters["listed"] = bidi.listed_bdi
@@ -101,6 +112,14 @@ def init_app(app: Flask) -> None:
         PROGRESS_LABELS=coverage_rules.PROGRESS_LABELS,
         describe_event=notifications.describe,
         NOTIFICATION_KINDS=labels.REMINDER_KIND_LABELS,
+        SCENARIO_STATUS_LABELS=labels.SCENARIO_STATUS_LABELS,
+        SCENARIO_STATUSES=ScenarioStatus,
+        INVESTMENT_MODEL_LABELS=labels.INVESTMENT_MODEL_LABELS,
+        LINE_KIND_LABELS=labels.LINE_KIND_LABELS,
+        TRANSFER_KIND_LABELS=labels.TRANSFER_KIND_LABELS,
+        LAYER_LABELS=labels.LAYER_LABELS,
+        RISK_LABELS=labels.RISK_LABELS,
+        MEASURE_LABELS=labels.MEASURE_LABELS,
     )
 
     def task_count() -> int:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import Flask, url_for
 
 from portal import authz, create_app
-from portal.models import Role
+from portal.models import OrganizationKind, Role
 from tests.conftest import login
 
 PUBLIC = "public"
@@ -20,6 +20,8 @@ ADMIN_ONLY = frozenset({Role.ADMIN})
 EVERY_ROLE = frozenset(Role)
 SECRETARIAT = frozenset({Role.SECRETARIAT})
 # The money between organisations: not the administrator, the evaluator nor the observer.
+# Scenarios are drafted by the secretariat and, for its city, by the study's consultancy.
+DRAFTERS = frozenset({Role.SECRETARIAT, Role.CONTRIBUTOR})
 FINANCE = frozenset(
     {Role.CENTRAL_DECISION_MAKER, Role.LOCAL_DECISION_MAKER, Role.CONTRIBUTOR, Role.SECRETARIAT}
 )
@@ -157,6 +159,17 @@ EXPECTED: dict[str, object] = {
     "coverage.decide": frozenset({Role.CENTRAL_DECISION_MAKER, Role.LOCAL_DECISION_MAKER}),
     "coverage.assess": frozenset({Role.EVALUATOR}),
     "coverage.figures": frozenset({Role.CONTRIBUTOR, Role.SECRETARIAT}),
+    "scenarios.programme": EVERY_ROLE,
+    "scenarios.city": EVERY_ROLE,
+    "scenarios.detail": EVERY_ROLE,
+    "scenarios.create": DRAFTERS,
+    "scenarios.edit": DRAFTERS,
+    "scenarios.create_party": DRAFTERS,
+    "scenarios.edit_party": DRAFTERS,
+    "scenarios.delete_party": DRAFTERS,
+    "scenarios.create_line": DRAFTERS,
+    "scenarios.edit_line": DRAFTERS,
+    "scenarios.delete_line": DRAFTERS,
     "calendars.user_feed": PUBLIC,
     "calendars.city_feed": PUBLIC,
     "account.unsubscribe": PUBLIC,
@@ -193,6 +206,9 @@ SAMPLE_ARGS = {
     "target_id": "target_indicator_target",
     "indicator_id": "target_indicator",
     "measurement_id": "target_measurement",
+    "scenario_id": "target_scenario",
+    "party_id": "target_party",
+    "line_id": "target_line",
 }
 
 AUDIENCES = [None, *Role]  # None: an anonymous visitor
@@ -251,12 +267,16 @@ def test_route_answers_each_role_as_the_table_says(
     # One set of objects per role, every route visited in turn: the requests carry no form
     # data, so they change nothing a later route depends on.
     city = make_city()
-    organization = make_org(city=city)
+    # A contributor stands for the city's study consultancy, the one that drafts scenarios.
+    consultancy = role is Role.CONTRIBUTOR
+    organization = make_org(
+        city=city, kind=OrganizationKind.CONSULTANT if consultancy else OrganizationKind.COMMUNE
+    )
     user = None
     if role is not None:
         user = make_user(
             role=role,
-            city=city if role in authz.CITY_REQUIRED_ROLES else None,
+            city=city if role in authz.CITY_REQUIRED_ROLES or consultancy else None,
             organization=organization,
         )
         assert login(client, user).status_code == 302
@@ -276,6 +296,7 @@ def test_route_answers_each_role_as_the_table_says(
         **_finance(app, city.id, organization.id, make_org(city=city).id),
         **_tender(app, city.id, organization.id, user.id if role is Role.EVALUATOR else None),
         **_coverage(app, city.id, organization.id, action.domain_id),
+        **_scenario(app, city.id),
     }
     problems = []
     for endpoint in sorted(EXPECTED):
@@ -316,6 +337,35 @@ def _check(response, endpoint, role):
             assert not went_to_login, f"{endpoint} sent {role} to the login page"
     else:
         assert response.status_code == 403, f"{endpoint} let {role} in ({response.status_code})"
+
+
+def _scenario(app, city_id: int) -> dict:
+    """A draft scenario of the person's city with a party and a line."""
+    from decimal import Decimal
+
+    from portal.extensions import db
+    from portal.models import InvestmentModel, LineKind, Scenario, ScenarioLine, ScenarioParty
+
+    with app.app_context():
+        party = ScenarioParty(name="Commune")
+        scenario = Scenario(
+            city_id=city_id,
+            name="Réseau municipal",
+            investment_model=InvestmentModel.PUBLIC_OPERATION,
+            parties=[party],
+            lines=[
+                ScenarioLine(
+                    label="Fourreaux", kind=LineKind.CAPEX, party=party, amount=Decimal("10")
+                )
+            ],
+        )
+        db.session.add(scenario)
+        db.session.commit()
+        return {
+            "target_scenario": scenario.id,
+            "target_party": party.id,
+            "target_line": scenario.lines[0].id,
+        }
 
 
 def _coverage(app, city_id: int, organization_id: int, domain_id: int) -> dict:

@@ -124,3 +124,23 @@ def quantity(value, field: str) -> Decimal:
 def measure(value, field: str) -> Decimal:
     """A measured or target value of an indicator: required, negative allowed."""
     return decimal(value, field, MEASURE, required=True)
+
+
+PERCENT = Wording(
+    invalid=_l("Ce n'est pas un pourcentage."),
+    negative=None,
+    too_big=_l("Ce n'est pas un pourcentage raisonnable."),
+    too_precise=_l("Deux décimales au plus."),
+)
+
+
+def percent(value, field: str, *, low: Decimal, high: Decimal) -> Decimal:
+    """A percentage typed as people write it (6 or 6,5), between `low` and `high`, returned
+    as a fraction (0.065)."""
+    number = decimal(value, field, PERCENT, required=True)
+    if not low <= number <= high:
+        raise InvalidInput(
+            _l("Un pourcentage entre %(low)s et %(high)s.", low=f"{low:f}", high=f"{high:f}"),
+            field=field,
+        )
+    return number / 100

@@ -71,6 +71,8 @@ ROUTES = {
         "/tenders/new",
         "/coverage/indicators/new",
         "/coverage/cities/marrakech/criteria/digital_space/labels",
+        "/scenarios/cities/marrakech",
+        "/scenarios/cities/marrakech/new",
     ],
     "evaluatrice@sdtn.demo": ["/tasks", first("/tasks", TASK)],
     "adc@sdtn.demo": ["/", "/tasks", first("/tasks", TASK)],
@@ -84,7 +86,7 @@ ROUTES = {
         "/admin/reminders",
         "/admin/outbox",
     ],
-    "observateur@sdtn.demo": ["/", "/programme"],
+    "observateur@sdtn.demo": ["/", "/programme", "/scenarios"],
 }
 
 

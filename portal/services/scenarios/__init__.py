@@ -1,7 +1,27 @@
 """A city's involvement scenarios and the networks' business model.
 
-By subject: engine (the cash-flow evaluation, pure); every name is re-exported here."""
+By subject: engine (the cash-flow evaluation, pure), access, drafting, evaluation; every
+name is re-exported here."""
 
+from portal.services.scenarios.access import (  # noqa: F401
+    may_decide,
+    may_draft,
+    may_see_drafts,
+    may_view,
+    require_draft,
+    visible,
+)
+from portal.services.scenarios.drafting import (  # noqa: F401
+    STALE,
+    copy_lines,
+    delete_line,
+    delete_party,
+    lines_from_asset,
+    save_line,
+    save_party,
+    save_scenario,
+    save_setup,
+)
 from portal.services.scenarios.engine import (  # noqa: F401
     KINDS,
     Evaluation,
@@ -10,3 +30,4 @@ from portal.services.scenarios.engine import (  # noqa: F401
     Position,
     evaluate,
 )
+from portal.services.scenarios.evaluation import Figures, figures, model_of  # noqa: F401

@@ -86,14 +86,20 @@ ACTION_LABELS = {
     "plan.updated": _l("Plan modifié"),
     "raci.changed": _l("Responsabilités (RACI) changées"),
     "reminder_rule.updated": _l("Règle de rappel modifiée"),
+    "scenario.approve": _l("Scénario approuvé par le ministère"),
     "scenario.created": _l("Scénario créé"),
+    "scenario.endorse": _l("Scénario avalisé par la ville"),
     "scenario.line_removed": _l("Ligne d'un scénario retirée"),
     "scenario.line_saved": _l("Ligne d'un scénario enregistrée"),
     "scenario.lines_copied": _l("Lignes copiées d'un autre scénario"),
     "scenario.lines_from_asset": _l("Lignes reprises d'une infrastructure partagée"),
     "scenario.party_removed": _l("Partie d'un scénario retirée"),
     "scenario.party_saved": _l("Partie d'un scénario enregistrée"),
+    "scenario.return_central": _l("Scénario renvoyé par le ministère"),
+    "scenario.return_local": _l("Scénario renvoyé par la ville"),
     "scenario.setup_saved": _l("Montage d'un scénario enregistré"),
+    "scenario.submit": _l("Scénario recommandé"),
+    "scenario.superseded": _l("Scénario remplacé comme référence"),
     "scenario.updated": _l("Scénario modifié"),
     "tender.bid_checked": _l("Offre vérifiée"),
     "tender.bid_received": _l("Offre reçue"),
@@ -161,6 +167,7 @@ DETAIL_LABELS = {
     "bid": _l("Offre"),
     "bidder": _l("Soumissionnaire"),
     "budget": _l("Budget"),
+    "by": _l("Par"),
     "cancelled": _l("Échéances annulées"),
     "capacity": _l("Capacité"),
     "capacity_unit": _l("Unité de capacité"),
@@ -483,6 +490,7 @@ def _member(item) -> str:
 
 def _state_labels(action: str) -> dict:
     """The words of the states an action moves between, by their stored value."""
+    from portal.labels import SCENARIO_STATUS_LABELS
     from portal.services import commitments, coverage, finance, milestones, tenders
 
     for prefix, labels in (
@@ -491,6 +499,7 @@ def _state_labels(action: str) -> dict:
         ("finance.installment_", finance.INSTALLMENT_LABELS),
         ("coverage.site_", coverage.STATUS_LABELS),
         ("tender.stage", tenders.STAGE_LABELS),
+        ("scenario.", SCENARIO_STATUS_LABELS),
     ):
         if action.startswith(prefix):
             return {state.value: label for state, label in labels.items()}

@@ -108,6 +108,10 @@ REMINDER_KIND_LABELS = {
     ReminderKind.TENDER_DECIDED: _l("Appel d'offres : décision"),
     ReminderKind.SITE_TO_DECIDE: _l("Site évalué, à retenir ou écarter"),
     ReminderKind.SITE_DECIDED: _l("Site retenu ou écarté"),
+    ReminderKind.SCENARIO_SUBMITTED: _l("Scénario recommandé, à avaliser"),
+    ReminderKind.SCENARIO_ENDORSED: _l("Scénario avalisé, à approuver"),
+    ReminderKind.SCENARIO_APPROVED: _l("Scénario approuvé"),
+    ReminderKind.SCENARIO_RETURNED: _l("Scénario renvoyé"),
 }
 
 COMMITTEE_ROLE_LABELS = {
@@ -377,4 +381,25 @@ SCENARIO_STATUS_LABELS = {
     ScenarioStatus.ENDORSED: _l("Avalisé par la ville, décision du ministère attendue"),
     ScenarioStatus.APPROVED: _l("Approuvé : référence de la ville"),
     ScenarioStatus.SUPERSEDED: _l("Remplacé"),
+}
+
+SCENARIO_MOVE_LABELS = {
+    "submit": _l("Recommander ce scénario"),
+    "endorse": _l("Avaliser pour la ville"),
+    "approve": _l("Approuver : référence de la ville"),
+    "return_local": _l("Renvoyer au secrétariat"),
+    "return_central": _l("Renvoyer au secrétariat"),
+}
+
+SENSITIVITY_LABELS = {
+    "capex": (_l("Investissement −20 %"), _l("Investissement +20 %")),
+    "revenue": (_l("Recettes −20 %"), _l("Recettes +20 %")),
+    "demand": (_l("Demande −20 %"), _l("Demande +20 %")),
+    "rate": (_l("Taux −2 points"), _l("Taux +2 points")),
+}
+SENSITIVITY_NAMES = {
+    "capex": _l("Investissement"),
+    "revenue": _l("Recettes"),
+    "demand": _l("Demande (recettes, locations et IRU)"),
+    "rate": _l("Taux d'actualisation"),
 }

@@ -54,6 +54,7 @@ def upgrade():
             ),
             nullable=False,
         ),
+        sa.Column("status_since", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),

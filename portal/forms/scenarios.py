@@ -70,3 +70,85 @@ class LineForm(FlaskForm):
         choices = [NONE] + [Choice(p.id, p.name) for p in parties]
         for field in (self.party_id, self.source_id, self.target_id):
             field.choices = choices
+
+
+class MoveForm(FlaskForm):
+    move = HiddenField(validators=[DataRequired()])
+    note = TextAreaField(
+        _l("Motif (obligatoire pour un renvoi)"), validators=[Optional(), Length(max=5000)]
+    )
+    version = HiddenField()
+
+
+def setup_form(scenario, indicators) -> FlaskForm:
+    """Who owns and operates each layer, who bears each risk, the coverage delivered: one
+    field per cell, filled from the scenario."""
+    from portal.labels import LAYER_LABELS, MEASURE_LABELS, RISK_LABELS
+    from portal.names import local
+
+    parties = [NONE] + [Choice(p.id, p.name) for p in scenario.parties]
+    layers = {row.layer: row for row in scenario.layers}
+    risks = {row.risk: row for row in scenario.risks}
+    coverage = {row.measure: row for row in scenario.coverage}
+    fields = {"version": HiddenField()}
+    for layer in LAYER_LABELS:
+        row = layers.get(layer)
+        fields[f"owner_{layer.value}"] = RecordField(
+            _l("Propriétaire"), choices=parties, default=row.owner_id if row else 0
+        )
+        fields[f"operator_{layer.value}"] = RecordField(
+            _l("Exploitant"), choices=parties, default=row.operator_id if row else 0
+        )
+    for risk in RISK_LABELS:
+        row = risks.get(risk)
+        fields[f"bearer_{risk.value}"] = RecordField(
+            _l("Porté par"),
+            choices=[Choice(0, _l("Partagé")), *parties[1:]],
+            default=row.bearer_id if row and row.bearer_id else 0,
+        )
+        fields[f"note_{risk.value}"] = LineField(
+            _l("Comment"), validators=[Length(max=300)], default=row.note if row else ""
+        )
+    choices = [NONE] + [Choice(i.id, local(i)) for i in indicators]
+    for measure in MEASURE_LABELS:
+        row = coverage.get(measure)
+        fields[f"quantity_{measure.value}"] = LineField(
+            _l("Nombre"), validators=[Length(max=20)], default=str(row.quantity) if row else ""
+        )
+        fields[f"indicator_{measure.value}"] = RecordField(
+            _l("Indicateur de couverture"),
+            choices=choices,
+            default=row.indicator_id if row and row.indicator_id else 0,
+        )
+
+    def values(self) -> dict:
+        def data(name):
+            return getattr(self, name).data
+
+        return {
+            "layers": {
+                layer.value: (data(f"owner_{layer.value}"), data(f"operator_{layer.value}"))
+                for layer in LAYER_LABELS
+            },
+            "risks": {
+                risk.value: (data(f"bearer_{risk.value}"), data(f"note_{risk.value}"))
+                for risk in RISK_LABELS
+            },
+            "coverage": {
+                m.value: (data(f"quantity_{m.value}"), data(f"indicator_{m.value}"))
+                for m in MEASURE_LABELS
+            },
+        }
+
+    return type("SetupForm", (FlaskForm,), {**fields, "values": values})()
+
+
+class CopyForm(FlaskForm):
+    source_id = RecordField(_l("Copier les lignes du scénario"), validators=[DataRequired()])
+    version = HiddenField()
+
+
+class AssetForm(FlaskForm):
+    asset_id = RecordField(_l("Infrastructure partagée"), validators=[DataRequired()])
+    party_id = RecordField(_l("Partie qui en porte les coûts"), validators=[DataRequired()])
+    version = HiddenField()

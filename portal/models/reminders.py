@@ -49,6 +49,10 @@ class ReminderKind(enum.Enum):
     TENDER_DECIDED = "tender_decided"
     SITE_TO_DECIDE = "site_to_decide"
     SITE_DECIDED = "site_decided"
+    SCENARIO_SUBMITTED = "scenario_submitted"
+    SCENARIO_ENDORSED = "scenario_endorsed"
+    SCENARIO_APPROVED = "scenario_approved"
+    SCENARIO_RETURNED = "scenario_returned"
 
 
 DEADLINE_KINDS = tuple(list(ReminderKind)[:8])

@@ -97,6 +97,8 @@ class Scenario(db.Model):
     status: Mapped[ScenarioStatus] = mapped_column(
         str_enum(ScenarioStatus), default=ScenarioStatus.DRAFT, index=True
     )
+    # Since when it waits in its status: what waits on a decision-maker waits since then.
+    status_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -34,6 +34,7 @@ from portal.models.coverage import Site
 from portal.models.finance import Agreement, Installment
 from portal.models.milestones import ChangeRequest, Milestone
 from portal.models.reminders import OutboxMessage, OutboxStatus, ReminderKind
+from portal.models.scenarios import Scenario
 from portal.models.tenders import Tender
 from portal.models.types import utcnow
 from portal.models.users import User
@@ -96,6 +97,10 @@ PAGES = {
     "site": (
         lambda: sa.select(Site.id, Site.name, Site.id),
         "/coverage/sites/{}",
+    ),
+    "scenario": (
+        lambda: sa.select(Scenario.id, Scenario.name, Scenario.id),
+        "/scenarios/{}",
     ),
 }
 

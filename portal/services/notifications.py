@@ -28,6 +28,7 @@ from portal.models.coverage import Site, SiteStatus
 from portal.models.finance import Agreement, Installment
 from portal.models.milestones import Milestone
 from portal.models.reminders import OutboxMessage, OutboxStatus, ReminderKind
+from portal.models.scenarios import Scenario, ScenarioStatus
 from portal.models.tenders import Bid, Lot, Tender, TenderStage
 from portal.models.types import utcnow
 from portal.models.users import User
@@ -400,6 +401,30 @@ def site_decided(actor, site: Site, *, note: str, now=None) -> None:
     )
 
 
+# --- Scenarios --------------------------------------------------------------------------------
+
+
+def scenario_moved(actor, scenario: Scenario, *, note: str, now=None) -> None:
+    """A recommended scenario to the city's decision-makers, an endorsed one to the
+    ministry's; a returned one to the secretariat; an approved one to both the secretariat
+    and the city."""
+    S = ScenarioStatus
+    people = {
+        S.SUBMITTED: ("scenario_endorse",),
+        S.ENDORSED: ("scenario_approve",),
+        S.RETURNED: ("scenario_revise",),
+        S.APPROVED: ("scenario_revise", "scenario_endorse"),
+    }[scenario.status]
+    kind = {
+        S.SUBMITTED: K.SCENARIO_SUBMITTED,
+        S.ENDORSED: K.SCENARIO_ENDORSED,
+        S.RETURNED: K.SCENARIO_RETURNED,
+        S.APPROVED: K.SCENARIO_APPROVED,
+    }[scenario.status]
+    recipients = set().union(*(tasks.people(name, Scenario, scenario.id) for name in people))
+    send(kind, "scenario", scenario.id, recipients, actor=actor, now=now, comment=note)
+
+
 # --- How an event reads -----------------------------------------------------------------------
 
 
@@ -450,6 +475,14 @@ def describe(message: OutboxMessage) -> str:
         K.SITE_DECIDED: _("%(who)s a retenu ce site.")
         if d.get("selected")
         else _("%(who)s a écarté ce site."),
+        K.SCENARIO_SUBMITTED: _("%(who)s recommande ce scénario : il attend l'avis de la ville."),
+        K.SCENARIO_ENDORSED: _(
+            "%(who)s a avalisé ce scénario pour la ville : il attend la décision du ministère."
+        ),
+        K.SCENARIO_APPROVED: _(
+            "%(who)s a approuvé ce scénario : il devient la référence de la ville."
+        ),
+        K.SCENARIO_RETURNED: _("%(who)s a renvoyé ce scénario."),
     }
     text = texts.get(message.kind)
     if text is None:

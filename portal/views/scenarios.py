@@ -4,21 +4,46 @@
 import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms.fields.choices import SelectChoice as Choice
 
 from portal.authz import Permission, can, require
 from portal.extensions import db
-from portal.forms.scenarios import LineForm, PartyForm, ScenarioForm
+from portal.forms.scenarios import (
+    AssetForm,
+    CopyForm,
+    LineForm,
+    MoveForm,
+    PartyForm,
+    ScenarioForm,
+    setup_form,
+)
 from portal.forms.tenders import VersionForm
-from portal.models.scenarios import EDITABLE, Scenario, ScenarioLine, ScenarioParty
+from portal.labels import SCENARIO_STATUS_LABELS, SENSITIVITY_NAMES
+from portal.models.coverage import Indicator, IndicatorTarget
+from portal.models.finance import SharedAsset
+from portal.models.organizations import City
+from portal.models.scenarios import (
+    EDITABLE,
+    Scenario,
+    ScenarioCoverage,
+    ScenarioEvent,
+    ScenarioLine,
+    ScenarioParty,
+)
+from portal.names import local
 from portal.services import scenarios as service
+from portal.services import tasks
 from portal.services.organizations import all_cities, all_organizations
+from portal.services.scenarios import charts as scenario_charts
 from portal.views._common import (
     act,
     acting_user,
     form_page,
     form_version,
     get_city_or_404,
+    moment,
 )
 
 bp = Blueprint("scenarios", __name__, url_prefix="/scenarios")
@@ -35,8 +60,8 @@ def _scenario_or_404(scenario_id: int) -> Scenario:
             selectinload(Scenario.lines),
             selectinload(Scenario.layers),
             selectinload(Scenario.risks),
-            selectinload(Scenario.coverage),
-            selectinload(Scenario.events),
+            selectinload(Scenario.coverage).joinedload(ScenarioCoverage.indicator),
+            selectinload(Scenario.events).joinedload(ScenarioEvent.actor),
         )
     )
     if scenario is None or not service.may_view(acting_user(), scenario):
@@ -79,11 +104,25 @@ def city(slug: str):
         .options(selectinload(Scenario.lines), selectinload(Scenario.parties))
         .order_by(Scenario.name)
     ).all()
+    figures = {s.id: service.figures(s) for s in scenarios}
+    # Every party named in any of them, in the order they first appear: one row each.
+    party_names = list(
+        dict.fromkeys(name for s in scenarios for name in figures[s.id].evaluation.parties)
+    )
     return render_template(
         "scenarios/city.html",
         city=city,
         scenarios=scenarios,
-        figures={s.id: service.figures(s) for s in scenarios},
+        figures=figures,
+        party_names=party_names,
+        charts={
+            s.id: scenario_charts.cumulative_chart(
+                figures[s.id].evaluation,
+                title=_("%(scenario)s : position cumulée de chaque partie", scenario=s.name),
+                unit=_("M MAD"),
+            )
+            for s in scenarios
+        },
         can_draft=service.may_draft(user, city.id),
     )
 
@@ -133,17 +172,210 @@ def _scenario_form(form: ScenarioForm, scenario: Scenario | None, city):
     )
 
 
-@bp.route("/<id:scenario_id>")
-@require(Permission.SCENARIOS_VIEW)
-def detail(scenario_id: int):
-    scenario = _scenario_or_404(scenario_id)
+def _copy_forms(scenario: Scenario, copy_form=None, asset_form=None):
+    """The forms that bring lines in: another scenario's, a shared asset's costs."""
+    sources = db.session.scalars(
+        sa.select(Scenario)
+        .join(City, Scenario.city_id == City.id)
+        .where(Scenario.id != scenario.id)
+        .order_by(City.name, Scenario.name)
+        .options(joinedload(Scenario.city))
+    ).all()
     user = acting_user()
+    copy_form = copy_form or CopyForm(formdata=None, version=scenario.version)
+    copy_form.source_id.choices = [
+        Choice(s.id, f"{local(s.city)} — {s.name}")
+        for s in sources
+        if service.may_draft(user, s.city_id) and service.may_view(user, s)
+    ]
+    asset_form = asset_form or AssetForm(formdata=None, version=scenario.version)
+    asset_form.asset_id.choices = [
+        Choice(a.id, a.name)
+        for a in db.session.scalars(
+            sa.select(SharedAsset)
+            .where(SharedAsset.city_id == scenario.city_id)
+            .order_by(SharedAsset.name)
+        )
+    ]
+    asset_form.party_id.choices = [Choice(p.id, p.name) for p in scenario.parties]
+    return copy_form, asset_form
+
+
+def _detail(
+    scenario: Scenario,
+    *,
+    status: int = 200,
+    move_form: MoveForm | None = None,
+    copy_form=None,
+    asset_form=None,
+):
+    user = acting_user()
+    can_draft = scenario.editable and service.may_draft(user, scenario.city_id)
+    figures = service.figures(scenario)
+    base, sensitivities = service.sensitivity(scenario)
+    copy_form, asset_form = (
+        _copy_forms(scenario, copy_form, asset_form) if can_draft else (None, None)
+    )
     return render_template(
         "scenarios/detail.html",
         scenario=scenario,
-        figures=service.figures(scenario),
-        can_draft=scenario.editable and service.may_draft(user, scenario.city_id),
+        figures=figures,
+        base=base,
+        sensitivities=sensitivities,
+        tornadoes=_tornadoes(figures.evaluation, base, sensitivities),
+        cumulative_chart=scenario_charts.cumulative_chart(
+            figures.evaluation,
+            title=_("Position cumulée de chaque partie, par année"),
+            unit=_("M MAD"),
+        ),
+        can_draft=can_draft,
+        copy_form=copy_form,
+        asset_form=asset_form,
+        moves=service.allowed_moves(user, scenario),
+        move_form=move_form or MoveForm(formdata=None, version=scenario.version),
+        waiting=tasks.waiting_on("scenario", scenario.id, moment()),
+        targets=_targets(scenario),
         version_form=VersionForm(formdata=None, version=scenario.version),
+    ), status
+
+
+def _tornadoes(evaluation, base, sensitivities) -> dict:
+    """A tornado of each party's NPV (and the project's, under None)."""
+    found = {}
+    for party in [*evaluation.parties, None]:
+        cases = []
+        for row in sensitivities:
+            name = SENSITIVITY_NAMES[row.factor]
+            cases.append((str(name), row.low[party], row.high[party]))
+        found[party] = scenario_charts.tornado_chart(
+            base[party],
+            cases,
+            title=_("Sensibilité de la VAN de %(party)s", party=party)
+            if party
+            else _("Sensibilité de la VAN du projet"),
+            unit=_("M MAD"),
+        )
+    return found
+
+
+def _targets(scenario: Scenario) -> dict:
+    """The city's whole-city target for each indicator the scenario's coverage moves."""
+    wanted = {row.indicator_id for row in scenario.coverage if row.indicator_id}
+    if not wanted:
+        return {}
+    return {
+        target.indicator_id: target
+        for target in db.session.scalars(
+            sa.select(IndicatorTarget).where(
+                IndicatorTarget.city_id == scenario.city_id,
+                IndicatorTarget.district == "",
+                IndicatorTarget.indicator_id.in_(wanted),
+            )
+        )
+    }
+
+
+@bp.route("/<id:scenario_id>")
+@require(Permission.SCENARIOS_VIEW)
+def detail(scenario_id: int):
+    return _detail(_scenario_or_404(scenario_id))
+
+
+# Declared for everyone who follows scenarios: the service checks the move's own right (the
+# secretariat recommends, the city endorses, the ministry approves).
+@bp.route("/<id:scenario_id>/move", methods=["POST"])
+@require(Permission.SCENARIOS_VIEW)
+def move(scenario_id: int):
+    scenario = _scenario_or_404(scenario_id)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        return _detail(scenario, status=422, move_form=form)
+    return act(
+        lambda: service.move(
+            acting_user(),
+            scenario,
+            form.move.data,
+            note=form.note.data,
+            expected_version=form_version(form),
+        ),
+        done=lambda _saved: _(
+            "Scénario : %(status)s.", status=SCENARIO_STATUS_LABELS[scenario.status]
+        ),
+        to=url_for("scenarios.detail", scenario_id=scenario_id),
+        again=lambda saved: _detail(
+            _scenario_or_404(scenario_id), status=saved.status, move_form=form
+        ),
+        form=form,
+        current=lambda: _scenario_or_404(scenario_id).version,
+    )
+
+
+@bp.route("/<id:scenario_id>/setup", methods=["GET", "POST"])
+@require(Permission.SCENARIOS_DRAFT)
+def setup(scenario_id: int):
+    scenario = _drafted_or_403(scenario_id)
+    indicators = db.session.scalars(sa.select(Indicator).order_by(Indicator.position)).all()
+    form = setup_form(scenario, indicators)
+    if request.method == "GET":
+        form.version.data = scenario.version
+    return form_page(
+        form,
+        "scenarios/setup.html",
+        lambda: service.save_setup(
+            acting_user(), scenario, **form.values(), expected_version=form_version(form)
+        ),
+        done=_("Montage enregistré."),
+        to=url_for("scenarios.detail", scenario_id=scenario.id, _anchor="setup"),
+        current=lambda: _scenario_or_404(scenario.id).version,
+        scenario=scenario,
+    )
+
+
+@bp.route("/<id:scenario_id>/copy", methods=["POST"])
+@require(Permission.SCENARIOS_DRAFT)
+def copy_lines(scenario_id: int):
+    scenario = _drafted_or_403(scenario_id)
+    form, _asset_form = _copy_forms(scenario, CopyForm())
+    if not form.validate_on_submit():
+        return _detail(scenario, status=422, copy_form=form)
+    source = _scenario_or_404(form.source_id.data)
+    return act(
+        lambda: service.copy_lines(
+            acting_user(), scenario, source, expected_version=form_version(form)
+        ),
+        done=lambda copied: ngettext("%(num)d ligne copiée.", "%(num)d lignes copiées.", copied),
+        to=url_for("scenarios.detail", scenario_id=scenario_id, _anchor="lines"),
+        again=lambda saved: _detail(
+            _scenario_or_404(scenario_id), status=saved.status, copy_form=form
+        ),
+        form=form,
+        current=lambda: _scenario_or_404(scenario_id).version,
+    )
+
+
+@bp.route("/<id:scenario_id>/from-asset", methods=["POST"])
+@require(Permission.SCENARIOS_DRAFT)
+def lines_from_asset(scenario_id: int):
+    scenario = _drafted_or_403(scenario_id)
+    _copy_form, form = _copy_forms(scenario, asset_form=AssetForm())
+    if not form.validate_on_submit():
+        return _detail(scenario, status=422, asset_form=form)
+    asset = db.session.get(SharedAsset, form.asset_id.data)
+    return act(
+        lambda: service.lines_from_asset(
+            acting_user(),
+            scenario,
+            asset,
+            party_id=form.party_id.data,
+            expected_version=form_version(form),
+        ),
+        done=_("Coûts de l'infrastructure repris en lignes."),
+        to=url_for("scenarios.detail", scenario_id=scenario_id, _anchor="lines"),
+        again=lambda saved: _detail(
+            _scenario_or_404(scenario_id), status=saved.status, asset_form=form
+        ),
+        form=form,
+        current=lambda: _scenario_or_404(scenario_id).version,
     )
 
 

@@ -3,79 +3,9 @@
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import AuditEvent, Scenario, ScenarioLine, ScenarioParty
+from portal.models import AuditEvent, ScenarioLine
 from tests.conftest import browser, text
-
-NEW = {
-    "name": "Réseau municipal loué aux opérateurs",
-    "investment_model": "public_operation",
-    "horizon_years": "4",
-    "discount_rate": "10",
-    "description": "La commune pose les fourreaux et les loue.",
-}
-
-
-def scenario(app) -> Scenario:
-    with app.app_context():
-        found = db.session.scalars(sa.select(Scenario)).one()
-        db.session.expunge(found)
-        return found
-
-
-def parties(app) -> dict[str, int]:
-    with app.app_context():
-        return {p.name: p.id for p in db.session.scalars(sa.select(ScenarioParty))}
-
-
-def drafted(app, client) -> Scenario:
-    """A scenario with the commune and an operator: the commune builds for 1,000 and rents
-    its ducts to the operator for 300 a year, which earns 500 a year from its customers."""
-    assert client.post("/scenarios/cities/marrakech/new", data=NEW).status_code == 302
-    current = scenario(app)
-    response = client.post(
-        f"/scenarios/{current.id}/parties/new",
-        data={
-            "name": "Opérateur",
-            "organization_id": 0,
-            "role": "Loue les fourreaux",
-            "version": current.version,
-        },
-    )
-    assert response.status_code == 302, text(response)
-    ids = parties(app)
-    for data in (
-        {
-            "label": "Fourreaux",
-            "kind": "capex",
-            "party_id": ids["CU Marrakech"],
-            "start_year": "0",
-            "amount": "1000",
-        },
-        {
-            "label": "Location des fourreaux",
-            "kind": "transfer",
-            "transfer_kind": "rental_fee",
-            "source_id": ids["Opérateur"],
-            "target_id": ids["CU Marrakech"],
-            "start_year": "1",
-            "end_year": "4",
-            "amount": "300",
-        },
-        {
-            "label": "Abonnés",
-            "kind": "revenue",
-            "party_id": ids["Opérateur"],
-            "start_year": "1",
-            "end_year": "4",
-            "amount": "500",
-        },
-    ):
-        current = scenario(app)
-        response = client.post(
-            f"/scenarios/{current.id}/lines/new", data={**data, "version": current.version}
-        )
-        assert response.status_code == 302, text(response)
-    return scenario(app)
+from tests.scenarios.helpers import NEW, drafted, parties, scenario
 
 
 def test_the_secretariat_drafts_a_scenario_and_sees_each_partys_figures(app, world):
@@ -199,3 +129,112 @@ def test_who_drafts_and_who_sees_a_draft(app, world):
     local = browser(app, world["local"])
     assert local.get(f"/scenarios/{current.id}/lines/new").status_code == 403
     assert local.post(f"/scenarios/{current.id}/lines/new", data={"label": "x"}).status_code == 403
+
+
+def test_the_setup_names_owners_risks_and_the_coverage_against_the_citys_target(
+    app, world, make_domain
+):
+    from datetime import date
+    from decimal import Decimal
+
+    from portal.models import Indicator, IndicatorTarget
+
+    domain = make_domain()
+    with app.app_context():
+        indicator = Indicator(
+            code="ftth", name="Foyers raccordables à la fibre", unit="foyers", domain_id=domain.id
+        )
+        db.session.add(indicator)
+        db.session.flush()
+        db.session.add(
+            IndicatorTarget(
+                indicator_id=indicator.id,
+                city_id=world["city"].id,
+                baseline_value=Decimal("1000"),
+                baseline_date=date(2026, 1, 1),
+                target_value=Decimal("50000"),
+                target_date=date(2030, 12, 31),
+            )
+        )
+        db.session.commit()
+        indicator_id = indicator.id
+    client = browser(app, world["secretariat"])
+    current = drafted(app, client)
+    ids = parties(app)
+    typed = {
+        "owner_passive": ids["CU Marrakech"],
+        "operator_passive": ids["CU Marrakech"],
+        "operator_retail": ids["Opérateur"],
+        "bearer_demand": ids["Opérateur"],
+        "note_demand": "Les abonnés viennent ou non",
+        "quantity_households_passed": "2,5",
+        "indicator_households_passed": indicator_id,
+        "quantity_sites_connected": "40",
+        "version": current.version,
+    }
+    response = client.post(f"/scenarios/{current.id}/setup", data=typed)
+    assert response.status_code == 422
+    page = text(response)
+    assert 'id="quantity_households_passed-errors"' in page
+    assert 'value="Les abonnés viennent ou non"' in page
+    typed["quantity_households_passed"] = "25 000"
+    response = client.post(f"/scenarios/{current.id}/setup", data=typed)
+    assert response.status_code == 302, text(response)
+    page = text(client.get(f"/scenarios/{current.id}"))
+    assert "Infrastructure passive" in page and "Les abonnés viennent ou non" in page
+    assert "Foyers raccordables à la fibre" in page and "50 000" in page.replace("\u202f", " ")
+    # The commune's 1,000 of capex over 25,000 households and 40 sites.
+    assert "0,04 MAD" in page and "25,00 MAD" in page
+
+
+def test_lines_come_from_another_scenario_or_from_a_shared_asset(app, world):
+    from decimal import Decimal
+
+    from portal.models import AssetKind, SharedAsset
+
+    with app.app_context():
+        asset = SharedAsset(
+            city_id=world["city"].id,
+            owner_id=world["commune"].id,
+            kind=AssetKind.DUCT,
+            name="Fourreaux de la Médina",
+            capital_cost=Decimal("800000.00"),
+            yearly_operating_cost=Decimal("24000.00"),
+        )
+        db.session.add(asset)
+        db.session.commit()
+        asset_id = asset.id
+    client = browser(app, world["secretariat"])
+    drafted(app, client, "Réseau municipal")
+    target = drafted(app, client, "Concession")
+    source = scenario(app, "Réseau municipal")
+    response = client.post(
+        f"/scenarios/{target.id}/copy", data={"source_id": source.id, "version": target.version}
+    )
+    assert response.status_code == 302, text(response)
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(ScenarioLine.id)).where(
+                    ScenarioLine.scenario_id == target.id
+                )
+            )
+            == 6
+        )
+    target = scenario(app, "Concession")
+    commune = parties(app, target.id)["CU Marrakech"]
+    response = client.post(
+        f"/scenarios/{target.id}/from-asset",
+        data={"asset_id": asset_id, "party_id": commune, "version": target.version},
+    )
+    assert response.status_code == 302, text(response)
+    page = text(client.get(f"/scenarios/{target.id}"))
+    assert page.count("Fourreaux de la Médina") >= 2  # its capital cost, then its upkeep
+    assert "800 000,00" in page.replace("\u202f", " ") and "24 000,00" in page.replace(
+        "\u202f", " "
+    )
+    # A stale page copies nothing.
+    response = client.post(
+        f"/scenarios/{target.id}/copy", data={"source_id": source.id, "version": target.version}
+    )
+    assert response.status_code == 409

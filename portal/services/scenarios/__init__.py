@@ -1,6 +1,6 @@
 """A city's involvement scenarios and the networks' business model.
 
-By subject: engine (the cash-flow evaluation, pure), access, drafting, evaluation; every
+By subject: engine (the cash-flow evaluation, pure), access, drafting, decision, evaluation; every
 name is re-exported here."""
 
 from portal.services.scenarios.access import (  # noqa: F401
@@ -11,6 +11,7 @@ from portal.services.scenarios.access import (  # noqa: F401
     require_draft,
     visible,
 )
+from portal.services.scenarios.decision import MOVES, allowed_moves, move  # noqa: F401
 from portal.services.scenarios.drafting import (  # noqa: F401
     STALE,
     copy_lines,
@@ -30,4 +31,10 @@ from portal.services.scenarios.engine import (  # noqa: F401
     Position,
     evaluate,
 )
-from portal.services.scenarios.evaluation import Figures, figures, model_of  # noqa: F401
+from portal.services.scenarios.evaluation import (  # noqa: F401
+    Figures,
+    Sensitivity,
+    figures,
+    model_of,
+    sensitivity,
+)

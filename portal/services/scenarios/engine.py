@@ -47,6 +47,8 @@ class Line:
     party: str = ""  # capex, opex: who pays; revenue, subsidy: who receives
     source: str = ""  # transfers: who pays
     target: str = ""  # transfers: who receives
+    # Moves with demand (take-up): revenue, and the rental and IRU fees operators pay.
+    demand: bool = False
 
     @property
     def last_year(self) -> int:
@@ -272,15 +274,23 @@ def evaluate(model: Model) -> Evaluation:
 # --- Sensitivity ------------------------------------------------------------------------------
 
 
-def scaled(model: Model, kinds: frozenset[str], factor: Decimal) -> Model:
-    """The model with the lines of `kinds` multiplied by `factor`."""
+def scaled(model: Model, chosen, factor: Decimal) -> Model:
+    """The model with the lines `chosen(line)` picks multiplied by `factor`."""
     return replace(
         model,
         lines=tuple(
-            replace(line, amount=line.amount * factor) if line.kind in kinds else line
+            replace(line, amount=line.amount * factor) if chosen(line) else line
             for line in model.lines
         ),
     )
+
+
+def npvs(model: Model) -> dict[str | None, Decimal]:
+    """Each party's NPV, and the project's (under None): the figures a sensitivity moves."""
+    nets = flows(model)
+    found = {name: npv(net, model.discount_rate) for name, net in nets.items()}
+    found[None] = sum(found.values(), ZERO)
+    return found
 
 
 # --- The command's JSON -----------------------------------------------------------------------

@@ -1,10 +1,10 @@
 """A scenario's figures from its lines: the engine's evaluation, and what the pages show
 beside it (its cost per household passed and per site)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
-from portal.models.scenarios import CoverageMeasure, LineKind, Scenario
+from portal.models.scenarios import CoverageMeasure, LineKind, Scenario, TransferKind
 from portal.services.scenarios import engine
 
 
@@ -28,6 +28,8 @@ def model_of(scenario: Scenario) -> engine.Model:
                 party=name(line.party),
                 source=name(line.source),
                 target=name(line.target),
+                demand=line.kind is LineKind.REVENUE
+                or line.transfer_kind is TransferKind.RENTAL_FEE,
             )
             for line in scenario.lines
         ),
@@ -64,3 +66,42 @@ def figures(scenario: Scenario) -> Figures:
         return (discounted / count).quantize(engine.CENT, rounding=ROUND_HALF_UP)
 
     return Figures(evaluation, discounted, per(households), per(sites))
+
+
+# Each sensitivity: what moves, and the low and high cases (a factor on lines, or points
+# added to the discount rate).
+TWENTY = Decimal("0.2")
+SENSITIVITIES = (
+    ("capex", lambda line: line.kind == "capex"),
+    ("revenue", lambda line: line.kind == "revenue"),
+    ("demand", lambda line: line.demand),
+    ("rate", None),
+)
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    factor: str
+    low: dict  # party (None: the project) -> NPV in the low case
+    high: dict
+
+
+def sensitivity(scenario: Scenario) -> tuple[dict, list[Sensitivity]]:
+    """The parties' and the project's NPV as they stand, and with capex, revenue and demand
+    each 20 % lower and higher, and the discount rate 2 points lower and higher (not below
+    zero)."""
+    model = model_of(scenario)
+    base = engine.npvs(model)
+    rows = []
+    for factor, chosen in SENSITIVITIES:
+        if chosen is None:
+            two = Decimal("0.02")
+            cases = [
+                replace(model, discount_rate=max(model.discount_rate - two, Decimal(0))),
+                replace(model, discount_rate=model.discount_rate + two),
+            ]
+        else:
+            cases = [engine.scaled(model, chosen, 1 + sign * TWENTY) for sign in (-1, 1)]
+        low, high = (engine.npvs(case) for case in cases)
+        rows.append(Sensitivity(factor, low, high))
+    return base, rows

@@ -14,6 +14,7 @@ from seeds.commitments import load_commitments
 from seeds.coverage import load_coverage
 from seeds.finance import load_finance
 from seeds.plans import load_plans
+from seeds.scenarios import load_scenarios
 from seeds.tenders import load_tenders
 
 # Documented in the README; `make run` prints it with the accounts.
@@ -80,6 +81,7 @@ def load_demo(today: date | None = None) -> dict[str, int]:
         added["agreements"] = load_finance(today)
         added["tenders"] = load_tenders(today)
         added.update(load_coverage(today))
+        added["scenarios"] = load_scenarios(today)
         _read_what_is_old(today)
     return added
 

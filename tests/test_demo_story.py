@@ -25,6 +25,7 @@ EXPECTED_TASKS = {
         "change_request_decide",
         "installment_pay",
         "site_decide",
+        "scenario_approve",  # Fès's concession, endorsed by the city
     },
     "local.marrakech@sdtn.demo": {
         "milestone_approve_local",
@@ -58,8 +59,18 @@ EXPECTED_TASKS = {
 
 # A few of the events each account was told about, as the demo's history left them.
 EXPECTED_EVENTS = {
-    "central@sdtn.demo": {K.MILESTONE_APPROVED_LOCALLY, K.CHANGE_REQUESTED, K.SITE_TO_DECIDE},
-    "local.marrakech@sdtn.demo": {K.MILESTONE_SUBMITTED, K.PROGRESS_DECLARED},
+    "central@sdtn.demo": {
+        K.MILESTONE_APPROVED_LOCALLY,
+        K.CHANGE_REQUESTED,
+        K.SITE_TO_DECIDE,
+        K.SCENARIO_ENDORSED,
+    },
+    "local.marrakech@sdtn.demo": {
+        K.MILESTONE_SUBMITTED,
+        K.PROGRESS_DECLARED,
+        K.SCENARIO_SUBMITTED,
+        K.SCENARIO_APPROVED,
+    },
     "local.agadir@sdtn.demo": {K.COMMITMENT_PROPOSED},
     "contributeur@sdtn.demo": {K.PROGRESS_DECIDED, K.PAYMENT_RECORDED, K.COMMITMENT_ACCEPTED},
     "iam@sdtn.demo": {K.INSTALLMENT_INVOICED, K.AGREEMENT_SIGNED},
@@ -134,3 +145,21 @@ def test_every_demo_account_has_work_and_news_the_day_the_demo_is_loaded(app, da
             ).all()
             assert (K.COMMITMENT_DUE, "escalation-central") in planned
             assert (K.TENDER_SUBMISSION, "lead-7") in planned
+
+
+def test_the_demo_scenarios_stand_where_the_story_says(app):
+    from portal.models import City, Scenario, ScenarioStatus
+
+    day = date(2027, 3, 1)
+    with time_machine.travel(datetime.combine(day, time(12), tzinfo=CASABLANCA), tick=False):
+        _load(app, day)
+    with app.app_context():
+        found = {}
+        for slug, status in db.session.execute(
+            sa.select(City.slug, Scenario.status).join(City, Scenario.city_id == City.id)
+        ):
+            found.setdefault(slug, []).append(status)
+    S = ScenarioStatus
+    assert sorted(found["marrakech"], key=str) == sorted([S.APPROVED, S.DRAFT, S.DRAFT], key=str)
+    assert sorted(found["fes"], key=str) == sorted([S.ENDORSED, S.DRAFT, S.DRAFT], key=str)
+    assert found["agadir"] == [S.DRAFT] * 3

@@ -73,6 +73,7 @@ ROUTES = {
         "/coverage/cities/marrakech/criteria/digital_space/labels",
         "/scenarios/cities/marrakech",
         "/scenarios/cities/marrakech/new",
+        first("/scenarios/cities/marrakech", "#scenarios-table thead a"),
     ],
     "evaluatrice@sdtn.demo": ["/tasks", first("/tasks", TASK)],
     "adc@sdtn.demo": ["/", "/tasks", first("/tasks", TASK)],
@@ -86,7 +87,12 @@ ROUTES = {
         "/admin/reminders",
         "/admin/outbox",
     ],
-    "observateur@sdtn.demo": ["/", "/programme", "/scenarios"],
+    "observateur@sdtn.demo": [
+        "/",
+        "/programme",
+        "/scenarios",
+        first("/scenarios/cities/fes", "#scenarios-table thead a"),
+    ],
 }
 
 

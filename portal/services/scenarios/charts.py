@@ -35,7 +35,7 @@ def _millions(value: Decimal) -> str:
 
 def cumulative_chart(evaluation, *, title: str, unit: str) -> str:
     """Each party's cumulative position by year, with the zero line; `unit` reads "M MAD"."""
-    width, height, pad, left = 420, 210, 24, 56
+    width, height, pad, left = 420, 210, 24, 84
     series = list(evaluation.parties.items())
     values = [v for _name, p in series for v in p.cumulative] or [Decimal(0)]
     low, high = min(min(values), Decimal(0)), max(max(values), Decimal(0))

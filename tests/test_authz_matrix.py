@@ -162,6 +162,7 @@ EXPECTED: dict[str, object] = {
     "scenarios.programme": EVERY_ROLE,
     "scenarios.city": EVERY_ROLE,
     "scenarios.detail": EVERY_ROLE,
+    "scenarios.export": EVERY_ROLE,
     "scenarios.move": EVERY_ROLE,
     "scenarios.create": DRAFTERS,
     "scenarios.edit": DRAFTERS,

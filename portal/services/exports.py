@@ -171,9 +171,27 @@ def _xlsx_row(sheet: WriteOnlyWorksheet, values: Sequence[object]) -> list[objec
 
 def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[object]], *, sheet_title: str) -> bytes:
     """One sheet: bold, frozen header row; real dates and numbers; text never run as formula."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=safe_sheet_title(sheet_title))
+    return to_xlsx_book([(sheet_title, headers, rows)])
 
+
+def to_xlsx_book(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[object]]]]) -> bytes:
+    """Several sheets written as `to_xlsx` writes one; titles made safe and unique."""
+    workbook = Workbook(write_only=True)
+    used: set[str] = set()
+    for title, headers, rows in sheets:
+        safe = safe_sheet_title(title)
+        candidate, n = safe, 2
+        while candidate.lower() in used:
+            suffix = f" ({n})"
+            candidate, n = safe[: SHEET_TITLE_MAX - len(suffix)] + suffix, n + 1
+        used.add(candidate.lower())
+        _write_sheet(workbook.create_sheet(title=candidate), headers, rows)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_sheet(sheet, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     prepared: Iterator[list[object]] = ([_xlsx_value(v) for v in row] for row in rows)
     # A streamed sheet writes its column widths before the rows: estimate them on a sample.
     sample = list(itertools.islice(prepared, WIDTH_SAMPLE_ROWS))
@@ -191,7 +209,3 @@ def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[object]], *, sheet_t
     sheet.append([_text_cell(sheet, str(h), bold=bold) for h in header_texts])
     for values in itertools.chain(sample, prepared):
         sheet.append(_xlsx_row(sheet, values))
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

@@ -37,9 +37,12 @@ from portal.services import scenarios as service
 from portal.services import tasks
 from portal.services.organizations import all_cities, all_organizations
 from portal.services.scenarios import charts as scenario_charts
+from portal.services.scenarios import exports as scenario_exports
 from portal.views._common import (
+    XLSX,
     act,
     acting_user,
+    attachment,
     form_page,
     form_version,
     get_city_or_404,
@@ -98,12 +101,7 @@ def programme():
 def city(slug: str):
     city = get_city_or_404(slug)
     user = acting_user()
-    scenarios = db.session.scalars(
-        sa.select(Scenario)
-        .where(Scenario.city_id == city.id, service.visible(user, city.id))
-        .options(selectinload(Scenario.lines), selectinload(Scenario.parties))
-        .order_by(Scenario.name)
-    ).all()
+    scenarios = _city_scenarios(city)
     figures = {s.id: service.figures(s) for s in scenarios}
     # Every party named in any of them, in the order they first appear: one row each.
     party_names = list(
@@ -125,6 +123,36 @@ def city(slug: str):
         },
         can_draft=service.may_draft(user, city.id),
     )
+
+
+def _city_scenarios(city) -> list[Scenario]:
+    """The city's scenarios its reader may see, with what their figures read."""
+    return db.session.scalars(
+        sa.select(Scenario)
+        .where(Scenario.city_id == city.id, service.visible(acting_user(), city.id))
+        .options(
+            selectinload(Scenario.lines),
+            selectinload(Scenario.parties),
+            selectinload(Scenario.coverage),
+        )
+        .order_by(Scenario.name)
+    ).all()
+
+
+@bp.route("/cities/<slug>/comparison.<fmt>")
+@require(Permission.SCENARIOS_VIEW)
+def export(slug: str, fmt: str):
+    if fmt not in ("pdf", "xlsx"):
+        abort(404)
+    city = get_city_or_404(slug)
+    scenarios = _city_scenarios(city)
+    figures = {s.id: service.figures(s) for s in scenarios}
+    name = f"scenarios-{city.slug}"
+    if fmt == "pdf":
+        return attachment(
+            scenario_exports.pdf(city, scenarios, figures), "application/pdf", f"{name}.pdf"
+        )
+    return attachment(scenario_exports.workbook(city, scenarios, figures), XLSX, f"{name}.xlsx")
 
 
 @bp.route("/cities/<slug>/new", methods=["GET", "POST"])

@@ -33,8 +33,10 @@ def _millions(value: Decimal) -> str:
     return format_decimal(value / Decimal(1_000_000), format="#,##0.#")
 
 
-def cumulative_chart(evaluation, *, title: str, unit: str) -> str:
-    """Each party's cumulative position by year, with the zero line; `unit` reads "M MAD"."""
+def cumulative_chart(evaluation, *, title: str, unit: str, legend: bool = True) -> str:
+    """Each party's cumulative position by year, with the zero line; `unit` reads "M MAD".
+    Without `legend` (a PDF, whose SVG text would not run right to left), it shows the
+    lines and the figures only: the document writes the legend itself."""
     width, height, pad, left = 420, 210, 24, 84
     series = list(evaluation.parties.items())
     values = [v for _name, p in series for v in p.cumulative] or [Decimal(0)]
@@ -42,7 +44,7 @@ def cumulative_chart(evaluation, *, title: str, unit: str) -> str:
     if high == low:
         high = low + 1
     years = evaluation.years
-    legend_rows = (len(series) + 1) // 2
+    legend_rows = (len(series) + 1) // 2 if legend else 0
     bottom = height - pad - 14 * legend_rows
     top = pad / 2
 
@@ -60,7 +62,8 @@ def cumulative_chart(evaluation, *, title: str, unit: str) -> str:
         f'<line x1="{left}" x2="{left}" y1="{top}" y2="{bottom}" stroke="{AXIS}"/>'
     )
     for value in (high, low):
-        parts.append(_text(left - 4, y(value) + 3, f"{_millions(value)} {unit}", anchor="end"))
+        shown = f"{_millions(value)} {unit}".strip()
+        parts.append(_text(left - 4, y(value) + 3, shown, anchor="end"))
     for year in (years[0], years[-1]):
         parts.append(
             _text(x(year), bottom + 12, str(year), anchor="end" if year == years[-1] else None)
@@ -75,6 +78,8 @@ def cumulative_chart(evaluation, *, title: str, unit: str) -> str:
             f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"{dash}>'
             f"<title>{escape(name)}</title></polyline>"
         )
+        if not legend:
+            continue
         column, row = index % 2, index // 2
         lx = left + column * (width - left) / 2
         ly = bottom + 26 + 14 * row

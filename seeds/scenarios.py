@@ -34,7 +34,7 @@ MUNICIPAL = (
     "La commune pose les fourreaux et la fibre passive avec le distributeur lors de ses "
     "propres travaux, puis les loue aux opérateurs, qui allument le réseau et vendent les "
     "services.",
-    ["commune", "utility", "Opérateurs télécoms"],
+    ["commune", "utility", "operator"],
     [
         ("Génie civil et fourreaux", "capex", "commune", 0, 2, "28000000", "0"),
         ("Tranchées communes avec le distributeur", "capex", "utility", 0, 1, "4000000", "0"),
@@ -51,33 +51,33 @@ MUNICIPAL = (
         (
             "Location des fourreaux et IRU",
             "transfer",
-            ("Opérateurs télécoms", "commune", "rental_fee"),
+            ("operator", "commune", "rental_fee"),
             3,
             20,
             "5400000",
             "3",
         ),
-        ("Équipements actifs", "capex", "Opérateurs télécoms", 2, 3, "9000000", "0"),
+        ("Équipements actifs", "capex", "operator", 2, 3, "9000000", "0"),
         (
             "Exploitation et commercialisation",
             "opex",
-            "Opérateurs télécoms",
+            "operator",
             3,
             20,
             "11000000",
             "2",
         ),
-        ("Abonnements", "revenue", "Opérateurs télécoms", 3, 20, "22000000", "4"),
+        ("Abonnements", "revenue", "operator", 3, 20, "22000000", "4"),
     ],
     {
         "layers": {
             "passive": ("commune", "commune"),
-            "active": ("Opérateurs télécoms", "Opérateurs télécoms"),
-            "retail": ("", "Opérateurs télécoms"),
+            "active": ("operator", "operator"),
+            "retail": ("", "operator"),
         },
         "risks": {
             "construction": ("commune", "Marchés de travaux à prix forfaitaire"),
-            "demand": ("Opérateurs télécoms", "Loyers garantis sur 5 ans"),
+            "demand": ("operator", "Loyers garantis sur 5 ans"),
             "operation": ("commune", ""),
             "regulatory": ("", "Partagé avec l'ANRT"),
             "financing": ("commune", "Budget d'équipement de la commune"),

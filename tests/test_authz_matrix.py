@@ -164,6 +164,7 @@ EXPECTED: dict[str, object] = {
     "scenarios.detail": EVERY_ROLE,
     "scenarios.export": EVERY_ROLE,
     "scenarios.move": EVERY_ROLE,
+    "scenarios.draft_ledger": SECRETARIAT,
     "scenarios.create": DRAFTERS,
     "scenarios.edit": DRAFTERS,
     "scenarios.setup": DRAFTERS,

@@ -1,5 +1,6 @@
 """cities' involvement scenarios: their parties, who owns and runs each network layer, who
-bears each risk, the coverage they deliver, their cash-flow lines and their decision history
+bears each risk, the coverage they deliver, their cash-flow lines, their decision history,
+and the assets and agreements an approved one drafted in the ledger
 
 Revision ID: 0014_scenarios
 Revises: 0013_criteria_labels
@@ -349,9 +350,52 @@ def upgrade():
         batch_op.create_index(
             batch_op.f("ix_scenario_risks_scenario_id"), ["scenario_id"], unique=False
         )
+    op.create_table(
+        "scenario_drafts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scenario_id", sa.Integer(), nullable=False),
+        sa.Column("line_id", sa.Integer(), nullable=True),
+        sa.Column("agreement_id", sa.Integer(), nullable=True),
+        sa.Column("asset_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["agreement_id"],
+            ["agreements.id"],
+            name=op.f("fk_scenario_drafts_agreement_id_agreements"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["asset_id"],
+            ["shared_assets.id"],
+            name=op.f("fk_scenario_drafts_asset_id_shared_assets"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["line_id"],
+            ["scenario_lines.id"],
+            name=op.f("fk_scenario_drafts_line_id_scenario_lines"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["scenario_id"],
+            ["scenarios.id"],
+            name=op.f("fk_scenario_drafts_scenario_id_scenarios"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_scenario_drafts")),
+        sa.UniqueConstraint("agreement_id", name=op.f("uq_scenario_drafts_agreement_id")),
+        sa.UniqueConstraint("asset_id", name=op.f("uq_scenario_drafts_asset_id")),
+    )
+    with op.batch_alter_table("scenario_drafts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_scenario_drafts_scenario_id"), ["scenario_id"], unique=False
+        )
 
 
 def downgrade():
+    with op.batch_alter_table("scenario_drafts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_scenario_drafts_scenario_id"))
+
+    op.drop_table("scenario_drafts")
     with op.batch_alter_table("scenario_risks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_scenario_risks_scenario_id"))
 

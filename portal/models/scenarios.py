@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.coverage import Indicator
-from portal.models.finance import SharedAsset
+from portal.models.finance import Agreement, SharedAsset
 from portal.models.organizations import City, Organization
 from portal.models.plans import MONEY
 from portal.models.types import UTCDateTime, str_enum, utcnow
@@ -266,3 +266,28 @@ class ScenarioEvent(db.Model):
 
     scenario: Mapped[Scenario] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+class ScenarioDraft(db.Model):
+    """What an approved scenario put in the ledger: a shared asset or an agreement drafted
+    from it (to be reviewed and signed as usual), and the line it came from."""
+
+    __tablename__ = "scenario_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("scenarios.id", ondelete="CASCADE"), index=True
+    )
+    line_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("scenario_lines.id", ondelete="SET NULL")
+    )
+    agreement_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("agreements.id", ondelete="CASCADE"), unique=True
+    )
+    asset_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("shared_assets.id", ondelete="CASCADE"), unique=True
+    )
+
+    scenario: Mapped[Scenario] = relationship()
+    agreement: Mapped[Agreement | None] = relationship()
+    asset: Mapped[SharedAsset | None] = relationship()

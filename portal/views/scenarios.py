@@ -2,7 +2,7 @@
 (details, parties, cash-flow lines)."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.orm import joinedload, selectinload
@@ -264,6 +264,10 @@ def _detail(
         waiting=tasks.waiting_on("scenario", scenario.id, moment()),
         targets=_targets(scenario),
         version_form=VersionForm(formdata=None, version=scenario.version),
+        can_draft_ledger=service.may_draft_ledger(user, scenario),
+        ledger=service.drafts(scenario.id)
+        if can(user, Permission.FINANCE_VIEW, city_id=scenario.city_id)
+        else [],
     ), status
 
 
@@ -404,6 +408,31 @@ def lines_from_asset(scenario_id: int):
         ),
         form=form,
         current=lambda: _scenario_or_404(scenario_id).version,
+    )
+
+
+@bp.route("/<id:scenario_id>/ledger", methods=["POST"])
+@require(Permission.SCENARIOS_SUBMIT)
+def draft_ledger(scenario_id: int):
+    scenario = _scenario_or_404(scenario_id)
+    form = VersionForm()
+
+    def done(drafted) -> str:
+        for reason in drafted.skipped:
+            flash(reason, "info")
+        return _(
+            "Brouillons préparés — infrastructures partagées : %(assets)d ; conventions : "
+            "%(agreements)d. Relisez-les, complétez-les et faites-les signer dans les "
+            "contreparties.",
+            assets=drafted.assets,
+            agreements=drafted.agreements,
+        )
+
+    return act(
+        lambda: service.draft_ledger(acting_user(), scenario, expected_version=form_version(form)),
+        done=done,
+        to=url_for("scenarios.detail", scenario_id=scenario_id, _anchor="ledger"),
+        again=lambda saved: _detail(_scenario_or_404(scenario_id), status=saved.status),
     )
 
 

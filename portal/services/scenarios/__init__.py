@@ -38,3 +38,9 @@ from portal.services.scenarios.evaluation import (  # noqa: F401
     model_of,
     sensitivity,
 )
+from portal.services.scenarios.ledger import (  # noqa: F401
+    Drafted,
+    draft_ledger,
+    drafts,
+    may_draft_ledger,
+)

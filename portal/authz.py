@@ -170,7 +170,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 # Roles whose rights hold only within one city, and roles that act only for their organisation.
-CITY_SCOPED_ROLES = frozenset({Role.LOCAL_DECISION_MAKER, Role.OBSERVER})
+# A contributor may be given one city: a consultancy running that city's master-plan study
+# (it then drafts the city's scenarios, and acts for its organisation there only).
+CITY_SCOPED_ROLES = frozenset({Role.LOCAL_DECISION_MAKER, Role.OBSERVER, Role.CONTRIBUTOR})
 CITY_REQUIRED_ROLES = frozenset({Role.LOCAL_DECISION_MAKER})
 ORGANIZATION_BOUND_ROLES = frozenset({Role.CONTRIBUTOR})
 

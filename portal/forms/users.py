@@ -27,7 +27,7 @@ def grant_choices(cities) -> list[Choice]:
             choices += [
                 Choice(f"{role.value}:{c.id}", f"{ROLE_LABELS[role]} — {local(c)}") for c in cities
             ]
-        elif role is Role.OBSERVER:
+        elif role in (Role.OBSERVER, Role.CONTRIBUTOR):
             choices.append(
                 Choice(role.value, f"{ROLE_LABELS[role]} — " + str(_l("toutes les villes")))
             )

@@ -238,3 +238,32 @@ def test_lines_come_from_another_scenario_or_from_a_shared_asset(app, world):
         f"/scenarios/{target.id}/copy", data={"source_id": source.id, "version": target.version}
     )
     assert response.status_code == 409
+
+
+def test_the_administrator_names_the_city_a_consultancy_drafts_for(app, world, make_user):
+    from portal.models import Organization, OrganizationKind, Role
+    from tests.conftest import login
+
+    with app.app_context():
+        consultancy = db.session.scalar(
+            sa.select(Organization.id).where(Organization.kind == OrganizationKind.CONSULTANT)
+        )
+    admin = browser(app, make_user(role=Role.ADMIN))
+    assert f'value="contributor:{world["city"].id}"' in text(admin.get("/admin/users/new"))
+    response = admin.post(
+        "/admin/users/new",
+        data={
+            "email": "etudes@adc.example",
+            "full_name": "Bureau d'études",
+            "organization_id": consultancy,
+            "preferred_language": "fr",
+            "roles": [f"contributor:{world['city'].id}"],
+            "password": "initial-password-42",
+            "confirm": "initial-password-42",
+        },
+    )
+    assert response.status_code == 302, text(response)
+    client = app.test_client()
+    assert login(client, "etudes@adc.example", "initial-password-42").status_code == 302
+    assert client.get("/scenarios/cities/marrakech/new").status_code == 200
+    assert client.get("/scenarios/cities/agadir/new").status_code == 403

@@ -32,9 +32,11 @@ from portal.services.scenarios.engine import (  # noqa: F401
     evaluate,
 )
 from portal.services.scenarios.evaluation import (  # noqa: F401
+    LINE_COLUMNS,
     Figures,
     Sensitivity,
     figures,
+    known,
     model_of,
     sensitivity,
 )

@@ -83,6 +83,8 @@ class Evaluation:
     years: tuple[int, ...]
     parties: dict[str, Position]
     project: Position
+    # The project's capex and opex by year: what its coverage costs.
+    costs: tuple[Decimal, ...] = ()
 
 
 def _refused(message, number: int | None = None, line: Line | None = None):
@@ -143,17 +145,32 @@ def check(model: Model) -> None:
             raise _refused(_l("l'année de fin précède l'année de début."), number, line)
 
 
+def _cents(line: Line, horizon: int) -> list[int]:
+    """The line's amount in each year 0..horizon in cents, rounded half up, computed on
+    integers: amount = M x 10^e and 1 + growth = P x 10^f, so that the amount k years in is
+    M x P^k x 10^(e + f k), exactly (Decimal powers would round, and cost more)."""
+    cents = [0] * (horizon + 1)
+    e = line.amount.as_tuple().exponent
+    f = (1 + line.growth).as_tuple().exponent
+    factor = int((1 + line.growth).scaleb(-f))
+    # The amount in cents k years in is numerator / denominator, both integers.
+    numerator = int(line.amount.scaleb(-e)) * 10 ** max(e + 2, 0)
+    denominator = 10 ** max(-(e + 2), 0)
+    step = 10**-f
+    for year in range(line.start_year, min(line.last_year, horizon) + 1):
+        cents[year] = (2 * numerator + denominator) // (2 * denominator)
+        numerator *= factor
+        denominator *= step
+    return cents
+
+
+def _money_of(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)
+
+
 def yearly(line: Line, horizon: int) -> list[Decimal]:
     """The line's amount in each year 0..horizon (zero outside its years), to the cent."""
-    amounts = [ZERO] * (horizon + 1)
-    factor = 1 + line.growth
-    with localcontext() as context:
-        context.prec = PRECISION
-        value = line.amount
-        for year in range(line.start_year, min(line.last_year, horizon) + 1):
-            amounts[year] = value.quantize(CENT, rounding=ROUND_HALF_UP)
-            value *= factor
-    return amounts
+    return [_money_of(c) for c in _cents(line, horizon)]
 
 
 def parties(model: Model) -> list[str]:
@@ -161,21 +178,28 @@ def parties(model: Model) -> list[str]:
     return list(dict.fromkeys(name for line in model.lines for name in line.parties()))
 
 
-def flows(model: Model) -> dict[str, list[Decimal]]:
-    """Each party's yearly net flows (received minus paid), to the cent."""
-    nets = {name: [ZERO] * (model.horizon + 1) for name in parties(model)}
+def _flows(model: Model) -> tuple[dict[str, list[int]], list[int]]:
+    """Each party's yearly net flows (received minus paid) in cents, and the project's
+    costs (capex and opex) by year."""
+    nets = {name: [0] * (model.horizon + 1) for name in parties(model)}
+    costs = [0] * (model.horizon + 1)
     for line in model.lines:
-        amounts = yearly(line, model.horizon)
+        amounts = _cents(line, model.horizon)
         if line.kind == "transfer":
             signed = ((line.source, -1), (line.target, 1))
         else:
             signed = ((line.party, -1 if line.kind in PAID else 1),)
+            if line.kind in PAID:
+                costs = [a + b for a, b in zip(costs, amounts, strict=True)]
         for name, sign in signed:
-            row = nets[name]
-            for year, amount in enumerate(amounts):
-                if amount:
-                    row[year] += sign * amount
-    return nets
+            nets[name] = [a + sign * b for a, b in zip(nets[name], amounts, strict=True)]
+    return nets, costs
+
+
+def flows(model: Model) -> dict[str, list[Decimal]]:
+    """Each party's yearly net flows (received minus paid), to the cent."""
+    nets, _costs = _flows(model)
+    return {name: [_money_of(c) for c in row] for name, row in nets.items()}
 
 
 def _discounted(net, rate: Decimal) -> list[Decimal]:
@@ -260,14 +284,18 @@ def position(net: list[Decimal], rate: Decimal) -> Position:
 
 def evaluate(model: Model) -> Evaluation:
     check(model)
-    nets = flows(model)
-    project = [sum(column, ZERO) for column in zip(*nets.values(), strict=True)] or [ZERO] * (
+    cents, costs = _flows(model)
+    project = [sum(column) for column in zip(*cents.values(), strict=True)] or [0] * (
         model.horizon + 1
     )
     return Evaluation(
         years=tuple(range(model.horizon + 1)),
-        parties={name: position(net, model.discount_rate) for name, net in nets.items()},
-        project=position(project, model.discount_rate),
+        parties={
+            name: position([_money_of(c) for c in net], model.discount_rate)
+            for name, net in cents.items()
+        },
+        project=position([_money_of(c) for c in project], model.discount_rate),
+        costs=tuple(_money_of(c) for c in costs),
     )
 
 

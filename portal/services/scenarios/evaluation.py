@@ -1,19 +1,63 @@
 """A scenario's figures from its lines: the engine's evaluation, and what the pages show
 beside it (its cost per household passed and per site)."""
 
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
+from threading import Lock
 
 from portal.models.scenarios import CoverageMeasure, LineKind, Scenario, TransferKind
 from portal.services.scenarios import engine
 
+# A scenario's figures change only with a new version (every change to it, its parties,
+# set-up or lines makes one): they are kept per version, in each process, for the pages
+# that show them again and again. Its creation instant tells two databases' apart.
+CACHE_SIZE = 512
+_cache: OrderedDict = OrderedDict()
+_lock = Lock()
 
-def model_of(scenario: Scenario) -> engine.Model:
-    """The scenario as the engine reads it: parties by name, rates as fractions."""
 
-    def name(party) -> str:
-        return party.name if party is not None else ""
+def _key(scenario: Scenario, what: str) -> tuple:
+    return (what, scenario.id, scenario.version, scenario.created_at)
 
+
+def _kept(key, compute):
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    value = compute()
+    with _lock:
+        _cache[key] = value
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return value
+
+
+def known(scenario: Scenario) -> bool:
+    """Whether its figures are kept: a page need not read its lines."""
+    return _key(scenario, "figures") in _cache
+
+
+# What the engine reads of a line: a ScenarioLine, or a row of these columns.
+LINE_COLUMNS = (
+    "label",
+    "kind",
+    "transfer_kind",
+    "amount",
+    "start_year",
+    "end_year",
+    "growth",
+    "party_id",
+    "source_id",
+    "target_id",
+)
+
+
+def model_of(scenario: Scenario, lines=None) -> engine.Model:
+    """The scenario as the engine reads it: parties by name, rates as fractions. `lines`
+    (rows of LINE_COLUMNS) spare a page that compares scenarios loading each line whole."""
+    names = {party.id: party.name for party in scenario.parties}
     return engine.Model(
         discount_rate=scenario.discount_rate,
         horizon=scenario.horizon_years,
@@ -25,13 +69,13 @@ def model_of(scenario: Scenario) -> engine.Model:
                 start_year=line.start_year,
                 end_year=line.end_year,
                 growth=line.growth,
-                party=name(line.party),
-                source=name(line.source),
-                target=name(line.target),
+                party=names.get(line.party_id, ""),
+                source=names.get(line.source_id, ""),
+                target=names.get(line.target_id, ""),
                 demand=line.kind is LineKind.REVENUE
                 or line.transfer_kind is TransferKind.RENTAL_FEE,
             )
-            for line in scenario.lines
+            for line in (scenario.lines if lines is None else lines)
         ),
     )
 
@@ -45,15 +89,14 @@ class Figures:
     per_site: Decimal | None
 
 
-def figures(scenario: Scenario) -> Figures:
-    model = model_of(scenario)
+def figures(scenario: Scenario, lines=None) -> Figures:
+    return _kept(_key(scenario, "figures"), lambda: _figures(scenario, lines))
+
+
+def _figures(scenario: Scenario, lines) -> Figures:
+    model = model_of(scenario, lines)
     evaluation = engine.evaluate(model)
-    costs = [0] * (model.horizon + 1)
-    for line in model.lines:
-        if line.kind in (LineKind.CAPEX.value, LineKind.OPEX.value):
-            for year, amount in enumerate(engine.yearly(line, model.horizon)):
-                costs[year] += amount
-    discounted = -engine.npv([-Decimal(c) for c in costs], model.discount_rate)
+    discounted = -engine.npv([-c for c in evaluation.costs], model.discount_rate)
     delivered = {row.measure: row.quantity for row in scenario.coverage}
     households = delivered.get(CoverageMeasure.HOUSEHOLDS_PASSED) or delivered.get(
         CoverageMeasure.PREMISES_PASSED
@@ -90,6 +133,10 @@ def sensitivity(scenario: Scenario) -> tuple[dict, list[Sensitivity]]:
     """The parties' and the project's NPV as they stand, and with capex, revenue and demand
     each 20 % lower and higher, and the discount rate 2 points lower and higher (not below
     zero)."""
+    return _kept(_key(scenario, "sensitivity"), lambda: _sensitivity(scenario))
+
+
+def _sensitivity(scenario: Scenario) -> tuple[dict, list[Sensitivity]]:
     model = model_of(scenario)
     base = engine.npvs(model)
     rows = []

@@ -82,8 +82,8 @@ TIME_RATIO_LIMIT = 1.5
 # issue's case is the 10x one, 200 lines each).
 SCENARIOS_PER_CITY = 10
 LINES_PER_AGREEMENTS = 2 / 5
-# "Well under the city plan page's time": at most half of it.
-SCENARIOS_BEFORE_PLAN = 0.5
+# "Well under the city plan page's time": at most three quarters of it.
+SCENARIOS_BEFORE_PLAN = 0.75
 TODAY = date(2026, 11, 25)
 
 

@@ -47,6 +47,7 @@ from portal.views._common import (
     form_version,
     get_city_or_404,
     moment,
+    paginate,
 )
 
 bp = Blueprint("scenarios", __name__, url_prefix="/scenarios")
@@ -60,7 +61,6 @@ def _scenario_or_404(scenario_id: int) -> Scenario:
         .options(
             joinedload(Scenario.city),
             selectinload(Scenario.parties).joinedload(ScenarioParty.organization),
-            selectinload(Scenario.lines),
             selectinload(Scenario.layers),
             selectinload(Scenario.risks),
             selectinload(Scenario.coverage).joinedload(ScenarioCoverage.indicator),
@@ -277,6 +277,12 @@ def _detail(
         moves=service.allowed_moves(user, scenario),
         move_form=move_form or MoveForm(formdata=None, version=scenario.version),
         waiting=tasks.waiting_on("scenario", scenario.id, moment()),
+        lines=paginate(
+            sa.select(ScenarioLine)
+            .where(ScenarioLine.scenario_id == scenario.id)
+            .order_by(ScenarioLine.position, ScenarioLine.id),
+            arg="lines",
+        ),
         targets=_targets(scenario),
         version_form=VersionForm(formdata=None, version=scenario.version),
         can_draft_ledger=service.may_draft_ledger(user, scenario),

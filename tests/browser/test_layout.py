@@ -12,9 +12,10 @@ from tests.browser.screens import DESKTOP, PHONE, TABLET
 from tests.browser.test_login_flows import sign_in
 
 
-def first(list_path: str, selector: str) -> tuple[str, str]:
-    """The page behind the first link matching `selector` on `list_path`."""
-    return (list_path, selector)
+def first(list_path: str, selector: str, then: str = "") -> tuple[str, str, str]:
+    """The page behind the first link matching `selector` on `list_path` (and `then`
+    appended to its address: one of that object's own pages)."""
+    return (list_path, selector, then)
 
 
 TASK = "ul.task-list li a"
@@ -74,6 +75,11 @@ ROUTES = {
         "/scenarios/cities/marrakech",
         "/scenarios/cities/marrakech/new",
         first("/scenarios/cities/marrakech", "#scenarios-table thead a"),
+        # A draft's own pages: its details, set-up, a new line and a new party.
+        *(
+            first("/scenarios/cities/agadir", "#scenarios-table thead a", then)
+            for then in ("/edit", "/setup", "/lines/new", "/parties/new")
+        ),
     ],
     "evaluatrice@sdtn.demo": ["/tasks", first("/tasks", TASK)],
     "adc@sdtn.demo": ["/", "/tasks", first("/tasks", TASK)],
@@ -134,9 +140,9 @@ def test_every_main_page_fits_the_screen_and_passes_axe(page, demo_data, email, 
     page.set_viewport_size(viewport)
     for route in ROUTES[email]:
         if isinstance(route, tuple):
-            list_path, selector = route
+            list_path, selector, then = route
             page.goto(list_path)
-            path = page.locator(selector).first.get_attribute("href")
+            path = page.locator(selector).first.get_attribute("href") + then
         else:
             path = route
         response = page.goto(path)

@@ -267,3 +267,37 @@ def test_the_administrator_names_the_city_a_consultancy_drafts_for(app, world, m
     assert login(client, "etudes@adc.example", "initial-password-42").status_code == 302
     assert client.get("/scenarios/cities/marrakech/new").status_code == 200
     assert client.get("/scenarios/cities/agadir/new").status_code == 403
+
+
+def test_a_long_scenario_lists_its_lines_page_by_page(app, world):
+    from decimal import Decimal
+
+    from portal.models import LineKind
+
+    client = browser(app, world["secretariat"])
+    current = drafted(app, client)
+    size = app.config["PAGE_SIZE"]
+    with app.app_context():
+        commune = parties(app)["CU Marrakech"]
+        for i in range(size):
+            db.session.add(
+                ScenarioLine(
+                    scenario_id=current.id,
+                    position=10 + i,
+                    label=f"Entretien {i:02d}",
+                    kind=LineKind.OPEX,
+                    party_id=commune,
+                    start_year=1,
+                    end_year=1,
+                    amount=Decimal("1.00"),
+                )
+            )
+        db.session.commit()
+    first = text(client.get(f"/scenarios/{current.id}"))
+    second = text(client.get(f"/scenarios/{current.id}?lines=2"))
+    # The three drafted lines come first: a page of `size` lines, then the rest.
+    assert first.count("<td>Entretien") == size - 3
+    assert second.count("<td>Entretien") == 3 and "<td>Fourreaux" not in second
+    # Every line counts in the figures, whatever the page shown: year 1 has the 300 of rent
+    # less the `size` units of upkeep.
+    assert f"{300 - size},00" in first

@@ -72,6 +72,12 @@ def test_the_approved_scenario_drafts_its_asset_and_agreements(app, world):
         assert db.session.scalar(sa.select(sa.func.count(ScenarioDraft.id))) == 2
     page = text(client.get(f"/scenarios/{current.id}"))
     assert "Location des fourreaux — Réseau municipal loué aux opérateurs" in page
+    # Each draft links back to the scenario it came from.
+    with app.app_context():
+        agreement_id = db.session.scalar(sa.select(Agreement.id))
+        asset_id = db.session.scalar(sa.select(SharedAsset.id))
+    for url in (f"/finance/agreements/{agreement_id}", f"/finance/assets/{asset_id}"):
+        assert f'href="/scenarios/{current.id}"' in text(client.get(url)), url
     # Once is enough.
     response = client.post(
         f"/scenarios/{current.id}/ledger", data={"version": scenario(app).version}

@@ -43,6 +43,7 @@ from portal.services.scenarios.evaluation import (  # noqa: F401
 from portal.services.scenarios.ledger import (  # noqa: F401
     Drafted,
     draft_ledger,
+    drafted_from,
     drafts,
     may_draft_ledger,
 )

@@ -32,6 +32,7 @@ from portal.services import audit
 from portal.services import finance as finance_rules
 from portal.services.errors import NotAllowed, TransitionNotAllowed, ensure_current
 from portal.services.scenarios import engine
+from portal.services.scenarios.access import may_view
 from portal.services.scenarios.drafting import STALE
 from portal.services.scenarios.evaluation import model_of
 
@@ -181,3 +182,19 @@ def draft_ledger(actor: User, scenario: Scenario, *, expected_version=None) -> D
         details={"assets": done.assets, "agreements": done.agreements, "skipped": done.skipped},
     )
     return done
+
+
+def drafted_from(user: User, *, agreement_id: int | None = None, asset_id: int | None = None):
+    """The scenario an agreement or a shared asset was drafted from, when its reader may see
+    it; else None."""
+    condition = (
+        ScenarioDraft.agreement_id == agreement_id
+        if agreement_id is not None
+        else ScenarioDraft.asset_id == asset_id
+    )
+    scenario = db.session.scalar(
+        sa.select(Scenario)
+        .join(ScenarioDraft, ScenarioDraft.scenario_id == Scenario.id)
+        .where(condition)
+    )
+    return scenario if scenario is not None and may_view(user, scenario) else None

@@ -38,7 +38,7 @@ from portal.models.finance import (
 )
 from portal.models.plans import Action, Plan
 from portal.models.types import valid_id
-from portal.services import files, tasks
+from portal.services import files, scenarios, tasks
 from portal.services import finance as service
 from portal.services.errors import InvalidInput
 from portal.services.organizations import all_cities
@@ -240,6 +240,7 @@ def _agreement_page(agreement: Agreement, *, status: int = 200, **forms):
         "finance/agreement.html",
         agreement=agreement,
         waiting=tasks.waiting_on("agreement", agreement.id, moment()),
+        from_scenario=scenarios.drafted_from(user, agreement_id=agreement.id),
         installments=installments,
         figures=figures,
         actions={i.id: service.allowed_actions(user, i) for i in installments},

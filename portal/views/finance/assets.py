@@ -28,6 +28,7 @@ from portal.models.finance import (
 )
 from portal.models.types import valid_id
 from portal.services import finance as service
+from portal.services import scenarios
 from portal.services.organizations import all_cities
 from portal.templating import render_page
 from portal.views._common import (
@@ -127,6 +128,7 @@ def _asset_page(asset: SharedAsset, *, generate_form=None, status=200):
     return render_template(
         "finance/asset.html",
         asset=asset,
+        from_scenario=scenarios.drafted_from(user, asset_id=asset.id),
         lines=list(zip(lines, capital, strict=True)),
         shown=service.key_lines_shown(user, asset),
         agreements=agreements,

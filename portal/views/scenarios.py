@@ -511,13 +511,16 @@ def _party_form(scenario: Scenario, party: ScenarioParty | None):
 def delete_party(scenario_id: int, party_id: int):
     scenario = _drafted_or_403(scenario_id)
     party = _party_or_404(scenario, party_id)
+    return _remove(scenario, service.delete_party, party, _("Partie retirée."), "parties")
+
+
+def _remove(scenario: Scenario, remove, what, done: str, anchor: str):
+    """Remove a party or a line of the scenario, as the version the page was loaded with."""
     form = VersionForm()
     return act(
-        lambda: service.delete_party(
-            acting_user(), scenario, party, expected_version=form_version(form)
-        ),
-        done=_("Partie retirée."),
-        to=url_for("scenarios.detail", scenario_id=scenario.id, _anchor="parties"),
+        lambda: remove(acting_user(), scenario, what, expected_version=form_version(form)),
+        done=done,
+        to=url_for("scenarios.detail", scenario_id=scenario.id, _anchor=anchor),
         again=lambda saved: _redirect_back(scenario),
     )
 
@@ -596,12 +599,4 @@ def _line_form(scenario: Scenario, line: ScenarioLine | None):
 def delete_line(scenario_id: int, line_id: int):
     scenario = _drafted_or_403(scenario_id)
     line = _line_or_404(scenario, line_id)
-    form = VersionForm()
-    return act(
-        lambda: service.delete_line(
-            acting_user(), scenario, line, expected_version=form_version(form)
-        ),
-        done=_("Ligne retirée."),
-        to=url_for("scenarios.detail", scenario_id=scenario.id, _anchor="lines"),
-        again=lambda saved: _redirect_back(scenario),
-    )
+    return _remove(scenario, service.delete_line, line, _("Ligne retirée."), "lines")

@@ -92,6 +92,29 @@ def test_a_party_in_use_is_not_removed_and_the_horizon_keeps_its_lines(app, worl
     )
     assert "figure dans des lignes" in text(response)
     assert "Opérateur" in parties(app)
+    # Its lines removed first, it goes.
+    with app.app_context():
+        lines = db.session.scalars(
+            sa.select(ScenarioLine.id).where(
+                sa.or_(
+                    ScenarioLine.party_id == operator,
+                    ScenarioLine.source_id == operator,
+                    ScenarioLine.target_id == operator,
+                )
+            )
+        ).all()
+    for line in lines:
+        response = client.post(
+            f"/scenarios/{current.id}/lines/{line}/delete",
+            data={"version": scenario(app).version},
+        )
+        assert response.status_code == 302
+    response = client.post(
+        f"/scenarios/{current.id}/parties/{operator}/delete",
+        data={"version": scenario(app).version},
+    )
+    assert response.status_code == 302 and "Opérateur" not in parties(app)
+    current = scenario(app)
     response = client.post(
         f"/scenarios/{current.id}/edit",
         data={**NEW, "horizon_years": "0", "version": current.version},

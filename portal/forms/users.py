@@ -27,10 +27,16 @@ def grant_choices(cities) -> list[Choice]:
             choices += [
                 Choice(f"{role.value}:{c.id}", f"{ROLE_LABELS[role]} — {local(c)}") for c in cities
             ]
-        elif role in (Role.OBSERVER, Role.CONTRIBUTOR):
+        elif role is Role.OBSERVER:
             choices.append(
                 Choice(role.value, f"{ROLE_LABELS[role]} — " + str(_l("toutes les villes")))
             )
+            choices += [
+                Choice(f"{role.value}:{c.id}", f"{ROLE_LABELS[role]} — {local(c)}") for c in cities
+            ]
+        elif role is Role.CONTRIBUTOR:
+            # One city only for a consultancy running that city's study (its scenarios).
+            choices.append(Choice(role.value, str(ROLE_LABELS[role])))
             choices += [
                 Choice(f"{role.value}:{c.id}", f"{ROLE_LABELS[role]} — {local(c)}") for c in cities
             ]

@@ -63,6 +63,10 @@ class Permission(enum.StrEnum):
     SCENARIOS_SUBMIT = "scenarios.submit"
     SCENARIOS_ENDORSE = "scenarios.endorse"
     SCENARIOS_APPROVE = "scenarios.approve"
+    # The diagnostic: following it, and keeping its inventories (the study's team: the
+    # secretariat, and a consultancy's contributors for their city).
+    DIAGNOSTIC_VIEW = "diagnostic.view"
+    DIAGNOSTIC_MANAGE = "diagnostic.manage"
 
 
 # Declarations that are not permissions of the table.
@@ -79,6 +83,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.REMINDERS_CONFIGURE,
             P.PLANS_VIEW,
             P.TENDERS_VIEW,
+            P.DIAGNOSTIC_VIEW,
             P.SCENARIOS_VIEW,
             P.COVERAGE_VIEW,
         }
@@ -95,6 +100,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.FINANCE_SETTLE,
             P.TENDERS_VIEW,
             P.TENDERS_DECIDE,
+            P.DIAGNOSTIC_VIEW,
             P.SCENARIOS_VIEW,
             P.SCENARIOS_APPROVE,
             P.COVERAGE_VIEW,
@@ -112,6 +118,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.FINANCE_OVERSEE,
             P.FINANCE_SETTLE,
             P.TENDERS_VIEW,
+            P.DIAGNOSTIC_VIEW,
             P.SCENARIOS_VIEW,
             P.SCENARIOS_ENDORSE,
             P.COVERAGE_VIEW,
@@ -128,6 +135,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.FINANCE_SETTLE,
             P.TENDERS_VIEW,
             P.TENDERS_BID,
+            P.DIAGNOSTIC_VIEW,
+            P.DIAGNOSTIC_MANAGE,
             P.SCENARIOS_VIEW,
             P.SCENARIOS_DRAFT,
             P.COVERAGE_VIEW,
@@ -148,6 +157,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.FINANCE_MANAGE,
             P.TENDERS_VIEW,
             P.TENDERS_MANAGE,
+            P.DIAGNOSTIC_VIEW,
+            P.DIAGNOSTIC_MANAGE,
             P.SCENARIOS_VIEW,
             P.SCENARIOS_DRAFT,
             P.SCENARIOS_SUBMIT,
@@ -164,9 +175,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.COVERAGE_VIEW,
             P.COVERAGE_ASSESS,
             P.SCENARIOS_VIEW,
+            P.DIAGNOSTIC_VIEW,
         }
     ),
-    Role.OBSERVER: frozenset({P.PLANS_VIEW, P.TENDERS_VIEW, P.COVERAGE_VIEW, P.SCENARIOS_VIEW}),
+    Role.OBSERVER: frozenset(
+        {P.PLANS_VIEW, P.TENDERS_VIEW, P.COVERAGE_VIEW, P.SCENARIOS_VIEW, P.DIAGNOSTIC_VIEW}
+    ),
 }
 
 # Roles whose rights hold only within one city, and roles that act only for their organisation.

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.models.commitments import CommitmentStatus, UpdateStatus
 from portal.models.coverage import SiteKind, SiteStatus
+from portal.models.diagnostic import Channel, Maturity
 from portal.models.finance import (
     AgreementPurpose,
     AgreementStatus,
@@ -402,4 +403,27 @@ SENSITIVITY_NAMES = {
     "revenue": _l("Recettes"),
     "demand": _l("Demande (recettes, locations et IRU)"),
     "rate": _l("Taux d'actualisation"),
+}
+
+MATURITY_LABELS = {
+    Maturity.INFORMATION: _l("1 — Information"),
+    Maturity.ONE_WAY: _l("2 — Interaction à sens unique (formulaires à télécharger)"),
+    Maturity.TWO_WAY: _l(
+        "3 — Interaction à double sens (demande en ligne, réponse de l'administration)"
+    ),
+    Maturity.TRANSACTION: _l("4 — Transaction complète en ligne (paiement compris)"),
+    Maturity.INTEGRATED: _l("5 — Intégré ou proactif (l'administration agit d'elle-même)"),
+}
+MATURITY_SHORT = {
+    Maturity.INFORMATION: _l("Information"),
+    Maturity.ONE_WAY: _l("Sens unique"),
+    Maturity.TWO_WAY: _l("Double sens"),
+    Maturity.TRANSACTION: _l("Transaction"),
+    Maturity.INTEGRATED: _l("Intégré"),
+}
+CHANNEL_LABELS = {
+    Channel.WEB: _l("Web"),
+    Channel.MOBILE: _l("Mobile"),
+    Channel.KIOSK: _l("Borne"),
+    Channel.COUNTER: _l("Guichet"),
 }

@@ -46,6 +46,22 @@ def percent(value) -> str:
     return "" if value is None else format_percent(value, format="#,##0.##%")
 
 
+def number_1(value) -> str:
+    """A mean, to one decimal, in the locale's writing (2,4)."""
+    return "" if value is None else format_decimal(Decimal(str(value)), format="0.0")
+
+
+def month_name(day) -> str:
+    """A month as people name it: "mars 2026"."""
+    return format_date(day, format="LLLL y")
+
+
+def channel_label(value: str) -> str:
+    from portal.models.diagnostic import Channel
+
+    return str(labels.CHANNEL_LABELS[Channel(value)])
+
+
 def number(value) -> str:
     """A plain number in the locale's writing (0,8; 70; 12,5)."""
     return "" if value is None else format_decimal(value)
@@ -78,6 +94,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["number_1"] = number_1
+    app.jinja_env.filters["month_name"] = month_name
+    app.jinja_env.filters["channel_label"] = channel_label
     app.jinja_env.filters["score"] = score
     app.jinja_env.filters["bdi"] = bidi.bdi
     app.jinja_env.filters["listed"] = bidi.listed_bdi
@@ -116,6 +135,8 @@ def init_app(app: Flask) -> None:
         SCENARIO_STATUSES=ScenarioStatus,
         SCENARIO_MOVE_LABELS=labels.SCENARIO_MOVE_LABELS,
         SENSITIVITY_LABELS=labels.SENSITIVITY_LABELS,
+        MATURITY_LABELS=labels.MATURITY_LABELS,
+        MATURITY_LEVELS=list(labels.MATURITY_LABELS),
         INVESTMENT_MODEL_LABELS=labels.INVESTMENT_MODEL_LABELS,
         LINE_KIND_LABELS=labels.LINE_KIND_LABELS,
         TRANSFER_KIND_LABELS=labels.TRANSFER_KIND_LABELS,

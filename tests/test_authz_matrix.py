@@ -176,6 +176,12 @@ EXPECTED: dict[str, object] = {
     "scenarios.create_line": DRAFTERS,
     "scenarios.edit_line": DRAFTERS,
     "scenarios.delete_line": DRAFTERS,
+    "diagnostic.programme": EVERY_ROLE,
+    "diagnostic.services": EVERY_ROLE,
+    "diagnostic.service_page": EVERY_ROLE,
+    "diagnostic.create_service": DRAFTERS,
+    "diagnostic.edit_service": DRAFTERS,
+    "diagnostic.record_use": DRAFTERS,
     "calendars.user_feed": PUBLIC,
     "calendars.city_feed": PUBLIC,
     "account.unsubscribe": PUBLIC,
@@ -215,6 +221,7 @@ SAMPLE_ARGS = {
     "scenario_id": "target_scenario",
     "party_id": "target_party",
     "line_id": "target_line",
+    "service_id": "target_service",
 }
 
 AUDIENCES = [None, *Role]  # None: an anonymous visitor
@@ -303,6 +310,7 @@ def test_route_answers_each_role_as_the_table_says(
         **_tender(app, city.id, organization.id, user.id if role is Role.EVALUATOR else None),
         **_coverage(app, city.id, organization.id, action.domain_id),
         **_scenario(app, city.id),
+        **_service(app, city.id, organization.id, action.domain_id),
     }
     problems = []
     for endpoint in sorted(EXPECTED):
@@ -343,6 +351,30 @@ def _check(response, endpoint, role):
             assert not went_to_login, f"{endpoint} sent {role} to the login page"
     else:
         assert response.status_code == 403, f"{endpoint} let {role} in ({response.status_code})"
+
+
+def _service(app, city_id: int, organization_id: int, domain_id: int) -> dict:
+    """A digital service of the person's city, rendered by their organisation."""
+    from datetime import date
+
+    from portal.extensions import db
+    from portal.models import DigitalService
+
+    with app.app_context():
+        found = DigitalService(
+            city_id=city_id,
+            name="État civil en ligne",
+            provider_id=organization_id,
+            domain_id=domain_id,
+            channels=["web"],
+            baseline_level=1,
+            baseline_on=date(2026, 1, 1),
+            level=2,
+            level_on=date(2026, 6, 1),
+        )
+        db.session.add(found)
+        db.session.commit()
+        return {"target_service": found.id}
 
 
 def _scenario(app, city_id: int) -> dict:

@@ -20,6 +20,7 @@ from portal.models.coverage import (
     SiteKind,
     SiteStatus,
 )
+from portal.models.diagnostic import Channel, DigitalService, Maturity, ServiceUse
 from portal.models.files import StoredFile
 from portal.models.finance import (
     Agreement,
@@ -105,6 +106,7 @@ __all__ = [
     "Bid",
     "ChangeRequest",
     "ChangeRequestStatus",
+    "Channel",
     "City",
     "Commitment",
     "CommitmentStatus",
@@ -118,6 +120,7 @@ __all__ = [
     "Criterion",
     "CriterionKind",
     "Declaration",
+    "DigitalService",
     "Domain",
     "EliminationCheck",
     "EventKind",
@@ -133,6 +136,7 @@ __all__ = [
     "LineKind",
     "Lot",
     "LotOutcome",
+    "Maturity",
     "Measurement",
     "Milestone",
     "MilestoneEvent",
@@ -165,6 +169,7 @@ __all__ = [
     "ScenarioRisk",
     "ScenarioStatus",
     "Score",
+    "ServiceUse",
     "SharedAsset",
     "Site",
     "SiteCriterion",

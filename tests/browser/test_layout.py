@@ -80,6 +80,9 @@ ROUTES = {
             first("/scenarios/cities/agadir", "#scenarios-table thead a", then)
             for then in ("/edit", "/setup", "/lines/new", "/parties/new")
         ),
+        "/diagnostic/cities/fes/services",
+        "/diagnostic/cities/fes/services/new",
+        first("/diagnostic/cities/fes/services", "#services-table tbody a"),
     ],
     "evaluatrice@sdtn.demo": ["/tasks", first("/tasks", TASK)],
     "adc@sdtn.demo": ["/", "/tasks", first("/tasks", TASK)],
@@ -98,6 +101,7 @@ ROUTES = {
         "/programme",
         "/scenarios",
         first("/scenarios/cities/fes", "#scenarios-table thead a"),
+        "/diagnostic",
     ],
 }
 

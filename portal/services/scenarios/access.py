@@ -9,30 +9,16 @@ from flask_babel import lazy_gettext as _l
 
 from portal import authz
 from portal.authz import Permission
-from portal.models.organizations import OrganizationKind
 from portal.models.scenarios import EDITABLE, Scenario
-from portal.models.users import Role, User
+from portal.models.users import User
 from portal.services.errors import NotAllowed
+from portal.services.study import on_study
 
 
 def may_draft(user: User, city_id: int) -> bool:
     """The secretariat, anywhere; a consultancy's contributor, for the city their role names
     (the consultancy that runs that city's master-plan study)."""
-    if not authz.can(user, Permission.SCENARIOS_DRAFT, city_id=city_id):
-        return False
-    for assignment in user.role_assignments:
-        if Permission.SCENARIOS_DRAFT not in authz.ROLE_PERMISSIONS[assignment.role]:
-            continue
-        if assignment.role is not Role.CONTRIBUTOR:
-            if assignment.city_id in (None, city_id):
-                return True
-        elif (
-            assignment.city_id == city_id
-            and user.organization is not None
-            and user.organization.kind is OrganizationKind.CONSULTANT
-        ):
-            return True
-    return False
+    return on_study(user, Permission.SCENARIOS_DRAFT, city_id)
 
 
 def may_decide(user: User, city_id: int) -> bool:

@@ -1,0 +1,109 @@
+"""the diagnostic's inventory of digital services: per city, each service's provider,
+domain, channels, maturity at the baseline and now, planned change, and monthly use
+
+Revision ID: 0015_diagnostic
+Revises: 0014_scenarios
+Create Date: 2026-12-04 13:44:50.748101
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0015_diagnostic"
+down_revision = "0014_scenarios"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "digital_services",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("city_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("provider_id", sa.Integer(), nullable=False),
+        sa.Column("domain_id", sa.Integer(), nullable=False),
+        sa.Column("channels", sa.JSON(), nullable=False),
+        sa.Column("baseline_level", sa.SmallInteger(), nullable=False),
+        sa.Column("baseline_on", sa.Date(), nullable=False),
+        sa.Column("level", sa.SmallInteger(), nullable=False),
+        sa.Column("level_on", sa.Date(), nullable=False),
+        sa.Column("action_id", sa.Integer(), nullable=True),
+        sa.Column("target_level", sa.SmallInteger(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "baseline_level BETWEEN 1 AND 5", name=op.f("ck_digital_services_baseline_level_scale")
+        ),
+        sa.CheckConstraint("level BETWEEN 1 AND 5", name=op.f("ck_digital_services_level_scale")),
+        sa.CheckConstraint(
+            "target_level IS NULL OR target_level BETWEEN 1 AND 5",
+            name=op.f("ck_digital_services_target_level_scale"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["action_id"], ["actions.id"], name=op.f("fk_digital_services_action_id_actions")
+        ),
+        sa.ForeignKeyConstraint(
+            ["city_id"], ["cities.id"], name=op.f("fk_digital_services_city_id_cities")
+        ),
+        sa.ForeignKeyConstraint(
+            ["domain_id"], ["domains.id"], name=op.f("fk_digital_services_domain_id_domains")
+        ),
+        sa.ForeignKeyConstraint(
+            ["provider_id"],
+            ["organizations.id"],
+            name=op.f("fk_digital_services_provider_id_organizations"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_digital_services")),
+        sa.UniqueConstraint("city_id", "name", name=op.f("uq_digital_services_city_id_name")),
+    )
+    with op.batch_alter_table("digital_services", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_digital_services_action_id"), ["action_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_digital_services_city_id"), ["city_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_digital_services_domain_id"), ["domain_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_digital_services_provider_id"), ["provider_id"], unique=False
+        )
+
+    op.create_table(
+        "digital_service_uses",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("service_id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("volume", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint("volume >= 0", name=op.f("ck_digital_service_uses_volume_not_negative")),
+        sa.ForeignKeyConstraint(
+            ["service_id"],
+            ["digital_services.id"],
+            name=op.f("fk_digital_service_uses_service_id_digital_services"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_digital_service_uses")),
+        sa.UniqueConstraint(
+            "service_id", "month", name=op.f("uq_digital_service_uses_service_id_month")
+        ),
+    )
+    with op.batch_alter_table("digital_service_uses", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_digital_service_uses_service_id"), ["service_id"], unique=False
+        )
+
+
+def downgrade():
+    with op.batch_alter_table("digital_service_uses", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_digital_service_uses_service_id"))
+
+    op.drop_table("digital_service_uses")
+    with op.batch_alter_table("digital_services", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_digital_services_provider_id"))
+        batch_op.drop_index(batch_op.f("ix_digital_services_domain_id"))
+        batch_op.drop_index(batch_op.f("ix_digital_services_city_id"))
+        batch_op.drop_index(batch_op.f("ix_digital_services_action_id"))
+
+    op.drop_table("digital_services")

@@ -1,0 +1,45 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, MonthField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice as Choice
+from wtforms.validators import DataRequired, Length, Optional
+
+from portal.forms.fields import CheckboxListField, LineField, RecordField
+from portal.labels import CHANNEL_LABELS, MATURITY_LABELS
+from portal.names import local
+
+LEVEL_CHOICES = [Choice(str(int(level)), label) for level, label in MATURITY_LABELS.items()]
+
+
+class ServiceForm(FlaskForm):
+    name = LineField(_l("Service"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    provider_id = RecordField(_l("Organisme qui le rend"), validators=[DataRequired()])
+    domain_id = RecordField(_l("Domaine"), validators=[DataRequired()])
+    channels = CheckboxListField(
+        _l("Canaux"), choices=[Choice(c.value, label) for c, label in CHANNEL_LABELS.items()]
+    )
+    baseline_level = SelectField(_l("Maturité au diagnostic"), choices=LEVEL_CHOICES)
+    baseline_on = DateField(_l("Date du diagnostic"), validators=[DataRequired()])
+    level = SelectField(_l("Maturité actuelle"), choices=LEVEL_CHOICES)
+    level_on = DateField(_l("Au"), validators=[DataRequired()])
+    action_id = RecordField(_l("Action du plan qui le fait évoluer"), validators=[Optional()])
+    target_level = SelectField(
+        _l("Niveau visé"), choices=[Choice("", "—"), *LEVEL_CHOICES], validators=[Optional()]
+    )
+    version = HiddenField()
+
+    def set_choices(self, organizations, domains, actions) -> None:
+        self.provider_id.choices = [
+            Choice(o.id, f"{local(o)} ({o.short_name})") for o in organizations
+        ]
+        self.domain_id.choices = [Choice(d.id, local(d)) for d in domains]
+        self.action_id.choices = [Choice(0, "—")] + [
+            Choice(a.id, f"{a.code} — {a.title}") for a in actions
+        ]
+
+
+class UseForm(FlaskForm):
+    month = MonthField(_l("Mois"), validators=[DataRequired()])
+    volume = LineField(_l("Nombre d'utilisations"), validators=[DataRequired(), Length(max=20)])
+    version = HiddenField()

@@ -1,0 +1,93 @@
+"""The diagnostic the master plan starts from: the digital services each city offers, with
+their maturity before the plan and now, and how much they are used."""
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.organizations import City, Organization
+from portal.models.plans import Action, Domain
+from portal.models.types import UTCDateTime, utcnow
+
+
+class Channel(enum.Enum):
+    WEB = "web"
+    MOBILE = "mobile"
+    KIOSK = "kiosk"
+    COUNTER = "counter"
+
+
+class Maturity(enum.IntEnum):
+    """The stated five-level scale of a service's maturity."""
+
+    INFORMATION = 1
+    ONE_WAY = 2  # forms to download
+    TWO_WAY = 3  # forms sent online, answered by the administration
+    TRANSACTION = 4  # the whole procedure online, payment included
+    INTEGRATED = 5  # joined-up or proactive: the administration acts first
+
+
+class DigitalService(db.Model):
+    """A digital service available to residents or businesses in a city."""
+
+    __tablename__ = "digital_services"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(sa.ForeignKey("cities.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    domain_id: Mapped[int] = mapped_column(sa.ForeignKey("domains.id"), index=True)
+    # The channels it is offered through, as their values ("web", "counter"...).
+    channels: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # Its maturity at the diagnostic (the baseline), and as it stands now.
+    baseline_level: Mapped[int] = mapped_column(sa.SmallInteger)
+    baseline_on: Mapped[date]
+    level: Mapped[int] = mapped_column(sa.SmallInteger)
+    level_on: Mapped[date]
+    # Planned to change: the plan's action that changes it, and the level it aims at.
+    action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("actions.id"), index=True)
+    target_level: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    city: Mapped[City] = relationship()
+    provider: Mapped[Organization] = relationship()
+    domain: Mapped[Domain] = relationship()
+    action: Mapped[Action | None] = relationship()
+    uses: Mapped[list["ServiceUse"]] = relationship(
+        back_populates="service", cascade="all, delete-orphan", order_by="ServiceUse.month"
+    )
+
+    __table_args__ = (
+        sa.UniqueConstraint("city_id", "name"),
+        sa.CheckConstraint("baseline_level BETWEEN 1 AND 5", name="baseline_level_scale"),
+        sa.CheckConstraint("level BETWEEN 1 AND 5", name="level_scale"),
+        sa.CheckConstraint(
+            "target_level IS NULL OR target_level BETWEEN 1 AND 5", name="target_level_scale"
+        ),
+    )
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ServiceUse(db.Model):
+    """How much a service was used in one month (transactions, requests or visits)."""
+
+    __tablename__ = "digital_service_uses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("digital_services.id", ondelete="CASCADE"), index=True
+    )
+    month: Mapped[date]  # its first day
+    volume: Mapped[int] = mapped_column(sa.BigInteger)
+
+    service: Mapped[DigitalService] = relationship(back_populates="uses")
+
+    __table_args__ = (
+        sa.UniqueConstraint("service_id", "month"),
+        sa.CheckConstraint("volume >= 0", name="volume_not_negative"),
+    )

@@ -67,6 +67,8 @@ class Permission(enum.StrEnum):
     # secretariat, and a consultancy's contributors for their city).
     DIAGNOSTIC_VIEW = "diagnostic.view"
     DIAGNOSTIC_MANAGE = "diagnostic.manage"
+    # Qualifying the territories' expectations: the city's decision-maker and the secretariat.
+    DIAGNOSTIC_QUALIFY = "diagnostic.qualify"
 
 
 # Declarations that are not permissions of the table.
@@ -118,6 +120,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.FINANCE_OVERSEE,
             P.FINANCE_SETTLE,
             P.TENDERS_VIEW,
+            P.DIAGNOSTIC_QUALIFY,
             P.DIAGNOSTIC_VIEW,
             P.SCENARIOS_VIEW,
             P.SCENARIOS_ENDORSE,
@@ -157,6 +160,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.FINANCE_MANAGE,
             P.TENDERS_VIEW,
             P.TENDERS_MANAGE,
+            P.DIAGNOSTIC_QUALIFY,
             P.DIAGNOSTIC_VIEW,
             P.DIAGNOSTIC_MANAGE,
             P.SCENARIOS_VIEW,

@@ -1,5 +1,6 @@
-"""the diagnostic's inventory of digital services: per city, each service's provider,
-domain, channels, maturity at the baseline and now, planned change, and monthly use
+"""the diagnostic: per city, the inventory of digital services (each one's provider, domain,
+channels, maturity at the baseline and now, planned change, monthly use), and the
+territories' expectations with their qualification and the actions that answer them
 
 Revision ID: 0015_diagnostic
 Revises: 0014_scenarios
@@ -93,9 +94,109 @@ def upgrade():
         batch_op.create_index(
             batch_op.f("ix_digital_service_uses_service_id"), ["service_id"], unique=False
         )
+    op.create_table(
+        "expectations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("city_id", sa.Integer(), nullable=False),
+        sa.Column("domain_id", sa.Integer(), nullable=False),
+        sa.Column("district", sa.String(length=120), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column(
+            "source",
+            sa.Enum(
+                "organization",
+                "workshop",
+                "consultation",
+                name="expectationsource",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("organization_id", sa.Integer(), nullable=True),
+        sa.Column("workshop", sa.String(length=200), nullable=False),
+        sa.Column("importance", sa.SmallInteger(), nullable=False),
+        sa.Column("population", sa.BigInteger(), nullable=False),
+        sa.Column("feasibility", sa.SmallInteger(), nullable=True),
+        sa.Column("priority", sa.SmallInteger(), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "submitted",
+                "qualified",
+                "merged",
+                "rejected",
+                name="expectationstatus",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("merged_into_id", sa.Integer(), nullable=True),
+        sa.Column("rejection_reason", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "feasibility IS NULL OR feasibility BETWEEN 1 AND 5",
+            name=op.f("ck_expectations_feasibility_scale"),
+        ),
+        sa.CheckConstraint(
+            "importance BETWEEN 1 AND 5", name=op.f("ck_expectations_importance_scale")
+        ),
+        sa.CheckConstraint("population >= 0", name=op.f("ck_expectations_population_not_negative")),
+        sa.ForeignKeyConstraint(
+            ["city_id"], ["cities.id"], name=op.f("fk_expectations_city_id_cities")
+        ),
+        sa.ForeignKeyConstraint(
+            ["domain_id"], ["domains.id"], name=op.f("fk_expectations_domain_id_domains")
+        ),
+        sa.ForeignKeyConstraint(
+            ["merged_into_id"],
+            ["expectations.id"],
+            name=op.f("fk_expectations_merged_into_id_expectations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_expectations_organization_id_organizations"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_expectations")),
+    )
+    with op.batch_alter_table("expectations", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_expectations_city_id"), ["city_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_expectations_domain_id"), ["domain_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_expectations_priority"), ["priority"], unique=False)
+        batch_op.create_index(batch_op.f("ix_expectations_status"), ["status"], unique=False)
+
+    op.create_table(
+        "expectation_actions",
+        sa.Column("expectation_id", sa.Integer(), nullable=False),
+        sa.Column("action_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["action_id"],
+            ["actions.id"],
+            name=op.f("fk_expectation_actions_action_id_actions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["expectation_id"],
+            ["expectations.id"],
+            name=op.f("fk_expectation_actions_expectation_id_expectations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("expectation_id", "action_id", name=op.f("pk_expectation_actions")),
+    )
 
 
 def downgrade():
+    op.drop_table("expectation_actions")
+    with op.batch_alter_table("expectations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_expectations_status"))
+        batch_op.drop_index(batch_op.f("ix_expectations_priority"))
+        batch_op.drop_index(batch_op.f("ix_expectations_domain_id"))
+        batch_op.drop_index(batch_op.f("ix_expectations_city_id"))
+
+    op.drop_table("expectations")
     with op.batch_alter_table("digital_service_uses", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_digital_service_uses_service_id"))
 

@@ -20,7 +20,15 @@ from portal.models.coverage import (
     SiteKind,
     SiteStatus,
 )
-from portal.models.diagnostic import Channel, DigitalService, Maturity, ServiceUse
+from portal.models.diagnostic import (
+    Channel,
+    DigitalService,
+    Expectation,
+    ExpectationSource,
+    ExpectationStatus,
+    Maturity,
+    ServiceUse,
+)
 from portal.models.files import StoredFile
 from portal.models.finance import (
     Agreement,
@@ -124,6 +132,9 @@ __all__ = [
     "Domain",
     "EliminationCheck",
     "EventKind",
+    "Expectation",
+    "ExpectationSource",
+    "ExpectationStatus",
     "FinancialMethod",
     "Horizon",
     "Indicator",

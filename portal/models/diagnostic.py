@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.extensions import db
 from portal.models.organizations import City, Organization
 from portal.models.plans import Action, Domain
-from portal.models.types import UTCDateTime, utcnow
+from portal.models.types import UTCDateTime, str_enum, utcnow
 
 
 class Channel(enum.Enum):
@@ -91,3 +91,75 @@ class ServiceUse(db.Model):
         sa.UniqueConstraint("service_id", "month"),
         sa.CheckConstraint("volume >= 0", name="volume_not_negative"),
     )
+
+
+class ExpectationSource(enum.Enum):
+    ORGANIZATION = "organization"  # an organisation of the portal
+    WORKSHOP = "workshop"  # a workshop of the study
+    CONSULTATION = "consultation"  # the public consultation
+
+
+class ExpectationStatus(enum.Enum):
+    SUBMITTED = "submitted"  # to qualify
+    QUALIFIED = "qualified"  # its priority set
+    MERGED = "merged"  # into another one, which stands for both
+    REJECTED = "rejected"  # with its reason
+
+
+# Still standing: what the matrix sets against the actions.
+STANDING = frozenset({ExpectationStatus.SUBMITTED, ExpectationStatus.QUALIFIED})
+
+expectation_actions = sa.Table(
+    "expectation_actions",
+    db.metadata,
+    sa.Column(
+        "expectation_id",
+        sa.ForeignKey("expectations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("action_id", sa.ForeignKey("actions.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Expectation(db.Model):
+    """A need of a territory in a domain, as someone expressed it, qualified by the city and
+    the secretariat and answered (or not) by the plan's actions."""
+
+    __tablename__ = "expectations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(sa.ForeignKey("cities.id"), index=True)
+    domain_id: Mapped[int] = mapped_column(sa.ForeignKey("domains.id"), index=True)
+    district: Mapped[str] = mapped_column(sa.String(120), default="")  # "": the whole city
+    text: Mapped[str] = mapped_column(sa.Text)
+    source: Mapped[ExpectationSource] = mapped_column(str_enum(ExpectationSource))
+    organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
+    workshop: Mapped[str] = mapped_column(sa.String(200), default="")
+    importance: Mapped[int] = mapped_column(sa.SmallInteger)  # 1..5
+    population: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    feasibility: Mapped[int | None] = mapped_column(sa.SmallInteger)  # 1..5, once qualified
+    priority: Mapped[int | None] = mapped_column(sa.SmallInteger, index=True)
+    status: Mapped[ExpectationStatus] = mapped_column(
+        str_enum(ExpectationStatus), default=ExpectationStatus.SUBMITTED, index=True
+    )
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("expectations.id"))
+    rejection_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    city: Mapped[City] = relationship()
+    domain: Mapped[Domain] = relationship()
+    organization: Mapped[Organization | None] = relationship()
+    merged_into: Mapped["Expectation | None"] = relationship(remote_side=[id])
+    actions: Mapped[list[Action]] = relationship(
+        secondary=expectation_actions, order_by="Action.code"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("importance BETWEEN 1 AND 5", name="importance_scale"),
+        sa.CheckConstraint(
+            "feasibility IS NULL OR feasibility BETWEEN 1 AND 5", name="feasibility_scale"
+        ),
+        sa.CheckConstraint("population >= 0", name="population_not_negative"),
+    )
+    __mapper_args__ = {"version_id_col": version}

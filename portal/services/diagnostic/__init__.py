@@ -1,7 +1,22 @@
 """The diagnostic the master plan starts from.
 
-By subject: services (the inventory of digital services); every name is re-exported here."""
+By subject: services (the inventory of digital services), expectations (the territories'
+needs, their qualification and the matrix against the actions); every name is re-exported
+here."""
 
+from portal.services.diagnostic.expectations import (  # noqa: F401
+    Matrix,
+    answer,
+    matrix,
+    may_qualify,
+    may_record,
+    merge,
+    priority,
+    qualify,
+    reach,
+    reject,
+    save_expectation,
+)
 from portal.services.diagnostic.services import (  # noqa: F401
     LEVELS,
     STALE,

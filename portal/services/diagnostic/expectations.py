@@ -1,0 +1,264 @@
+"""The territories' expectations: recorded by the study's team (or, later, the public
+consultation), qualified by the secretariat and the city's decision-maker (merged,
+rejected with a reason, or given a priority), and answered by the plan's actions; the
+matrix sets them against the actions, with what no action answers and what answers none.
+
+Priority = importance (1-5) x feasibility (1-5) x reach (1-5), from 1 to 125, where reach
+grows with the population concerned: under 1,000 people 1, under 5,000 2, under 20,000 3,
+under 100,000 4, else 5."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from portal import authz
+from portal.authz import Permission
+from portal.extensions import db
+from portal.models.diagnostic import (
+    STANDING,
+    Expectation,
+    ExpectationSource,
+    ExpectationStatus,
+    expectation_actions,
+)
+from portal.models.organizations import Organization
+from portal.models.plans import Action, Domain, Plan
+from portal.models.users import User
+from portal.services import audit, inputs
+from portal.services.diagnostic.services import _level, may_manage
+from portal.services.errors import (
+    InvalidInput,
+    NotAllowed,
+    TransitionNotAllowed,
+    ensure_current,
+)
+
+S = ExpectationStatus
+STALE = _l("Cette attente a été modifiée par quelqu'un d'autre entre-temps.")
+# (population below which, reach)
+REACH = ((1_000, 1), (5_000, 2), (20_000, 3), (100_000, 4))
+MAX_POPULATION = 10_000_000
+
+
+def reach(population: int) -> int:
+    return next((level for bound, level in REACH if population < bound), 5)
+
+
+def priority(importance: int, feasibility: int, population: int) -> int:
+    return importance * feasibility * reach(population)
+
+
+def may_qualify(user: User, city_id: int) -> bool:
+    return authz.can(user, Permission.DIAGNOSTIC_QUALIFY, city_id=city_id)
+
+
+def may_record(user: User, city_id: int) -> bool:
+    return may_manage(user, city_id) or may_qualify(user, city_id)
+
+
+def _population(value) -> int:
+    number = inputs.quantity(inputs.text(str(value or ""), "population"), "population")
+    if number != number.to_integral_value() or number > MAX_POPULATION:
+        raise InvalidInput(_l("Un nombre d'habitants entier et plausible."), field="population")
+    return int(number)
+
+
+def save_expectation(
+    actor: User,
+    expectation: Expectation | None,
+    *,
+    city_id: int,
+    domain_id,
+    district="",
+    text,
+    source,
+    organization_id=None,
+    workshop="",
+    importance,
+    population,
+    expected_version=None,
+) -> Expectation:
+    """An expectation as it was expressed; editable while it stands."""
+    if expectation is not None:
+        ensure_current(expectation, expected_version, STALE)
+        city_id = expectation.city_id
+        if expectation.status not in STANDING:
+            raise TransitionNotAllowed(_l("Une attente fusionnée ou rejetée ne change plus."))
+    if not may_record(actor, city_id):
+        raise NotAllowed(_l("Vous ne tenez pas le diagnostic de cette ville."))
+    if not domain_id or db.session.get(Domain, domain_id) is None:
+        raise InvalidInput(inputs.REQUIRED, field="domain_id")
+    try:
+        origin = ExpectationSource(source)
+    except ValueError:
+        raise InvalidInput(_l("Valeur inconnue."), field="source") from None
+    organization = None
+    if origin is ExpectationSource.ORGANIZATION:
+        organization = db.session.get(Organization, organization_id) if organization_id else None
+        if organization is None or organization.city_id not in (None, city_id):
+            raise InvalidInput(
+                _l("Cet organisme n'intervient pas dans cette ville."), field="organization_id"
+            )
+    workshop = inputs.text(
+        workshop,
+        "workshop",
+        required=origin is ExpectationSource.WORKSHOP,
+        limit=Expectation.workshop.type.length,
+    )
+    values = {
+        "domain_id": int(domain_id),
+        "district": inputs.text(district, "district", required=False, limit=120),
+        "text": inputs.text(text, "text", limit=2000),
+        "source": origin,
+        "organization_id": organization.id if organization else None,
+        "workshop": workshop if origin is ExpectationSource.WORKSHOP else "",
+        "importance": _level(importance, "importance"),
+        "population": _population(population),
+    }
+    if expectation is None:
+        expectation = Expectation(city_id=city_id, **values)
+        db.session.add(expectation)
+        audit.record(
+            actor,
+            "diagnostic.expectation_created",
+            obj=expectation,
+            details={"text": values["text"][:200]},
+        )
+        return expectation
+    for key, value in values.items():
+        setattr(expectation, key, value)
+    if expectation.feasibility is not None:
+        expectation.priority = priority(
+            expectation.importance, expectation.feasibility, expectation.population
+        )
+    audit.record(actor, "diagnostic.expectation_updated", obj=expectation)
+    return expectation
+
+
+def _qualifier(actor: User, expectation: Expectation, expected_version) -> None:
+    if not may_qualify(actor, expectation.city_id):
+        raise NotAllowed(_l("Qualifier les attentes revient à la ville et au secrétariat."))
+    ensure_current(expectation, expected_version, STALE)
+    if expectation.status not in STANDING:
+        raise TransitionNotAllowed(_l("Une attente fusionnée ou rejetée ne change plus."))
+
+
+def qualify(actor: User, expectation: Expectation, *, feasibility, expected_version=None) -> int:
+    """Its feasibility set, hence its priority (the formula above)."""
+    _qualifier(actor, expectation, expected_version)
+    expectation.feasibility = _level(feasibility, "feasibility")
+    expectation.priority = priority(
+        expectation.importance, expectation.feasibility, expectation.population
+    )
+    expectation.status = S.QUALIFIED
+    audit.record(
+        actor,
+        "diagnostic.expectation_qualified",
+        obj=expectation,
+        details={"feasibility": expectation.feasibility, "priority": expectation.priority},
+    )
+    return expectation.priority
+
+
+def reject(actor: User, expectation: Expectation, *, reason, expected_version=None) -> None:
+    _qualifier(actor, expectation, expected_version)
+    expectation.rejection_reason = inputs.text(reason, "reason", limit=2000)
+    expectation.status = S.REJECTED
+    expectation.actions.clear()
+    audit.record(
+        actor,
+        "diagnostic.expectation_rejected",
+        obj=expectation,
+        details={"reason": expectation.rejection_reason},
+    )
+
+
+def merge(actor: User, expectation: Expectation, into: Expectation, *, expected_version=None):
+    """A duplicate merged into the expectation that stands for both: its actions and the
+    larger population go with it."""
+    _qualifier(actor, expectation, expected_version)
+    if into.id == expectation.id or into.city_id != expectation.city_id:
+        raise InvalidInput(_l("Choisissez une autre attente de la même ville."), field="into_id")
+    if into.status not in STANDING:
+        raise InvalidInput(_l("Cette attente est fusionnée ou rejetée."), field="into_id")
+    for action in expectation.actions:
+        if action not in into.actions:
+            into.actions.append(action)
+    into.population = max(into.population, expectation.population)
+    if into.feasibility is not None:
+        into.priority = priority(into.importance, into.feasibility, into.population)
+    expectation.actions.clear()
+    expectation.status = S.MERGED
+    expectation.merged_into = into
+    audit.record(actor, "diagnostic.expectation_merged", obj=expectation, details={"into": into.id})
+
+
+def answer(actor: User, expectation: Expectation, action_ids, *, expected_version=None) -> None:
+    """The plan's actions that answer it (the city's own), replacing those given before."""
+    _qualifier(actor, expectation, expected_version)
+    wanted = {int(i) for i in action_ids or []}
+    actions = (
+        db.session.scalars(
+            sa.select(Action)
+            .join(Plan)
+            .where(Action.id.in_(wanted), Plan.city_id == expectation.city_id)
+        ).all()
+        if wanted
+        else []
+    )
+    if len(actions) != len(wanted):
+        raise InvalidInput(_l("Cette action n'est pas du plan de cette ville."), field="action_ids")
+    before = sorted(a.code for a in expectation.actions)
+    expectation.actions[:] = sorted(actions, key=lambda a: a.code)
+    audit.record(
+        actor,
+        "diagnostic.expectation_answered",
+        obj=expectation,
+        details={"before": before, "after": [a.code for a in expectation.actions]},
+    )
+
+
+@dataclass
+class Matrix:
+    """A city's standing expectations by domain against its plan's actions."""
+
+    actions: list[Action]
+    rows: dict = field(default_factory=dict)  # domain -> [expectation]
+    links: set = field(default_factory=set)  # (expectation id, action id)
+    unanswered: list[Expectation] = field(default_factory=list)
+    idle_actions: list[Action] = field(default_factory=list)
+
+
+def matrix(city_id: int) -> Matrix:
+    """Three queries whatever the number of expectations and actions."""
+    actions = db.session.scalars(
+        sa.select(Action).join(Plan).where(Plan.city_id == city_id).order_by(Action.code)
+    ).all()
+    expectations = db.session.scalars(
+        sa.select(Expectation)
+        .where(Expectation.city_id == city_id, Expectation.status.in_(STANDING))
+        .options(selectinload(Expectation.domain))
+        .order_by(Expectation.domain_id, Expectation.priority.desc().nulls_last(), Expectation.id)
+    ).all()
+    links = set(
+        db.session.execute(
+            sa.select(expectation_actions.c.expectation_id, expectation_actions.c.action_id)
+            .join(Expectation, Expectation.id == expectation_actions.c.expectation_id)
+            .where(Expectation.city_id == city_id, Expectation.status.in_(STANDING))
+        ).all()
+    )
+    rows = defaultdict(list)
+    for expectation in expectations:
+        rows[expectation.domain].append(expectation)
+    answered = {e for e, _a in links}
+    used = {a for _e, a in links}
+    return Matrix(
+        actions=list(actions),
+        rows=dict(rows),
+        links=links,
+        unanswered=[e for e in expectations if e.id not in answered],
+        idle_actions=[a for a in actions if a.id not in used],
+    )

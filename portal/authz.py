@@ -69,6 +69,8 @@ class Permission(enum.StrEnum):
     DIAGNOSTIC_MANAGE = "diagnostic.manage"
     # Qualifying the territories' expectations: the city's decision-maker and the secretariat.
     DIAGNOSTIC_QUALIFY = "diagnostic.qualify"
+    # Recording an expectation: the study's team and the qualifiers.
+    DIAGNOSTIC_RECORD = "diagnostic.record"
 
 
 # Declarations that are not permissions of the table.
@@ -121,6 +123,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.FINANCE_SETTLE,
             P.TENDERS_VIEW,
             P.DIAGNOSTIC_QUALIFY,
+            P.DIAGNOSTIC_RECORD,
             P.DIAGNOSTIC_VIEW,
             P.SCENARIOS_VIEW,
             P.SCENARIOS_ENDORSE,
@@ -138,6 +141,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.FINANCE_SETTLE,
             P.TENDERS_VIEW,
             P.TENDERS_BID,
+            P.DIAGNOSTIC_RECORD,
             P.DIAGNOSTIC_VIEW,
             P.DIAGNOSTIC_MANAGE,
             P.SCENARIOS_VIEW,
@@ -161,6 +165,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.TENDERS_VIEW,
             P.TENDERS_MANAGE,
             P.DIAGNOSTIC_QUALIFY,
+            P.DIAGNOSTIC_RECORD,
             P.DIAGNOSTIC_VIEW,
             P.DIAGNOSTIC_MANAGE,
             P.SCENARIOS_VIEW,

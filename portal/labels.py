@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.models.commitments import CommitmentStatus, UpdateStatus
 from portal.models.coverage import SiteKind, SiteStatus
-from portal.models.diagnostic import Channel, Maturity
+from portal.models.diagnostic import Channel, ExpectationStatus, Maturity
 from portal.models.finance import (
     AgreementPurpose,
     AgreementStatus,
@@ -426,4 +426,11 @@ CHANNEL_LABELS = {
     Channel.MOBILE: _l("Mobile"),
     Channel.KIOSK: _l("Borne"),
     Channel.COUNTER: _l("Guichet"),
+}
+
+EXPECTATION_STATUS_LABELS = {
+    ExpectationStatus.SUBMITTED: _l("À qualifier"),
+    ExpectationStatus.QUALIFIED: _l("Qualifiée"),
+    ExpectationStatus.MERGED: _l("Fusionnée"),
+    ExpectationStatus.REJECTED: _l("Rejetée"),
 }

@@ -16,6 +16,7 @@ from portal.services import coverage as coverage_rules
 from portal.services import finance as finance_rules
 from portal.services import notifications, selection
 from portal.services import tenders as tender_rules
+from portal.services.diagnostic.expectations import reach
 from portal.services.milestones import STATUS_LABELS
 
 
@@ -136,6 +137,8 @@ def init_app(app: Flask) -> None:
         SCENARIO_MOVE_LABELS=labels.SCENARIO_MOVE_LABELS,
         SENSITIVITY_LABELS=labels.SENSITIVITY_LABELS,
         MATURITY_LABELS=labels.MATURITY_LABELS,
+        EXPECTATION_STATUS_LABELS=labels.EXPECTATION_STATUS_LABELS,
+        REACH=reach,
         MATURITY_LEVELS=list(labels.MATURITY_LABELS),
         INVESTMENT_MODEL_LABELS=labels.INVESTMENT_MODEL_LABELS,
         LINE_KIND_LABELS=labels.LINE_KIND_LABELS,

@@ -131,3 +131,158 @@ def load_diagnostic(today: date) -> int:
             db.session.flush()
             added += 1
     return added
+
+
+# The territories' expectations, per domain: (text, district, importance, population).
+EXPECTATIONS = {
+    "sante": [
+        ("Prendre rendez-vous en ligne dans les centres de santé", "Médina", 5, 60000),
+        ("Connaître les pharmacies de garde sur son téléphone", "", 3, 400000),
+        ("Téléconsultation pour les douars rattachés à la commune", "Périphérie", 4, 12000),
+        ("Dossier de vaccination des enfants consultable en ligne", "", 3, 90000),
+        ("Résultats d'analyses reçus par message", "", 3, 150000),
+    ],
+    "emploi": [
+        ("Offres d'emploi locales envoyées par SMS", "", 4, 150000),
+        (
+            "Formations au numérique pour les jeunes sans diplôme",
+            "Quartiers périphériques",
+            5,
+            30000,
+        ),
+        ("Espace de coworking public équipé", "Centre", 2, 4000),
+        ("Annuaire en ligne des artisans", "Médina", 2, 9000),
+    ],
+    "education": [
+        ("Inscription scolaire en ligne", "", 4, 80000),
+        ("Connexion haut débit dans toutes les écoles", "", 5, 120000),
+        ("Prêt de tablettes aux élèves", "Périphérie", 3, 8000),
+        ("Cours de soutien en ligne", "", 3, 60000),
+    ],
+    "tourisme": [
+        ("Wi-Fi public sur les places touristiques", "Médina", 4, 250000),
+        ("Billetterie en ligne des monuments", "", 3, 200000),
+        ("Signalétique numérique multilingue", "Médina", 2, 250000),
+        ("Carte des hébergements classés", "", 2, 200000),
+    ],
+    "activite-economique": [
+        ("Créer son entreprise sans se déplacer", "", 4, 15000),
+        ("Paiement électronique chez les commerçants des souks", "Médina", 3, 6000),
+        ("Zones d'activité raccordées à la fibre", "Zone industrielle", 5, 2500),
+    ],
+    "e-administration": [
+        ("Suivre sa demande d'autorisation de construire en ligne", "", 4, 20000),
+        ("Payer la taxe d'habitation en ligne", "", 3, 100000),
+        ("Recevoir ses actes d'état civil sans se déplacer", "", 5, 400000),
+        ("Guichet unique des réclamations", "", 3, 400000),
+    ],
+    "infrastructures": [
+        ("Fibre jusqu'au domicile dans les nouveaux lotissements", "Extensions", 4, 35000),
+        ("Couverture mobile dans les quartiers périphériques", "Périphérie", 5, 50000),
+    ],
+    "mobilite": [
+        ("Horaires de bus en temps réel", "", 4, 300000),
+        ("Paiement du stationnement par téléphone", "Centre", 2, 60000),
+        ("Signalement des pannes d'éclairage public", "", 3, 400000),
+        ("Itinéraires accessibles aux personnes à mobilité réduite", "", 3, 25000),
+    ],
+}
+
+
+def load_expectations() -> int:
+    """About thirty expectations per city, from its organisations and its workshops: most
+    qualified, some linked to the actions of their domain (the rest show as gaps), one merged
+    as a duplicate and one rejected."""
+    from portal.models.diagnostic import Expectation
+    from portal.models.plans import Action, Plan
+
+    people = people_by_role()
+    secretariat = people.get(Role.SECRETARIAT)
+    if secretariat is None or db.session.scalar(sa.select(Expectation.id)):
+        return 0
+    domains = {d.code: d.id for d in db.session.scalars(sa.select(Domain))}
+    names = {d.code: d.name for d in db.session.scalars(sa.select(Domain))}
+    added = 0
+    for city in db.session.scalars(sa.select(City).order_by(City.name)):
+        if city.slug not in OWNERS:
+            continue
+        commune = db.session.scalar(
+            sa.select(Organization).where(Organization.short_name == OWNERS[city.slug][0])
+        )
+        actions = db.session.scalars(
+            sa.select(Action).join(Plan).where(Plan.city_id == city.id).order_by(Action.code)
+        ).all()
+        by_domain: dict[int, list] = {}
+        for action in actions:
+            by_domain.setdefault(action.domain_id, []).append(action)
+        made = []
+        for code, rows in EXPECTATIONS.items():
+            if code not in domains:
+                continue
+            for number, (text, district, importance, population) in enumerate(rows):
+                workshop = number % 2 == 1
+                found = diagnostic.save_expectation(
+                    secretariat,
+                    None,
+                    city_id=city.id,
+                    domain_id=domains[code],
+                    district=district,
+                    text=text,
+                    source="workshop" if workshop else "organization",
+                    organization_id=None if workshop else commune.id,
+                    workshop=f"Atelier « {names[code]} » de {city.name}" if workshop else "",
+                    importance=importance,
+                    population=str(int(population * SCALE[city.slug])),
+                )
+                db.session.flush()
+                made.append((found, code))
+                added += 1
+        for index, (found, code) in enumerate(made):
+            if index % 5 != 4:  # one in five is left to qualify
+                diagnostic.qualify(
+                    secretariat, found, feasibility=1 + index % 5, expected_version=found.version
+                )
+                db.session.flush()
+            answering = by_domain.get(domains[code], [])
+            if answering and index % 3 != 2:  # a third of them find no action: the gaps
+                diagnostic.answer(
+                    secretariat, found, [answering[0].id], expected_version=found.version
+                )
+                db.session.flush()
+        # A duplicate merged into its original, and one out of the plan's field.
+        original, _code = made[0]
+        duplicate = diagnostic.save_expectation(
+            secretariat,
+            None,
+            city_id=city.id,
+            domain_id=original.domain_id,
+            district=original.district,
+            text="Pouvoir réserver une consultation sans faire la queue",
+            source="workshop",
+            workshop=f"Atelier « Santé » de {city.name}",
+            importance=4,
+            population=str(original.population),
+        )
+        db.session.flush()
+        diagnostic.merge(secretariat, duplicate, original, expected_version=duplicate.version)
+        out_of_field = diagnostic.save_expectation(
+            secretariat,
+            None,
+            city_id=city.id,
+            domain_id=domains["mobilite"],
+            text="Un tramway jusqu'à l'aéroport",
+            source="organization",
+            organization_id=commune.id,
+            importance=3,
+            population="100000",
+        )
+        db.session.flush()
+        diagnostic.reject(
+            secretariat,
+            out_of_field,
+            reason="Relève des transports, pas du schéma directeur numérique.",
+            expected_version=out_of_field.version,
+        )
+        db.session.flush()
+        added += 2
+    return added

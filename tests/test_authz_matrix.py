@@ -182,6 +182,17 @@ EXPECTED: dict[str, object] = {
     "diagnostic.create_service": DRAFTERS,
     "diagnostic.edit_service": DRAFTERS,
     "diagnostic.record_use": DRAFTERS,
+    "diagnostic.expectations": EVERY_ROLE,
+    "diagnostic.expectation": EVERY_ROLE,
+    # Recorded by the study's team and the qualifiers.
+    "diagnostic.create_expectation": DRAFTERS | {Role.LOCAL_DECISION_MAKER},
+    "diagnostic.edit_expectation": DRAFTERS | {Role.LOCAL_DECISION_MAKER},
+    "diagnostic.matrix": EVERY_ROLE,
+    "diagnostic.export_matrix": EVERY_ROLE,
+    "diagnostic.qualify": frozenset({Role.SECRETARIAT, Role.LOCAL_DECISION_MAKER}),
+    "diagnostic.answer": frozenset({Role.SECRETARIAT, Role.LOCAL_DECISION_MAKER}),
+    "diagnostic.merge": frozenset({Role.SECRETARIAT, Role.LOCAL_DECISION_MAKER}),
+    "diagnostic.reject": frozenset({Role.SECRETARIAT, Role.LOCAL_DECISION_MAKER}),
     "calendars.user_feed": PUBLIC,
     "calendars.city_feed": PUBLIC,
     "account.unsubscribe": PUBLIC,
@@ -222,6 +233,7 @@ SAMPLE_ARGS = {
     "party_id": "target_party",
     "line_id": "target_line",
     "service_id": "target_service",
+    "expectation_id": "target_expectation",
 }
 
 AUDIENCES = [None, *Role]  # None: an anonymous visitor
@@ -374,7 +386,20 @@ def _service(app, city_id: int, organization_id: int, domain_id: int) -> dict:
         )
         db.session.add(found)
         db.session.commit()
-        return {"target_service": found.id}
+        from portal.models import Expectation, ExpectationSource
+
+        expectation = Expectation(
+            city_id=city_id,
+            domain_id=domain_id,
+            text="Rendez-vous en ligne",
+            source=ExpectationSource.WORKSHOP,
+            workshop="Atelier santé",
+            importance=3,
+            population=1000,
+        )
+        db.session.add(expectation)
+        db.session.commit()
+        return {"target_service": found.id, "target_expectation": expectation.id}
 
 
 def _scenario(app, city_id: int) -> dict:

@@ -4,7 +4,7 @@ from wtforms import DateField, HiddenField, MonthField, SelectField, TextAreaFie
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.forms.fields import CheckboxListField, LineField, RecordField
+from portal.forms.fields import CheckboxListField, LineField, RecordField, RecordListField
 from portal.labels import CHANNEL_LABELS, MATURITY_LABELS
 from portal.names import local
 
@@ -42,4 +42,51 @@ class ServiceForm(FlaskForm):
 class UseForm(FlaskForm):
     month = MonthField(_l("Mois"), validators=[DataRequired()])
     volume = LineField(_l("Nombre d'utilisations"), validators=[DataRequired(), Length(max=20)])
+    version = HiddenField()
+
+
+SCALE = [Choice(str(n), str(n)) for n in range(1, 6)]
+
+
+class ExpectationForm(FlaskForm):
+    domain_id = RecordField(_l("Domaine"), validators=[DataRequired()])
+    district = LineField(_l("Quartier (vide : toute la ville)"), validators=[Length(max=120)])
+    text = TextAreaField(_l("Attente"), validators=[DataRequired(), Length(max=2000)])
+    source = SelectField(
+        _l("Exprimée par"),
+        choices=[
+            Choice("organization", _l("Un organisme du portail")),
+            Choice("workshop", _l("Un atelier")),
+        ],
+    )
+    organization_id = RecordField(_l("Organisme"), validators=[Optional()])
+    workshop = LineField(_l("Atelier (nom et date)"), validators=[Length(max=200)])
+    importance = SelectField(_l("Importance (1 à 5)"), choices=SCALE, default="3")
+    population = LineField(_l("Population concernée"), validators=[DataRequired(), Length(max=20)])
+    version = HiddenField()
+
+    def set_choices(self, domains, organizations) -> None:
+        self.domain_id.choices = [Choice(d.id, local(d)) for d in domains]
+        self.organization_id.choices = [Choice(0, "—")] + [
+            Choice(o.id, f"{local(o)} ({o.short_name})") for o in organizations
+        ]
+
+
+class QualifyForm(FlaskForm):
+    feasibility = SelectField(_l("Faisabilité (1 à 5)"), choices=SCALE, default="3")
+    version = HiddenField()
+
+
+class AnswerForm(FlaskForm):
+    action_ids = RecordListField(_l("Actions du plan qui y répondent"), validators=[Optional()])
+    version = HiddenField()
+
+
+class MergeForm(FlaskForm):
+    into_id = RecordField(_l("Fusionner dans l'attente"), validators=[DataRequired()])
+    version = HiddenField()
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(_l("Motif du rejet"), validators=[DataRequired(), Length(max=2000)])
     version = HiddenField()

@@ -4,14 +4,30 @@ by domain, and each service with its monthly use."""
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms.fields.choices import SelectChoice as Choice
 
 from portal import clock
 from portal.authz import Permission, can, require
 from portal.extensions import db
-from portal.forms.diagnostic import ServiceForm, UseForm
-from portal.models.diagnostic import DigitalService, ServiceUse
+from portal.forms.diagnostic import (
+    AnswerForm,
+    ExpectationForm,
+    MergeForm,
+    QualifyForm,
+    RejectForm,
+    ServiceForm,
+    UseForm,
+)
+from portal.models.diagnostic import (
+    STANDING,
+    DigitalService,
+    Expectation,
+    ExpectationStatus,
+    ServiceUse,
+)
 from portal.models.plans import Domain
+from portal.names import local
 from portal.services import diagnostic as service
 from portal.services.organizations import all_cities, all_organizations
 from portal.views._common import (
@@ -21,6 +37,7 @@ from portal.views._common import (
     form_version,
     get_city_or_404,
     paginate,
+    tabular_export,
 )
 
 bp = Blueprint("diagnostic", __name__, url_prefix="/diagnostic")
@@ -195,3 +212,267 @@ def record_use(service_id: int):
         form=form,
         current=lambda: _service_or_404(service_id).version,
     )
+
+
+# --- Expectations ------------------------------------------------------------------------------
+
+
+def _city_for(slug: str):
+    city = get_city_or_404(slug)
+    if not can(acting_user(), Permission.DIAGNOSTIC_VIEW, city_id=city.id):
+        abort(404)
+    return city
+
+
+@bp.route("/cities/<slug>/expectations")
+@require(Permission.DIAGNOSTIC_VIEW)
+def expectations(slug: str):
+    city = _city_for(slug)
+    status = request.args.get("status", "")
+    query = (
+        sa.select(Expectation)
+        .where(Expectation.city_id == city.id)
+        .options(joinedload(Expectation.domain), joinedload(Expectation.organization))
+        .order_by(Expectation.priority.desc().nulls_last(), Expectation.id)
+    )
+    if status in {s.value for s in ExpectationStatus}:
+        query = query.where(Expectation.status == ExpectationStatus(status))
+    else:
+        status = ""
+    return render_template(
+        "diagnostic/expectations.html",
+        city=city,
+        status=status,
+        pagination=paginate(query),
+        can_record=service.may_record(acting_user(), city.id),
+    )
+
+
+def _expectation_or_404(expectation_id: int) -> Expectation:
+    found = db.session.scalar(
+        sa.select(Expectation)
+        .where(Expectation.id == expectation_id)
+        .options(
+            joinedload(Expectation.city),
+            joinedload(Expectation.domain),
+            joinedload(Expectation.organization),
+            selectinload(Expectation.actions),
+        )
+    )
+    if found is None or not can(acting_user(), Permission.DIAGNOSTIC_VIEW, city_id=found.city_id):
+        abort(404)
+    return found
+
+
+def _expectation_form(form: ExpectationForm, found: Expectation | None, city):
+    form.set_choices(
+        db.session.scalars(sa.select(Domain).order_by(Domain.position)).all(),
+        [o for o in all_organizations() if o.city_id in (None, city.id)],
+    )
+    return form_page(
+        form,
+        "diagnostic/expectation_form.html",
+        lambda: service.save_expectation(
+            acting_user(),
+            found,
+            city_id=city.id,
+            domain_id=form.domain_id.data,
+            district=form.district.data,
+            text=form.text.data,
+            source=form.source.data,
+            organization_id=form.organization_id.data,
+            workshop=form.workshop.data,
+            importance=form.importance.data,
+            population=form.population.data,
+            expected_version=form_version(form) if found else None,
+        ),
+        done=_("Attente enregistrée."),
+        to=lambda saved: url_for("diagnostic.expectation", expectation_id=saved.id),
+        current=(lambda: _expectation_or_404(found.id).version) if found else None,
+        city=city,
+        found=found,
+    )
+
+
+@bp.route("/cities/<slug>/expectations/new", methods=["GET", "POST"])
+@require(Permission.DIAGNOSTIC_RECORD)
+def create_expectation(slug: str):
+    city = _city_for(slug)
+    if not service.may_record(acting_user(), city.id):
+        abort(403)
+    return _expectation_form(ExpectationForm(), None, city)
+
+
+@bp.route("/expectations/<id:expectation_id>/edit", methods=["GET", "POST"])
+@require(Permission.DIAGNOSTIC_RECORD)
+def edit_expectation(expectation_id: int):
+    found = _expectation_or_404(expectation_id)
+    if not service.may_record(acting_user(), found.city_id):
+        abort(403)
+    form = ExpectationForm(obj=found if request.method == "GET" else None)
+    if request.method == "GET":
+        form.source.data = found.source.value
+        form.importance.data = str(found.importance)
+        form.population.data = str(found.population)
+        form.organization_id.data = found.organization_id or 0
+        form.version.data = found.version
+    return _expectation_form(form, found, found.city)
+
+
+def _expectation_page(found: Expectation, *, status: int = 200, **forms):
+    user = acting_user()
+    answer_form = forms.get("answer_form") or AnswerForm(
+        formdata=None, version=found.version, action_ids=[a.id for a in found.actions]
+    )
+    answer_form.action_ids.choices = [
+        Choice(a.id, f"{a.code} — {a.title}") for a in service.city_actions(found.city_id)
+    ]
+    merge_form = forms.get("merge_form") or MergeForm(formdata=None, version=found.version)
+    merge_form.into_id.choices = [
+        Choice(e.id, f"n° {e.id} — {e.text[:80]}")
+        for e in db.session.scalars(
+            sa.select(Expectation)
+            .where(
+                Expectation.city_id == found.city_id,
+                Expectation.id != found.id,
+                Expectation.status.in_(STANDING),
+            )
+            .order_by(Expectation.id)
+            .limit(500)
+        )
+    ]
+    return render_template(
+        "diagnostic/expectation.html",
+        found=found,
+        standing=found.status in STANDING,
+        can_qualify=service.may_qualify(user, found.city_id),
+        can_record=service.may_record(user, found.city_id),
+        qualify_form=forms.get("qualify_form")
+        or QualifyForm(
+            formdata=None, version=found.version, feasibility=str(found.feasibility or 3)
+        ),
+        answer_form=answer_form,
+        merge_form=merge_form,
+        reject_form=forms.get("reject_form") or RejectForm(formdata=None, version=found.version),
+    ), status
+
+
+@bp.route("/expectations/<id:expectation_id>")
+@require(Permission.DIAGNOSTIC_VIEW)
+def expectation(expectation_id: int):
+    return _expectation_page(_expectation_or_404(expectation_id))
+
+
+def _qualifying(expectation_id: int, form, name: str, run, done: str):
+    found = _expectation_or_404(expectation_id)
+    if not form.validate_on_submit():
+        return _expectation_page(found, status=422, **{name: form})
+    return act(
+        lambda: run(found),
+        done=done,
+        to=url_for("diagnostic.expectation", expectation_id=expectation_id),
+        again=lambda saved: _expectation_page(
+            _expectation_or_404(expectation_id), status=saved.status, **{name: form}
+        ),
+        form=form,
+        current=lambda: _expectation_or_404(expectation_id).version,
+    )
+
+
+@bp.route("/expectations/<id:expectation_id>/qualify", methods=["POST"])
+@require(Permission.DIAGNOSTIC_QUALIFY)
+def qualify(expectation_id: int):
+    form = QualifyForm()
+    return _qualifying(
+        expectation_id,
+        form,
+        "qualify_form",
+        lambda found: service.qualify(
+            acting_user(),
+            found,
+            feasibility=form.feasibility.data,
+            expected_version=form_version(form),
+        ),
+        _("Attente qualifiée."),
+    )
+
+
+@bp.route("/expectations/<id:expectation_id>/answer", methods=["POST"])
+@require(Permission.DIAGNOSTIC_QUALIFY)
+def answer(expectation_id: int):
+    form = AnswerForm()
+    found = _expectation_or_404(expectation_id)
+    form.action_ids.choices = [Choice(a.id, a.code) for a in service.city_actions(found.city_id)]
+    return _qualifying(
+        expectation_id,
+        form,
+        "answer_form",
+        lambda found: service.answer(
+            acting_user(), found, form.action_ids.data, expected_version=form_version(form)
+        ),
+        _("Actions enregistrées."),
+    )
+
+
+@bp.route("/expectations/<id:expectation_id>/merge", methods=["POST"])
+@require(Permission.DIAGNOSTIC_QUALIFY)
+def merge(expectation_id: int):
+    form = MergeForm()
+    found = _expectation_or_404(expectation_id)
+    form.into_id.choices = [
+        Choice(e, str(e))
+        for e in db.session.scalars(
+            sa.select(Expectation.id).where(Expectation.city_id == found.city_id)
+        )
+    ]
+    return _qualifying(
+        expectation_id,
+        form,
+        "merge_form",
+        lambda found: service.merge(
+            acting_user(),
+            found,
+            _expectation_or_404(form.into_id.data),
+            expected_version=form_version(form),
+        ),
+        _("Attente fusionnée."),
+    )
+
+
+@bp.route("/expectations/<id:expectation_id>/reject", methods=["POST"])
+@require(Permission.DIAGNOSTIC_QUALIFY)
+def reject(expectation_id: int):
+    form = RejectForm()
+    return _qualifying(
+        expectation_id,
+        form,
+        "reject_form",
+        lambda found: service.reject(
+            acting_user(), found, reason=form.reason.data, expected_version=form_version(form)
+        ),
+        _("Attente rejetée."),
+    )
+
+
+@bp.route("/cities/<slug>/matrix")
+@require(Permission.DIAGNOSTIC_VIEW)
+def matrix(slug: str):
+    city = _city_for(slug)
+    return render_template("diagnostic/matrix.html", city=city, matrix=service.matrix(city.id))
+
+
+@bp.route("/cities/<slug>/matrix.xlsx")
+@require(Permission.DIAGNOSTIC_VIEW)
+def export_matrix(slug: str):
+    city = _city_for(slug)
+    found = service.matrix(city.id)
+    headers = [_("Domaine"), _("Quartier"), _("Attente"), _("Priorité")] + [
+        a.code for a in found.actions
+    ]
+    rows = [
+        [local(domain), e.district, e.text, e.priority]
+        + ["x" if (e.id, a.id) in found.links else "" for a in found.actions]
+        for domain, expectations in found.rows.items()
+        for e in expectations
+    ]
+    return tabular_export("xlsx", headers, rows, name=f"attentes-{city.slug}", sheet=_("Attentes"))

@@ -142,6 +142,8 @@ def pages(ids: dict) -> list[tuple[str, str]]:
         ("sites ranking", "/coverage/cities/marrakech/ranking/digital_space"),
         ("scenarios compared", "/scenarios/cities/marrakech"),
         ("scenario page", f"/scenarios/{ids.get('scenario', 0)}"),
+        ("expectations matrix", "/diagnostic/cities/marrakech/matrix"),
+        ("expectations list", "/diagnostic/cities/marrakech/expectations"),
     ]
 
 
@@ -175,6 +177,7 @@ def build(app, users: int, per_action: int, agreements: int) -> dict:
         ids.update(_tenders(agreements * 3 // TENDERS_PER_AGREEMENTS))
         ids.update(_coverage(agreements // 2))
         ids.update(_scenarios(int(agreements * LINES_PER_AGREEMENTS)))
+        ids.update(_expectations(agreements))
         return ids
 
 
@@ -564,6 +567,77 @@ def _scenarios(lines: int) -> dict:
         first = first or scenario.id
     db.session.commit()
     return {"scenario": first, "scenario_lines": lines}
+
+
+def _expectations(count: int) -> dict:
+    """Marrakech's plan brought to 60 actions, and `count` expectations of its territories
+    (50 at 1x, 500 at 10x, the issue's case), two in three answered by an action."""
+    from portal.models import Expectation, ExpectationSource, ExpectationStatus
+    from portal.models.diagnostic import expectation_actions
+
+    city = db.session.scalar(sa.select(City).where(City.slug == "marrakech"))
+    plan = db.session.scalar(sa.select(Plan).where(Plan.city_id == city.id))
+    domains = db.session.scalars(sa.select(Domain.id).order_by(Domain.id)).all()
+    lead = db.session.scalar(sa.select(Organization.id).where(Organization.city_id == city.id))
+    present = db.session.scalar(
+        sa.select(sa.func.count(Action.id)).where(Action.plan_id == plan.id)
+    )
+    db.session.execute(
+        sa.insert(Action),
+        [
+            {
+                "plan_id": plan.id,
+                "code": f"B{i:03d}",
+                "title": f"Action B{i}",
+                "description": "",
+                "domain_id": domains[i % len(domains)],
+                "horizon": Horizon.MEDIUM,
+                "lead_organization_id": lead,
+                "budget": Decimal("500000.00"),
+                "planned_start": date(2026, 1, 1),
+                "planned_end": date(2028, 12, 31),
+                "version": 1,
+            }
+            for i in range(max(60 - present, 0))
+        ],
+    )
+    actions = db.session.scalars(sa.select(Action.id).where(Action.plan_id == plan.id)).all()
+    db.session.execute(
+        sa.insert(Expectation),
+        [
+            {
+                "city_id": city.id,
+                "domain_id": domains[i % len(domains)],
+                "district": f"Quartier {i % 12}",
+                "text": f"Attente numéro {i:04d} des habitants",
+                "source": ExpectationSource.WORKSHOP,
+                "organization_id": None,
+                "workshop": "Atelier",
+                "importance": 1 + i % 5,
+                "population": 1000 * (i % 50),
+                "feasibility": 1 + i % 4,
+                "priority": (1 + i % 5) * (1 + i % 4),
+                "status": ExpectationStatus.QUALIFIED,
+                "rejection_reason": "",
+                "created_at": utcnow(),
+                "version": 1,
+            }
+            for i in range(count)
+        ],
+    )
+    expectation_ids = db.session.scalars(
+        sa.select(Expectation.id).where(Expectation.city_id == city.id)
+    ).all()
+    db.session.execute(
+        sa.insert(expectation_actions),
+        [
+            {"expectation_id": e, "action_id": actions[e % len(actions)]}
+            for e in expectation_ids
+            if e % 3
+        ],
+    )
+    db.session.commit()
+    return {"expectations": len(expectation_ids)}
 
 
 def _tenders(count: int) -> dict:

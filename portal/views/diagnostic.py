@@ -2,7 +2,7 @@
 by domain, and each service with its monthly use."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice as Choice
@@ -36,6 +36,7 @@ from portal.views._common import (
     form_page,
     form_version,
     get_city_or_404,
+    page_number,
     paginate,
     tabular_export,
 )
@@ -458,14 +459,17 @@ def reject(expectation_id: int):
 @require(Permission.DIAGNOSTIC_VIEW)
 def matrix(slug: str):
     city = _city_for(slug)
-    return render_template("diagnostic/matrix.html", city=city, matrix=service.matrix(city.id))
+    found = service.matrix(
+        city.id, page=page_number(), per_page=current_app.config["PAGE_SIZE"] * 2
+    )
+    return render_template("diagnostic/matrix.html", city=city, matrix=found)
 
 
 @bp.route("/cities/<slug>/matrix.xlsx")
 @require(Permission.DIAGNOSTIC_VIEW)
 def export_matrix(slug: str):
     city = _city_for(slug)
-    found = service.matrix(city.id)
+    found = service.matrix(city.id, per_page=None)
     headers = [_("Domaine"), _("Quartier"), _("Attente"), _("Priorité")] + [
         a.code for a in found.actions
     ]

@@ -223,42 +223,84 @@ def answer(actor: User, expectation: Expectation, action_ids, *, expected_versio
 
 @dataclass
 class Matrix:
-    """A city's standing expectations by domain against its plan's actions."""
+    """A city's standing expectations by domain against its plan's actions: one page of its
+    rows, and its gaps counted over them all."""
 
     actions: list[Action]
-    rows: dict = field(default_factory=dict)  # domain -> [expectation]
-    links: set = field(default_factory=set)  # (expectation id, action id)
-    unanswered: list[Expectation] = field(default_factory=list)
+    rows: dict = field(default_factory=dict)  # domain -> [expectation], this page's
+    links: set = field(default_factory=set)  # (expectation id, action id), this page's
+    unanswered_count: int = 0
+    unanswered: list[Expectation] = field(default_factory=list)  # the first ones
     idle_actions: list[Action] = field(default_factory=list)
+    pagination: object = None
 
 
-def matrix(city_id: int) -> Matrix:
-    """Three queries whatever the number of expectations and actions."""
+def _standing(city_id: int):
+    return sa.and_(Expectation.city_id == city_id, Expectation.status.in_(STANDING))
+
+
+def _answered():
+    return sa.exists().where(expectation_actions.c.expectation_id == Expectation.id)
+
+
+UNANSWERED_SHOWN = 20
+
+
+def matrix(city_id: int, *, page: int = 1, per_page: int | None = 50) -> Matrix:
+    """The same few queries whatever the number of expectations and actions; `per_page`
+    None gives every row (the export)."""
     actions = db.session.scalars(
         sa.select(Action).join(Plan).where(Plan.city_id == city_id).order_by(Action.code)
     ).all()
-    expectations = db.session.scalars(
+    ordered = (
         sa.select(Expectation)
-        .where(Expectation.city_id == city_id, Expectation.status.in_(STANDING))
+        .join(Domain, Domain.id == Expectation.domain_id)
+        .where(_standing(city_id))
         .options(selectinload(Expectation.domain))
-        .order_by(Expectation.domain_id, Expectation.priority.desc().nulls_last(), Expectation.id)
-    ).all()
-    links = set(
-        db.session.execute(
-            sa.select(expectation_actions.c.expectation_id, expectation_actions.c.action_id)
-            .join(Expectation, Expectation.id == expectation_actions.c.expectation_id)
-            .where(Expectation.city_id == city_id, Expectation.status.in_(STANDING))
-        ).all()
+        .order_by(
+            Domain.position, Domain.id, Expectation.priority.desc().nulls_last(), Expectation.id
+        )
+    )
+    pagination = None
+    if per_page is None:
+        expectations = db.session.scalars(ordered).all()
+    else:
+        pagination = db.paginate(ordered, page=page, per_page=per_page, error_out=False)
+        expectations = pagination.items
+    ids = [e.id for e in expectations]
+    links = (
+        set(
+            db.session.execute(
+                sa.select(
+                    expectation_actions.c.expectation_id, expectation_actions.c.action_id
+                ).where(expectation_actions.c.expectation_id.in_(ids))
+            ).all()
+        )
+        if ids
+        else set()
     )
     rows = defaultdict(list)
     for expectation in expectations:
         rows[expectation.domain].append(expectation)
-    answered = {e for e, _a in links}
-    used = {a for _e, a in links}
+    unanswered = sa.select(Expectation).where(_standing(city_id), ~_answered())
+    used = (
+        sa.select(expectation_actions.c.action_id)
+        .join(Expectation, Expectation.id == expectation_actions.c.expectation_id)
+        .where(_standing(city_id))
+    )
+    answering = set(db.session.scalars(used))
     return Matrix(
         actions=list(actions),
         rows=dict(rows),
         links=links,
-        unanswered=[e for e in expectations if e.id not in answered],
-        idle_actions=[a for a in actions if a.id not in used],
+        unanswered_count=db.session.scalar(
+            sa.select(sa.func.count()).select_from(unanswered.subquery())
+        ),
+        unanswered=db.session.scalars(
+            unanswered.order_by(Expectation.priority.desc().nulls_last(), Expectation.id).limit(
+                UNANSWERED_SHOWN
+            )
+        ).all(),
+        idle_actions=[a for a in actions if a.id not in answering],
+        pagination=pagination,
     )

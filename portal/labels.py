@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.models.commitments import CommitmentStatus, UpdateStatus
 from portal.models.coverage import SiteKind, SiteStatus
-from portal.models.diagnostic import Channel, ExpectationStatus, Maturity
+from portal.models.diagnostic import Channel, ExpectationStatus, InfrastructureKind, Maturity
 from portal.models.finance import (
     AgreementPurpose,
     AgreementStatus,
@@ -433,4 +433,14 @@ EXPECTATION_STATUS_LABELS = {
     ExpectationStatus.QUALIFIED: _l("Qualifiée"),
     ExpectationStatus.MERGED: _l("Fusionnée"),
     ExpectationStatus.REJECTED: _l("Rejetée"),
+}
+
+INFRASTRUCTURE_LABELS = {
+    InfrastructureKind.BACKBONE_FIBRE: _l("Fibre de transport (km)"),
+    InfrastructureKind.ACCESS_FIBRE: _l("Fibre de desserte (km)"),
+    InfrastructureKind.DUCT: _l("Fourreaux (km)"),
+    InfrastructureKind.TOWER: _l("Pylônes"),
+    InfrastructureKind.DATA_ROOM: _l("Salles techniques"),
+    InfrastructureKind.WIFI_ZONE: _l("Zones Wi-Fi publiques"),
+    InfrastructureKind.DIGITAL_SPACE: _l("Espaces numériques publics"),
 }

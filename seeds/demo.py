@@ -12,7 +12,7 @@ from portal.services import accounts
 from portal.services.seeding import load_reference
 from seeds.commitments import load_commitments
 from seeds.coverage import load_coverage
-from seeds.diagnostic import load_diagnostic, load_expectations
+from seeds.diagnostic import load_diagnostic, load_expectations, load_infrastructure
 from seeds.finance import load_finance
 from seeds.plans import load_plans
 from seeds.scenarios import load_scenarios
@@ -85,6 +85,7 @@ def load_demo(today: date | None = None) -> dict[str, int]:
         added["scenarios"] = load_scenarios(today)
         added["digital_services"] = load_diagnostic(today)
         added["expectations"] = load_expectations()
+        added["infrastructure"] = load_infrastructure()
         _read_what_is_old(today)
     return added
 

@@ -286,3 +286,77 @@ def load_expectations() -> int:
         db.session.flush()
         added += 2
     return added
+
+
+# What each city has before the plan: (kind, name, owner, quantity, point or line, Marrakech).
+# Points and lines are given around each city's centre, shifted per city.
+CENTRES = {"marrakech": (31.6295, -7.9811), "fes": (34.0331, -5.0003), "agadir": (30.4278, -9.5981)}
+INFRASTRUCTURE = [
+    (
+        "backbone_fibre",
+        "Boucle de fibre de transport",
+        "utility",
+        "38",
+        [(0.0, 0.0), (0.03, 0.02), (0.05, -0.01), (0.02, -0.04)],
+    ),
+    (
+        "access_fibre",
+        "Fibre de desserte du centre",
+        "operator",
+        "120",
+        [(0.0, 0.0), (0.01, 0.015), (0.02, 0.02)],
+    ),
+    (
+        "duct",
+        "Fourreaux du distributeur",
+        "utility",
+        "64",
+        [(-0.01, 0.0), (-0.02, 0.02), (-0.03, 0.035)],
+    ),
+    ("tower", "Pylônes mobiles", "operator", "140", (0.015, -0.02)),
+    ("data_room", "Salle technique de la commune", "commune", "1", (0.004, 0.003)),
+    ("wifi_zone", "Wi-Fi de la place centrale", "commune", "3", (0.001, -0.002)),
+    ("digital_space", "Espaces numériques existants", "commune", "4", (-0.006, 0.008)),
+]
+OPERATORS = {"marrakech": "IAM", "fes": "Orange", "agadir": "inwi"}
+
+
+def load_infrastructure() -> int:
+    from decimal import Decimal
+
+    from portal.models.diagnostic import Infrastructure
+
+    secretariat = people_by_role().get(Role.SECRETARIAT)
+    if secretariat is None or db.session.scalar(sa.select(Infrastructure.id)):
+        return 0
+    organizations = {o.short_name: o.id for o in db.session.scalars(sa.select(Organization))}
+    added = 0
+    for city in db.session.scalars(sa.select(City).order_by(City.name)):
+        if city.slug not in OWNERS:
+            continue
+        commune, _agency, utility = OWNERS[city.slug]
+        owners = {"commune": commune, "utility": utility, "operator": OPERATORS[city.slug]}
+        north, east = CENTRES[city.slug]
+        for kind, name, who, quantity, where in INFRASTRUCTURE:
+            if owners[who] not in organizations:
+                continue
+            scaled = Decimal(quantity) * Decimal(str(SCALE[city.slug]))
+            if kind not in ("backbone_fibre", "access_fibre", "duct"):
+                scaled = scaled.to_integral_value() or Decimal(1)
+            point = where if isinstance(where, tuple) else None
+            line = where if isinstance(where, list) else []
+            diagnostic.save_infrastructure(
+                secretariat,
+                None,
+                city_id=city.id,
+                kind=kind,
+                name=name,
+                owner_id=organizations[owners[who]],
+                quantity=f"{scaled.quantize(Decimal('0.1')):f}",
+                latitude=f"{north + point[0]:.4f}" if point else "",
+                longitude=f"{east + point[1]:.4f}" if point else "",
+                path="\n".join(f"{north + a:.4f}, {east + b:.4f}" for a, b in line),
+            )
+            db.session.flush()
+            added += 1
+    return added

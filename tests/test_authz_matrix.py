@@ -188,6 +188,9 @@ EXPECTED: dict[str, object] = {
     "diagnostic.create_expectation": DRAFTERS | {Role.LOCAL_DECISION_MAKER},
     "diagnostic.edit_expectation": DRAFTERS | {Role.LOCAL_DECISION_MAKER},
     "diagnostic.matrix": EVERY_ROLE,
+    "diagnostic.infrastructure": EVERY_ROLE,
+    "diagnostic.create_infrastructure": DRAFTERS,
+    "diagnostic.edit_infrastructure": DRAFTERS,
     "diagnostic.export_matrix": EVERY_ROLE,
     "diagnostic.qualify": frozenset({Role.SECRETARIAT, Role.LOCAL_DECISION_MAKER}),
     "diagnostic.answer": frozenset({Role.SECRETARIAT, Role.LOCAL_DECISION_MAKER}),
@@ -234,6 +237,7 @@ SAMPLE_ARGS = {
     "line_id": "target_line",
     "service_id": "target_service",
     "expectation_id": "target_expectation",
+    "item_id": "target_infrastructure",
 }
 
 AUDIENCES = [None, *Role]  # None: an anonymous visitor
@@ -399,7 +403,24 @@ def _service(app, city_id: int, organization_id: int, domain_id: int) -> dict:
         )
         db.session.add(expectation)
         db.session.commit()
-        return {"target_service": found.id, "target_expectation": expectation.id}
+        from decimal import Decimal
+
+        from portal.models import Infrastructure, InfrastructureKind
+
+        item = Infrastructure(
+            city_id=city_id,
+            kind=InfrastructureKind.DUCT,
+            name="Fourreaux de la médina",
+            owner_id=organization_id,
+            quantity=Decimal("12.5"),
+        )
+        db.session.add(item)
+        db.session.commit()
+        return {
+            "target_service": found.id,
+            "target_expectation": expectation.id,
+            "target_infrastructure": item.id,
+        }
 
 
 def _scenario(app, city_id: int) -> dict:

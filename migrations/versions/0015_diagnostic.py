@@ -1,6 +1,7 @@
 """the diagnostic: per city, the inventory of digital services (each one's provider, domain,
-channels, maturity at the baseline and now, planned change, monthly use), and the
-territories' expectations with their qualification and the actions that answer them
+channels, maturity at the baseline and now, planned change, monthly use), the
+infrastructure that exists before the plan, and the territories' expectations with their
+qualification and the actions that answer them
 
 Revision ID: 0015_diagnostic
 Revises: 0014_scenarios
@@ -186,9 +187,66 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("expectation_id", "action_id", name=op.f("pk_expectation_actions")),
     )
+    op.create_table(
+        "infrastructure",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("city_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "backbone_fibre",
+                "access_fibre",
+                "duct",
+                "tower",
+                "data_room",
+                "wifi_zone",
+                "digital_space",
+                name="infrastructurekind",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("quantity", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("latitude", sa.Numeric(precision=9, scale=6), nullable=True),
+        sa.Column("longitude", sa.Numeric(precision=9, scale=6), nullable=True),
+        sa.Column("path", sa.JSON(), nullable=False),
+        sa.Column("asset_id", sa.Integer(), nullable=True),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.CheckConstraint("quantity >= 0", name=op.f("ck_infrastructure_quantity_not_negative")),
+        sa.ForeignKeyConstraint(
+            ["asset_id"],
+            ["shared_assets.id"],
+            name=op.f("fk_infrastructure_asset_id_shared_assets"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["city_id"], ["cities.id"], name=op.f("fk_infrastructure_city_id_cities")
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["organizations.id"],
+            name=op.f("fk_infrastructure_owner_id_organizations"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_infrastructure")),
+        sa.UniqueConstraint("asset_id", name=op.f("uq_infrastructure_asset_id")),
+        sa.UniqueConstraint("city_id", "name", name=op.f("uq_infrastructure_city_id_name")),
+    )
+    with op.batch_alter_table("infrastructure", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_infrastructure_city_id"), ["city_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_infrastructure_owner_id"), ["owner_id"], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table("infrastructure", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_infrastructure_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_infrastructure_city_id"))
+
+    op.drop_table("infrastructure")
     op.drop_table("expectation_actions")
     with op.batch_alter_table("expectations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_expectations_status"))

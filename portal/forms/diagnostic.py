@@ -90,3 +90,30 @@ class MergeForm(FlaskForm):
 class RejectForm(FlaskForm):
     reason = TextAreaField(_l("Motif du rejet"), validators=[DataRequired(), Length(max=2000)])
     version = HiddenField()
+
+
+class InfrastructureForm(FlaskForm):
+    kind = SelectField(_l("Nature"))
+    name = LineField(_l("Nom"), validators=[DataRequired(), Length(max=200)])
+    owner_id = RecordField(_l("Propriétaire"), validators=[DataRequired()])
+    quantity = LineField(
+        _l("Quantité (km pour la fibre et les fourreaux, sinon nombre)"),
+        validators=[DataRequired(), Length(max=20)],
+    )
+    latitude = LineField(_l("Latitude"), validators=[Length(max=20)])
+    longitude = LineField(_l("Longitude"), validators=[Length(max=20)])
+    path = TextAreaField(
+        _l("Tracé : un point par ligne, « latitude, longitude »"), validators=[Length(max=10_000)]
+    )
+    asset_id = RecordField(_l("Infrastructure partagée (si mutualisée)"), validators=[Optional()])
+    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    version = HiddenField()
+
+    def set_choices(self, organizations, assets) -> None:
+        from portal.labels import INFRASTRUCTURE_LABELS
+
+        self.kind.choices = [Choice(k.value, label) for k, label in INFRASTRUCTURE_LABELS.items()]
+        self.owner_id.choices = [
+            Choice(o.id, f"{local(o)} ({o.short_name})") for o in organizations
+        ]
+        self.asset_id.choices = [Choice(0, "—")] + [Choice(a.id, a.name) for a in assets]

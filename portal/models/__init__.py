@@ -26,6 +26,8 @@ from portal.models.diagnostic import (
     Expectation,
     ExpectationSource,
     ExpectationStatus,
+    Infrastructure,
+    InfrastructureKind,
     Maturity,
     ServiceUse,
 )
@@ -139,6 +141,8 @@ __all__ = [
     "Horizon",
     "Indicator",
     "IndicatorTarget",
+    "Infrastructure",
+    "InfrastructureKind",
     "Installment",
     "InstallmentStatus",
     "InvestmentModel",

@@ -3,11 +3,13 @@ their maturity before the plan and now, and how much they are used."""
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.models.finance import SharedAsset
 from portal.models.organizations import City, Organization
 from portal.models.plans import Action, Domain
 from portal.models.types import UTCDateTime, str_enum, utcnow
@@ -161,5 +163,56 @@ class Expectation(db.Model):
             "feasibility IS NULL OR feasibility BETWEEN 1 AND 5", name="feasibility_scale"
         ),
         sa.CheckConstraint("population >= 0", name="population_not_negative"),
+    )
+    __mapper_args__ = {"version_id_col": version}
+
+
+class InfrastructureKind(enum.Enum):
+    BACKBONE_FIBRE = "backbone_fibre"  # km
+    ACCESS_FIBRE = "access_fibre"  # km
+    DUCT = "duct"  # km
+    TOWER = "tower"
+    DATA_ROOM = "data_room"
+    WIFI_ZONE = "wifi_zone"
+    DIGITAL_SPACE = "digital_space"
+
+
+# Counted in kilometres; the others one by one.
+LINEAR = frozenset(
+    {InfrastructureKind.BACKBONE_FIBRE, InfrastructureKind.ACCESS_FIBRE, InfrastructureKind.DUCT}
+)
+
+
+class Infrastructure(db.Model):
+    """Digital infrastructure that exists before the plan: its owner, how much of it, and
+    where when known (a point, or a line of points); the shared-asset register links to it
+    when it is pooled."""
+
+    __tablename__ = "infrastructure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(sa.ForeignKey("cities.id"), index=True)
+    kind: Mapped[InfrastructureKind] = mapped_column(str_enum(InfrastructureKind))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    quantity: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    latitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
+    # A line's points, [[lat, lng], ...], as text of decimals.
+    path: Mapped[list] = mapped_column(sa.JSON, default=list)
+    asset_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("shared_assets.id", ondelete="SET NULL"), unique=True
+    )
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    city: Mapped[City] = relationship()
+    owner: Mapped[Organization] = relationship()
+    asset: Mapped[SharedAsset | None] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("city_id", "name"),
+        sa.CheckConstraint("quantity >= 0", name="quantity_not_negative"),
     )
     __mapper_args__ = {"version_id_col": version}

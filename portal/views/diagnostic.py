@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.forms.diagnostic import (
     AnswerForm,
     ExpectationForm,
+    InfrastructureForm,
     MergeForm,
     QualifyForm,
     RejectForm,
@@ -24,8 +25,10 @@ from portal.models.diagnostic import (
     DigitalService,
     Expectation,
     ExpectationStatus,
+    Infrastructure,
     ServiceUse,
 )
+from portal.models.finance import SharedAsset
 from portal.models.plans import Domain
 from portal.names import local
 from portal.services import diagnostic as service
@@ -480,3 +483,87 @@ def export_matrix(slug: str):
         for e in expectations
     ]
     return tabular_export("xlsx", headers, rows, name=f"attentes-{city.slug}", sheet=_("Attentes"))
+
+
+# --- Infrastructure ----------------------------------------------------------------------------
+
+
+@bp.route("/cities/<slug>/infrastructure")
+@require(Permission.DIAGNOSTIC_VIEW)
+def infrastructure(slug: str):
+    city = _city_for(slug)
+    query = (
+        sa.select(Infrastructure)
+        .where(Infrastructure.city_id == city.id)
+        .options(joinedload(Infrastructure.owner), joinedload(Infrastructure.asset))
+        .order_by(Infrastructure.kind, Infrastructure.name)
+    )
+    return render_template(
+        "diagnostic/infrastructure.html",
+        city=city,
+        totals=service.totals(city.id),
+        pagination=paginate(query),
+        can_manage=service.may_manage(acting_user(), city.id),
+    )
+
+
+def _infrastructure_form(form: InfrastructureForm, item: Infrastructure | None, city):
+    form.set_choices(
+        [o for o in all_organizations() if o.city_id in (None, city.id)],
+        db.session.scalars(
+            sa.select(SharedAsset).where(SharedAsset.city_id == city.id).order_by(SharedAsset.name)
+        ).all(),
+    )
+    return form_page(
+        form,
+        "diagnostic/infrastructure_form.html",
+        lambda: service.save_infrastructure(
+            acting_user(),
+            item,
+            city_id=city.id,
+            kind=form.kind.data,
+            name=form.name.data,
+            owner_id=form.owner_id.data,
+            quantity=form.quantity.data,
+            latitude=form.latitude.data,
+            longitude=form.longitude.data,
+            path=form.path.data,
+            asset_id=form.asset_id.data,
+            description=form.description.data,
+            expected_version=form_version(form) if item else None,
+        ),
+        done=_("Infrastructure enregistrée."),
+        to=url_for("diagnostic.infrastructure", slug=city.slug),
+        current=(lambda: db.session.get(Infrastructure, item.id).version) if item else None,
+        city=city,
+        item=item,
+    )
+
+
+@bp.route("/cities/<slug>/infrastructure/new", methods=["GET", "POST"])
+@require(Permission.DIAGNOSTIC_MANAGE)
+def create_infrastructure(slug: str):
+    city = _city_for(slug)
+    if not service.may_manage(acting_user(), city.id):
+        abort(403)
+    return _infrastructure_form(InfrastructureForm(), None, city)
+
+
+@bp.route("/infrastructure/<id:item_id>/edit", methods=["GET", "POST"])
+@require(Permission.DIAGNOSTIC_MANAGE)
+def edit_infrastructure(item_id: int):
+    item = db.session.get(Infrastructure, item_id)
+    if item is None or not can(acting_user(), Permission.DIAGNOSTIC_VIEW, city_id=item.city_id):
+        abort(404)
+    if not service.may_manage(acting_user(), item.city_id):
+        abort(403)
+    form = InfrastructureForm(obj=item if request.method == "GET" else None)
+    if request.method == "GET":
+        form.kind.data = item.kind.value
+        form.quantity.data = f"{item.quantity.normalize():f}"
+        form.latitude.data = f"{item.latitude:f}" if item.latitude is not None else ""
+        form.longitude.data = f"{item.longitude:f}" if item.longitude is not None else ""
+        form.path.data = service.path_text(item)
+        form.asset_id.data = item.asset_id or 0
+        form.version.data = item.version
+    return _infrastructure_form(form, item, item.city)

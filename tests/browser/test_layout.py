@@ -87,6 +87,8 @@ ROUTES = {
         "/diagnostic/cities/fes/expectations/new",
         first("/diagnostic/cities/fes/expectations", "#expectations-table tbody a"),
         "/diagnostic/cities/fes/matrix",
+        "/diagnostic/cities/fes/infrastructure",
+        "/diagnostic/cities/fes/infrastructure/new",
     ],
     "evaluatrice@sdtn.demo": ["/tasks", first("/tasks", TASK)],
     "adc@sdtn.demo": ["/", "/tasks", first("/tasks", TASK)],

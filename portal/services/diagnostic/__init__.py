@@ -17,6 +17,12 @@ from portal.services.diagnostic.expectations import (  # noqa: F401
     reject,
     save_expectation,
 )
+from portal.services.diagnostic.infrastructure import (  # noqa: F401
+    map_items,
+    path_text,
+    save_infrastructure,
+    totals,
+)
 from portal.services.diagnostic.services import (  # noqa: F401
     LEVELS,
     STALE,

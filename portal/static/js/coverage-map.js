@@ -107,6 +107,22 @@
       layer.addLayer(marker);
     });
     map.addLayer(layer);
+    // What exists before the plan (the diagnostic): fibre and ducts as lines, the rest as
+    // small squares, under the sites; the diagnostic's list is their full alternative.
+    var existing = document.getElementById("coverage-infrastructure");
+    var items = existing ? JSON.parse(existing.textContent) : [];
+    items.forEach(function (item) {
+      var shape = item.path
+        ? L.polyline(item.path, { color: "#2d3748", weight: 3, dashArray: "6 4", className: "infra-line" })
+        : L.circleMarker([item.lat, item.lng], {
+            radius: 4, weight: 1, color: "#2d3748", fillColor: "#2d3748", fillOpacity: 0.8,
+            className: "infra-point"
+          });
+      var tooltip = document.createElement("span");
+      tooltip.textContent = item.name;
+      shape.bindTooltip(tooltip);
+      shape.addTo(map);
+    });
     element.setAttribute("data-ready", String(markers.length));
   }
 

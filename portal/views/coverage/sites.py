@@ -30,7 +30,7 @@ from portal.models.plans import Action, Plan
 from portal.models.types import valid_id
 from portal.security import CONTENT_SECURITY_POLICY
 from portal.services import coverage as service
-from portal.services import tasks
+from portal.services import diagnostic, tasks
 from portal.services.errors import InvalidInput
 from portal.services.organizations import all_cities
 from portal.templating import render_page
@@ -106,10 +106,18 @@ def sites_map():
         }
         for s in found[:MAP_LIMIT]
     ]
+    user = acting_user()
     html = render_template(
         "coverage/map.html",
         filters=filters,
         markers=markers,
+        # What exists before the plan, from the diagnostic, for the cities the reader sees.
+        infrastructure=[
+            item
+            for city in all_cities()
+            if can(user, Permission.DIAGNOSTIC_VIEW, city_id=city.id)
+            for item in diagnostic.map_items(city.id)
+        ],
         truncated=len(found) > MAP_LIMIT,
         tile_url=current_app.config["MAP_TILE_URL"],
         tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],

@@ -75,6 +75,11 @@ def test_items_are_inventoried_totalled_mapped_and_linked(app, world):
     assert {i["name"] for i in items} == {"Fourreaux de la médina", "Pylône de Zouagha"}
     duct = next(i for i in items if "path" in i)
     assert duct["path"][0] == [34.0614, -4.9733] and len(duct["path"]) == 3
+    # Another city chosen on the map, Fès's items are not drawn.
+    other = text(client.get("/coverage/map?city=agadir"))
+    assert other.split('id="coverage-infrastructure">')[1].split("</script>")[0] == "[]"
+    # The pooled asset names the item it pools.
+    assert "Fourreaux de la médina" in text(client.get(f"/finance/assets/{world['asset']}"))
 
 
 @pytest.mark.parametrize(

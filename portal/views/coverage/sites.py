@@ -116,6 +116,7 @@ def sites_map():
             item
             for city in all_cities()
             if can(user, Permission.DIAGNOSTIC_VIEW, city_id=city.id)
+            and (filters.city.data or city.slug) == city.slug
             for item in diagnostic.map_items(city.id)
         ],
         truncated=len(found) > MAP_LIMIT,

@@ -21,6 +21,7 @@ from portal.forms.finance import (
     GenerateForm,
     KeyForm,
 )
+from portal.models.diagnostic import Infrastructure
 from portal.models.finance import (
     Agreement,
     AgreementStatus,
@@ -129,6 +130,9 @@ def _asset_page(asset: SharedAsset, *, generate_form=None, status=200):
         "finance/asset.html",
         asset=asset,
         from_scenario=scenarios.drafted_from(user, asset_id=asset.id),
+        pooled=db.session.scalar(
+            sa.select(Infrastructure).where(Infrastructure.asset_id == asset.id)
+        ),
         lines=list(zip(lines, capital, strict=True)),
         shown=service.key_lines_shown(user, asset),
         agreements=agreements,

@@ -29,7 +29,7 @@ from portal.models.organizations import City
 from portal.models.tenders import CriterionKind
 from portal.models.users import User
 from portal.names import local
-from portal.services import audit, notifications, selection
+from portal.services import audit, criteria_labels, notifications, selection
 from portal.services.coverage.access import _require, own_assessment
 from portal.services.coverage.base import KIND_LABELS, STALE, STATUS_LABELS
 from portal.services.coverage.indicators import plain_number
@@ -87,7 +87,7 @@ def save_criteria(
         scored_name=_l("critère pondéré"),
         allow_children=False,
     )
-    kept = selection.labels_by_label(existing.criteria if existing else [])
+    kept = criteria_labels.kept(existing.criteria if existing else [])
     if existing is None:
         existing = CriteriaSet(city_id=city.id, kind=kind)
         db.session.add(existing)
@@ -99,7 +99,7 @@ def save_criteria(
         existing.criteria.append(
             SiteCriterion(
                 kind=CriterionKind.ELIMINATORY if row.eliminatory else CriterionKind.TECHNICAL,
-                **selection.labelled(kept, row.label),
+                **criteria_labels.labelled(kept, row.label),
                 weight=row.points,
                 position=position,
             )
@@ -128,7 +128,7 @@ def label_criteria(
     come after sites have been assessed."""
     _require(actor, Permission.COVERAGE_MANAGE, criteria_set.city_id)
     ensure_current(criteria_set, expected_version, STALE)
-    changes = selection.label_criteria(criteria_set.criteria, labels)
+    changes = criteria_labels.label(criteria_set.criteria, labels)
     if changes:
         flag_modified(criteria_set, "kind")  # a new version: a concurrent edit becomes stale
         audit.record(

@@ -26,7 +26,7 @@ from portal.models.tenders import (
 )
 from portal.models.types import utcnow
 from portal.models.users import User
-from portal.services import audit, inputs, selection
+from portal.services import audit, criteria_labels, inputs, selection
 from portal.services.dates import check_day
 from portal.services.errors import (
     InvalidInput,
@@ -241,7 +241,7 @@ def save_specification(
         )
         for position, row in enumerate(grid)
     ]
-    kept = selection.labels_by_label(tender.criteria)
+    kept = criteria_labels.kept(tender.criteria)
     tender.criteria.clear()
     db.session.flush()
     for label, kind, points, position, children in rows:
@@ -250,14 +250,14 @@ def save_specification(
             kind=kind,
             max_points=points,
             position=position * 100,
-            **selection.labelled(kept, label),
+            **criteria_labels.labelled(kept, label),
         )
         tender.criteria.append(parent)
         for index, (child_label, child_points) in enumerate(children):
             tender.criteria.append(
                 Criterion(
                     kind=kind,
-                    **selection.labelled(kept, child_label),
+                    **criteria_labels.labelled(kept, child_label),
                     max_points=child_points,
                     position=position * 100 + index + 1,
                     parent=parent,
@@ -288,7 +288,7 @@ def label_criteria(
     after publication, while the grid itself stays fixed."""
     _require_manage(actor, tender)
     ensure_current(tender, expected_version, STALE)
-    changes = selection.label_criteria(tender.criteria, labels)
+    changes = criteria_labels.label(tender.criteria, labels)
     if changes:
         flag_modified(tender, "title")  # a new version: a concurrent edit becomes stale
         audit.record(actor, "tender.criteria_labelled", obj=tender, details={"labels": changes})

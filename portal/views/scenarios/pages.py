@@ -1,8 +1,8 @@
-"""A city's involvement scenarios: the list, a scenario's business model, and its drafting
-(details, parties, cash-flow lines)."""
+"""A city's scenarios compared and exported, a scenario's page (its business model,
+sensitivity, decision, ledger) and its details, set-up and lines brought in."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.orm import joinedload, selectinload
@@ -13,9 +13,7 @@ from portal.extensions import db
 from portal.forms.scenarios import (
     AssetForm,
     CopyForm,
-    LineForm,
     MoveForm,
-    PartyForm,
     ScenarioForm,
     setup_form,
 )
@@ -27,15 +25,12 @@ from portal.models.organizations import City
 from portal.models.scenarios import (
     EDITABLE,
     Scenario,
-    ScenarioCoverage,
-    ScenarioEvent,
     ScenarioLine,
-    ScenarioParty,
 )
 from portal.names import local
 from portal.services import scenarios as service
 from portal.services import tasks
-from portal.services.organizations import all_cities, all_organizations
+from portal.services.organizations import all_cities
 from portal.services.scenarios import charts as scenario_charts
 from portal.services.scenarios import exports as scenario_exports
 from portal.views._common import (
@@ -49,34 +44,7 @@ from portal.views._common import (
     moment,
     paginate,
 )
-
-bp = Blueprint("scenarios", __name__, url_prefix="/scenarios")
-
-
-def _scenario_or_404(scenario_id: int) -> Scenario:
-    """A scenario its reader may see, with what its page shows loaded at once."""
-    scenario = db.session.scalar(
-        sa.select(Scenario)
-        .where(Scenario.id == scenario_id)
-        .options(
-            joinedload(Scenario.city),
-            selectinload(Scenario.parties).joinedload(ScenarioParty.organization),
-            selectinload(Scenario.layers),
-            selectinload(Scenario.risks),
-            selectinload(Scenario.coverage).joinedload(ScenarioCoverage.indicator),
-            selectinload(Scenario.events).joinedload(ScenarioEvent.actor),
-        )
-    )
-    if scenario is None or not service.may_view(acting_user(), scenario):
-        abort(404)
-    return scenario
-
-
-def _drafted_or_403(scenario_id: int) -> Scenario:
-    scenario = _scenario_or_404(scenario_id)
-    if not service.may_draft(acting_user(), scenario.city_id):
-        abort(403)
-    return scenario
+from portal.views.scenarios.base import _drafted_or_403, _scenario_or_404, bp
 
 
 @bp.route("")
@@ -455,148 +423,3 @@ def draft_ledger(scenario_id: int):
         to=url_for("scenarios.detail", scenario_id=scenario_id, _anchor="ledger"),
         again=lambda saved: _detail(_scenario_or_404(scenario_id), status=saved.status),
     )
-
-
-# --- Parties ----------------------------------------------------------------------------------
-
-
-def _party_or_404(scenario: Scenario, party_id: int) -> ScenarioParty:
-    party = next((p for p in scenario.parties if p.id == party_id), None)
-    if party is None:
-        abort(404)
-    return party
-
-
-@bp.route("/<id:scenario_id>/parties/new", methods=["GET", "POST"])
-@require(Permission.SCENARIOS_DRAFT)
-def create_party(scenario_id: int):
-    return _party_form(_drafted_or_403(scenario_id), None)
-
-
-@bp.route("/<id:scenario_id>/parties/<id:party_id>/edit", methods=["GET", "POST"])
-@require(Permission.SCENARIOS_DRAFT)
-def edit_party(scenario_id: int, party_id: int):
-    scenario = _drafted_or_403(scenario_id)
-    return _party_form(scenario, _party_or_404(scenario, party_id))
-
-
-def _party_form(scenario: Scenario, party: ScenarioParty | None):
-    form = PartyForm(obj=party if request.method == "GET" else None)
-    form.set_choices(all_organizations())
-    if request.method == "GET":
-        form.organization_id.data = party.organization_id if party else 0
-        form.version.data = scenario.version
-    return form_page(
-        form,
-        "scenarios/party_form.html",
-        lambda: service.save_party(
-            acting_user(),
-            scenario,
-            party,
-            name=form.name.data,
-            organization_id=form.organization_id.data,
-            role=form.role.data,
-            expected_version=form_version(form),
-        ),
-        done=_("Partie enregistrée."),
-        to=url_for("scenarios.detail", scenario_id=scenario.id, _anchor="parties"),
-        current=lambda: _scenario_or_404(scenario.id).version,
-        scenario=scenario,
-        party=party,
-    )
-
-
-@bp.route("/<id:scenario_id>/parties/<id:party_id>/delete", methods=["POST"])
-@require(Permission.SCENARIOS_DRAFT)
-def delete_party(scenario_id: int, party_id: int):
-    scenario = _drafted_or_403(scenario_id)
-    party = _party_or_404(scenario, party_id)
-    return _remove(scenario, service.delete_party, party, _("Partie retirée."), "parties")
-
-
-def _remove(scenario: Scenario, remove, what, done: str, anchor: str):
-    """Remove a party or a line of the scenario, as the version the page was loaded with."""
-    form = VersionForm()
-    return act(
-        lambda: remove(acting_user(), scenario, what, expected_version=form_version(form)),
-        done=done,
-        to=url_for("scenarios.detail", scenario_id=scenario.id, _anchor=anchor),
-        again=lambda saved: _redirect_back(scenario),
-    )
-
-
-def _redirect_back(scenario: Scenario):
-    return redirect(url_for("scenarios.detail", scenario_id=scenario.id))
-
-
-# --- Lines ------------------------------------------------------------------------------------
-
-
-def _line_or_404(scenario: Scenario, line_id: int) -> ScenarioLine:
-    line = next((row for row in scenario.lines if row.id == line_id), None)
-    if line is None:
-        abort(404)
-    return line
-
-
-@bp.route("/<id:scenario_id>/lines/new", methods=["GET", "POST"])
-@require(Permission.SCENARIOS_DRAFT)
-def create_line(scenario_id: int):
-    return _line_form(_drafted_or_403(scenario_id), None)
-
-
-@bp.route("/<id:scenario_id>/lines/<id:line_id>/edit", methods=["GET", "POST"])
-@require(Permission.SCENARIOS_DRAFT)
-def edit_line(scenario_id: int, line_id: int):
-    scenario = _drafted_or_403(scenario_id)
-    return _line_form(scenario, _line_or_404(scenario, line_id))
-
-
-def _line_form(scenario: Scenario, line: ScenarioLine | None):
-    form = LineForm(obj=line if request.method == "GET" else None)
-    form.set_choices(scenario.parties)
-    if request.method == "GET":
-        form.version.data = scenario.version
-        if line is not None:
-            form.kind.data = line.kind.value
-            if line.transfer_kind is not None:
-                form.transfer_kind.data = line.transfer_kind.value
-            for name in ("party_id", "source_id", "target_id"):
-                getattr(form, name).data = getattr(line, name) or 0
-            form.start_year.data = str(line.start_year)
-            form.end_year.data = str(line.end_year)
-            form.amount.data = f"{line.amount:f}"
-            form.growth.data = f"{(line.growth * 100).normalize():f}"
-    return form_page(
-        form,
-        "scenarios/line_form.html",
-        lambda: service.save_line(
-            acting_user(),
-            scenario,
-            line,
-            label=form.label.data,
-            kind=form.kind.data,
-            transfer_kind=form.transfer_kind.data,
-            party_id=form.party_id.data,
-            source_id=form.source_id.data,
-            target_id=form.target_id.data,
-            start_year=form.start_year.data,
-            end_year=form.end_year.data,
-            amount=form.amount.data,
-            growth=form.growth.data,
-            expected_version=form_version(form),
-        ),
-        done=_("Ligne enregistrée."),
-        to=url_for("scenarios.detail", scenario_id=scenario.id, _anchor="lines"),
-        current=lambda: _scenario_or_404(scenario.id).version,
-        scenario=scenario,
-        line=line,
-    )
-
-
-@bp.route("/<id:scenario_id>/lines/<id:line_id>/delete", methods=["POST"])
-@require(Permission.SCENARIOS_DRAFT)
-def delete_line(scenario_id: int, line_id: int):
-    scenario = _drafted_or_403(scenario_id)
-    line = _line_or_404(scenario, line_id)
-    return _remove(scenario, service.delete_line, line, _("Ligne retirée."), "lines")

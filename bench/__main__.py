@@ -144,6 +144,7 @@ def pages(ids: dict) -> list[tuple[str, str]]:
         ("scenario page", f"/scenarios/{ids.get('scenario', 0)}"),
         ("expectations matrix", "/diagnostic/cities/marrakech/matrix"),
         ("expectations list", "/diagnostic/cities/marrakech/expectations"),
+        ("public consultation", f"/consultation/{ids.get('consultation', 0)}"),
     ]
 
 
@@ -178,6 +179,7 @@ def build(app, users: int, per_action: int, agreements: int) -> dict:
         ids.update(_coverage(agreements // 2))
         ids.update(_scenarios(int(agreements * LINES_PER_AGREEMENTS)))
         ids.update(_expectations(agreements))
+        ids.update(_consultation(agreements))
         return ids
 
 
@@ -640,6 +642,73 @@ def _expectations(count: int) -> dict:
     return {"expectations": len(expectation_ids)}
 
 
+def _consultation(count: int) -> dict:
+    """An open consultation in Fès with `count` published expectations (50 at 1x, 500 at 10x),
+    each supported by up to a dozen browsers."""
+    from portal.models import (
+        Consultation,
+        ConsultationSupport,
+        Expectation,
+        ExpectationSource,
+        ExpectationStatus,
+    )
+
+    fes = db.session.scalar(sa.select(City).where(City.slug == "fes"))
+    consultation = Consultation(
+        city_id=fes.id,
+        title="Le numérique que vous attendez à Fès",
+        districts=["Agdal", "Fès-Médina", "Saïs"],
+        opens_on=TODAY - timedelta(days=10),
+        closes_on=TODAY + timedelta(days=20),
+    )
+    db.session.add(consultation)
+    db.session.flush()
+    domains = db.session.scalars(sa.select(Domain.id).order_by(Domain.id)).all()
+    now = utcnow()
+    db.session.execute(
+        sa.insert(Expectation),
+        [
+            {
+                "city_id": consultation.city_id,
+                "domain_id": domains[i % len(domains)],
+                "district": consultation.districts[i % len(consultation.districts)],
+                "text": f"Attente d'habitant numéro {i:04d}, publiée après modération",
+                "source": ExpectationSource.CONSULTATION,
+                "consultation_id": consultation.id,
+                "importance": 1 + i % 5,
+                "population": 1000 * (i % 50),
+                "status": ExpectationStatus.SUBMITTED,
+                "published_at": now,
+                "rejection_reason": "",
+                "workshop": "",
+                "created_at": now,
+                "version": 1,
+            }
+            for i in range(count)
+        ],
+    )
+    ids = db.session.scalars(
+        sa.select(Expectation.id)
+        .where(Expectation.consultation_id == consultation.id, Expectation.created_at == now)
+        .order_by(Expectation.id)
+    ).all()
+    db.session.execute(
+        sa.insert(ConsultationSupport),
+        [
+            {
+                "expectation_id": ids[i],
+                "browser_key": f"{i:06d}{n:06d}",
+                "email_key": None,
+                "created_at": now,
+            }
+            for i in range(count)
+            for n in range(i % 13)
+        ],
+    )
+    db.session.commit()
+    return {"consultation": consultation.id}
+
+
 def _tenders(count: int) -> dict:
     """Published tenders, each with one lot and four sealed bids from the providers."""
     bidders = db.session.scalars(
@@ -733,11 +802,14 @@ def measure(app, ids: dict) -> dict[str, tuple[int, float]]:
     assert response.status_code == 302, "demo account could not sign in"
     admin = app.test_client()
     admin.post("/login", data={"email": "admin@sdtn.demo", "password": "sdtn-demo-2026"})
+    visitor = app.test_client()
     with app.app_context():
         engine = db.engine
     results = {}
     for name, url in pages(ids):
         who = admin if url.startswith("/admin") else client
+        if url.startswith("/consultation/"):
+            who = visitor  # residents have no account
         who.get(url)  # warm caches and compiled statements
         with counting_queries(engine) as count:
             response = who.get(url)

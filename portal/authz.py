@@ -71,6 +71,9 @@ class Permission(enum.StrEnum):
     DIAGNOSTIC_QUALIFY = "diagnostic.qualify"
     # Recording an expectation: the study's team and the qualifiers.
     DIAGNOSTIC_RECORD = "diagnostic.record"
+    # The public consultation: opening one is the qualifiers'; moderating what residents send
+    # (and reading the e-mails they leave) is the secretariat's alone.
+    DIAGNOSTIC_MODERATE = "diagnostic.moderate"
 
 
 # Declarations that are not permissions of the table.
@@ -168,6 +171,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.DIAGNOSTIC_RECORD,
             P.DIAGNOSTIC_VIEW,
             P.DIAGNOSTIC_MANAGE,
+            P.DIAGNOSTIC_MODERATE,
             P.SCENARIOS_VIEW,
             P.SCENARIOS_DRAFT,
             P.SCENARIOS_SUBMIT,

@@ -52,6 +52,9 @@ def _secret_key(instance_path: Path, production: bool) -> str:
 
 # Refused sign-ins per client address (the limits library's syntax).
 DEFAULT_LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
+# What one client address may send to a public consultation, and how often it may support.
+DEFAULT_CONSULTATION_RATE_LIMIT = "10 per hour; 30 per day"
+DEFAULT_SUPPORT_RATE_LIMIT = "60 per hour; 200 per day"
 
 
 def _portal_url(production: bool) -> str:
@@ -100,6 +103,9 @@ def load(instance_path: str) -> dict:
         "LOGIN_LOCKOUT_MINUTES": _int("LOGIN_LOCKOUT_MINUTES", 15),
         # Failed sign-ins per client address, whatever the accounts tried (limits' syntax).
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT") or DEFAULT_LOGIN_RATE_LIMIT,
+        "CONSULTATION_RATE_LIMIT": os.environ.get("CONSULTATION_RATE_LIMIT")
+        or DEFAULT_CONSULTATION_RATE_LIMIT,
+        "SUPPORT_RATE_LIMIT": os.environ.get("SUPPORT_RATE_LIMIT") or DEFAULT_SUPPORT_RATE_LIMIT,
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         # memory:// counts per process (the demo); redis://host:6379/0 across workers.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or "memory://",

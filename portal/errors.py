@@ -60,6 +60,9 @@ def init_app(app: Flask) -> None:
     def http_error(error):
         if error.code not in MESSAGES:
             return error
+        limit = getattr(error, "limit", None)
+        if error.code == 429 and limit is not None and limit.error_message:
+            return render_error(429, error.description)  # a limit that says its own reason
         return render_error(error.code)
 
     @app.errorhandler(DomainError)

@@ -429,6 +429,7 @@ CHANNEL_LABELS = {
 }
 
 EXPECTATION_STATUS_LABELS = {
+    ExpectationStatus.PENDING: _l("En attente de modération"),
     ExpectationStatus.SUBMITTED: _l("À qualifier"),
     ExpectationStatus.QUALIFIED: _l("Qualifiée"),
     ExpectationStatus.MERGED: _l("Fusionnée"),

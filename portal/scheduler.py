@@ -64,13 +64,17 @@ def plan_reminders(app: Flask, holder: str = HOLDER) -> int | None:
 
 def send_mail(app: Flask, holder: str = HOLDER):
     from portal.services import mail
+    from portal.services.diagnostic import consultations
 
     with app.app_context():
         if not acquire("sender", holder):
             return None
         # A long pass (a slow mail server) renews the lease as it goes, and stops if another
         # sender took it meanwhile.
-        return mail.send_pending(still_mine=lambda: acquire("sender", holder))
+        result = mail.send_pending(still_mine=lambda: acquire("sender", holder))
+        if not result.stopped and acquire("sender", holder):
+            consultations.send_outcomes()
+        return result
 
 
 def build(app: Flask, *, blocking: bool):

@@ -11,6 +11,7 @@ from portal.models.users import Role, User
 from portal.services import accounts
 from portal.services.seeding import load_reference
 from seeds.commitments import load_commitments
+from seeds.consultations import load_consultations
 from seeds.coverage import load_coverage
 from seeds.diagnostic import load_diagnostic, load_expectations, load_infrastructure
 from seeds.finance import load_finance
@@ -86,6 +87,7 @@ def load_demo(today: date | None = None) -> dict[str, int]:
         added["digital_services"] = load_diagnostic(today)
         added["expectations"] = load_expectations()
         added["infrastructure"] = load_infrastructure()
+        added["consultation_expectations"] = load_consultations(today)
         _read_what_is_old(today)
     return added
 

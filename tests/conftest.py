@@ -98,6 +98,8 @@ def app(tmp_path_factory):
             "WTF_CSRF_ENABLED": False,
             # Many tests sign in wrongly from one address; the limit's own tests set it back.
             "LOGIN_RATE_LIMIT": "100000 per hour",
+            "CONSULTATION_RATE_LIMIT": "100000 per hour",
+            "SUPPORT_RATE_LIMIT": "100000 per hour",
             "SERVER_NAME": None,
             **_ENGINE_OPTIONS,
         }

@@ -199,6 +199,20 @@ EXPECTED: dict[str, object] = {
     "calendars.user_feed": PUBLIC,
     "calendars.city_feed": PUBLIC,
     "account.unsubscribe": PUBLIC,
+    "consultations.consultations": EVERY_ROLE,
+    "consultations.create_consultation": frozenset({Role.SECRETARIAT, Role.LOCAL_DECISION_MAKER}),
+    "consultations.edit_consultation": frozenset({Role.SECRETARIAT, Role.LOCAL_DECISION_MAKER}),
+    "consultations.export_results": EVERY_ROLE,
+    # Only the secretariat reads what residents sent before it is published.
+    "consultations.moderation": frozenset({Role.SECRETARIAT}),
+    "consultations.publish": frozenset({Role.SECRETARIAT}),
+    "consultations.merge": frozenset({Role.SECRETARIAT}),
+    "consultations.reject": frozenset({Role.SECRETARIAT}),
+    "consultation.index": PUBLIC,
+    "consultation.page": PUBLIC,
+    "consultation.submit": PUBLIC,
+    "consultation.thanks": PUBLIC,
+    "consultation.support": PUBLIC,
     "open_data.index": PUBLIC,
     "open_data.release": PUBLIC,
 }
@@ -238,6 +252,7 @@ SAMPLE_ARGS = {
     "service_id": "target_service",
     "expectation_id": "target_expectation",
     "item_id": "target_infrastructure",
+    "consultation_id": "target_consultation",
 }
 
 AUDIENCES = [None, *Role]  # None: an anonymous visitor
@@ -416,10 +431,23 @@ def _service(app, city_id: int, organization_id: int, domain_id: int) -> dict:
         )
         db.session.add(item)
         db.session.commit()
+        from portal.models import Consultation
+
+        # Open whatever the day the suite runs.
+        consultation = Consultation(
+            city_id=city_id,
+            title="Le numérique que vous attendez",
+            districts=["Médina"],
+            opens_on=date(2020, 1, 1),
+            closes_on=date(2099, 12, 31),
+        )
+        db.session.add(consultation)
+        db.session.commit()
         return {
             "target_service": found.id,
             "target_expectation": expectation.id,
             "target_infrastructure": item.id,
+            "target_consultation": consultation.id,
         }
 
 

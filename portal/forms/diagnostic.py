@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, MonthField, SelectField, TextAreaField
+from wtforms import DateField, EmailField, HiddenField, MonthField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -117,3 +117,50 @@ class InfrastructureForm(FlaskForm):
             Choice(o.id, f"{local(o)} ({o.short_name})") for o in organizations
         ]
         self.asset_id.choices = [Choice(0, "—")] + [Choice(a.id, a.name) for a in assets]
+
+
+class ConsultationForm(FlaskForm):
+    title = LineField(_l("Titre"), validators=[DataRequired(), Length(max=200)])
+    title_en = LineField(_l("Titre en anglais"), validators=[Length(max=200)])
+    title_ar = LineField(_l("Titre en arabe"), validators=[Length(max=200)])
+    introduction = TextAreaField(_l("Présentation"), validators=[Length(max=5000)])
+    introduction_en = TextAreaField(_l("Présentation en anglais"), validators=[Length(max=5000)])
+    introduction_ar = TextAreaField(_l("Présentation en arabe"), validators=[Length(max=5000)])
+    districts = TextAreaField(
+        _l("Quartiers proposés, un par ligne"), validators=[Length(max=10_000)]
+    )
+    opens_on = DateField(_l("Ouverture"), validators=[DataRequired()])
+    closes_on = DateField(_l("Dernier jour"), validators=[DataRequired()])
+    version = HiddenField()
+
+
+class PublicExpectationForm(FlaskForm):
+    """What a resident fills in, without an account."""
+
+    domain_id = SelectField(_l("Domaine"), validators=[DataRequired()])
+    district = SelectField(_l("Quartier"), validate_choice=False)
+    text = TextAreaField(_l("Votre attente"), validators=[DataRequired(), Length(max=1000)])
+    email = EmailField(
+        _l("Votre adresse e-mail (facultatif)"), validators=[Optional(), Length(max=254)]
+    )
+    # The honeypot: hidden from people, filled by programs that fill every field.
+    website = LineField(_l("Ne pas remplir"), validators=[Length(max=200)])
+
+    def set_choices(self, domains, districts) -> None:
+        self.domain_id.choices = [Choice("", "—")] + [Choice(str(d.id), local(d)) for d in domains]
+        self.district.choices = [Choice("", _l("Toute la ville"))] + [
+            Choice(d, d) for d in districts
+        ]
+
+
+class SupportForm(FlaskForm):
+    email = EmailField(
+        _l("Votre adresse e-mail (facultatif)"), validators=[Optional(), Length(max=254)]
+    )
+
+
+class PublishForm(FlaskForm):
+    text = TextAreaField(_l("Texte publié"), validators=[DataRequired(), Length(max=1000)])
+    importance = SelectField(_l("Importance (1 à 5)"), choices=SCALE, default="3")
+    population = LineField(_l("Population concernée"), validators=[DataRequired(), Length(max=20)])
+    version = HiddenField()

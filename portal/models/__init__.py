@@ -22,6 +22,9 @@ from portal.models.coverage import (
 )
 from portal.models.diagnostic import (
     Channel,
+    Consultation,
+    ConsultationContact,
+    ConsultationSupport,
     DigitalService,
     Expectation,
     ExpectationSource,
@@ -124,6 +127,9 @@ __all__ = [
     "CommitteeMember",
     "CommitteeRole",
     "Consensus",
+    "Consultation",
+    "ConsultationContact",
+    "ConsultationSupport",
     "CostKind",
     "CoverageMeasure",
     "CriteriaSet",

@@ -102,6 +102,7 @@ class ExpectationSource(enum.Enum):
 
 
 class ExpectationStatus(enum.Enum):
+    PENDING = "pending"  # sent through the public consultation, not yet moderated
     SUBMITTED = "submitted"  # to qualify
     QUALIFIED = "qualified"  # its priority set
     MERGED = "merged"  # into another one, which stands for both
@@ -137,7 +138,8 @@ class Expectation(db.Model):
     source: Mapped[ExpectationSource] = mapped_column(str_enum(ExpectationSource))
     organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
     workshop: Mapped[str] = mapped_column(sa.String(200), default="")
-    importance: Mapped[int] = mapped_column(sa.SmallInteger)  # 1..5
+    # 1..5; a resident's expectation gets it from its moderator, at publication.
+    importance: Mapped[int | None] = mapped_column(sa.SmallInteger)
     population: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     feasibility: Mapped[int | None] = mapped_column(sa.SmallInteger)  # 1..5, once qualified
     priority: Mapped[int | None] = mapped_column(sa.SmallInteger, index=True)
@@ -145,6 +147,11 @@ class Expectation(db.Model):
         str_enum(ExpectationStatus), default=ExpectationStatus.SUBMITTED, index=True
     )
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("expectations.id"))
+    # Sent through a public consultation; shown there once a moderator has published it.
+    consultation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("consultations.id"), index=True
+    )
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rejection_reason: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
@@ -153,6 +160,7 @@ class Expectation(db.Model):
     domain: Mapped[Domain] = relationship()
     organization: Mapped[Organization | None] = relationship()
     merged_into: Mapped["Expectation | None"] = relationship(remote_side=[id])
+    consultation: Mapped["Consultation | None"] = relationship(back_populates="expectations")
     actions: Mapped[list[Action]] = relationship(
         secondary=expectation_actions, order_by="Action.code"
     )
@@ -165,6 +173,78 @@ class Expectation(db.Model):
         sa.CheckConstraint("population >= 0", name="population_not_negative"),
     )
     __mapper_args__ = {"version_id_col": version}
+
+
+class Consultation(db.Model):
+    """A city's public consultation: for a period, residents and businesses send their
+    expectations without an account and support the published ones."""
+
+    __tablename__ = "consultations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(sa.ForeignKey("cities.id"), index=True)
+    # Read by the public in French, English and Arabic; French stands in for a missing one.
+    title: Mapped[str] = mapped_column(sa.String(200))
+    title_en: Mapped[str] = mapped_column(sa.String(200), default="")
+    title_ar: Mapped[str] = mapped_column(sa.String(200), default="")
+    introduction: Mapped[str] = mapped_column(sa.Text, default="")
+    introduction_en: Mapped[str] = mapped_column(sa.Text, default="")
+    introduction_ar: Mapped[str] = mapped_column(sa.Text, default="")
+    # The districts a resident chooses from (besides the whole city).
+    districts: Mapped[list] = mapped_column(sa.JSON, default=list)
+    opens_on: Mapped[date]
+    closes_on: Mapped[date]  # its last day
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    city: Mapped[City] = relationship()
+    expectations: Mapped[list[Expectation]] = relationship(back_populates="consultation")
+
+    __table_args__ = (sa.CheckConstraint("closes_on >= opens_on", name="period_in_order"),)
+    __mapper_args__ = {"version_id_col": version}
+
+    def is_open(self, today: date) -> bool:
+        return self.opens_on <= today <= self.closes_on
+
+
+class ConsultationContact(db.Model):
+    """The e-mail a resident left to be told what became of their expectation: read by the
+    moderators only, and erased once that message has gone."""
+
+    __tablename__ = "consultation_contacts"
+
+    expectation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("expectations.id", ondelete="CASCADE"), primary_key=True
+    )
+    email: Mapped[str] = mapped_column(sa.String(254))
+    language: Mapped[str] = mapped_column(sa.String(8))
+    # Moderated: the message is due.
+    due: Mapped[bool] = mapped_column(default=False, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    expectation: Mapped[Expectation] = relationship()
+
+
+class ConsultationSupport(db.Model):
+    """One support of a published expectation: counted once per browser (a random cookie)
+    and once per e-mail address, both kept only as keyed hashes."""
+
+    __tablename__ = "consultation_supports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expectation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("expectations.id", ondelete="CASCADE"), index=True
+    )
+    browser_key: Mapped[str] = mapped_column(sa.String(64))
+    email_key: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("expectation_id", "browser_key"),
+        sa.UniqueConstraint("expectation_id", "email_key"),
+    )
 
 
 class InfrastructureKind(enum.Enum):

@@ -235,7 +235,7 @@ def expectations(slug: str):
     status = request.args.get("status", "")
     query = (
         sa.select(Expectation)
-        .where(Expectation.city_id == city.id)
+        .where(Expectation.city_id == city.id, ~service.unpublished())
         .options(joinedload(Expectation.domain), joinedload(Expectation.organization))
         .order_by(Expectation.priority.desc().nulls_last(), Expectation.id)
     )
@@ -263,12 +263,17 @@ def _expectation_or_404(expectation_id: int) -> Expectation:
             selectinload(Expectation.actions),
         )
     )
-    if found is None or not can(acting_user(), Permission.DIAGNOSTIC_VIEW, city_id=found.city_id):
+    user = acting_user()
+    if found is None or not can(user, Permission.DIAGNOSTIC_VIEW, city_id=found.city_id):
         abort(404)
+    if service.is_unpublished(found) and not service.may_moderate(user, found.city_id):
+        abort(404)  # what a resident sent is the moderators' until published
     return found
 
 
 def _expectation_form(form: ExpectationForm, found: Expectation | None, city):
+    if found is not None and found.consultation_id is not None:
+        form.source.choices = [Choice("consultation", _("La consultation publique"))]
     form.set_choices(
         db.session.scalars(sa.select(Domain).order_by(Domain.position)).all(),
         [o for o in all_organizations() if o.city_id in (None, city.id)],
@@ -348,6 +353,7 @@ def _expectation_page(found: Expectation, *, status: int = 200, **forms):
     return render_template(
         "diagnostic/expectation.html",
         found=found,
+        supports=service.support_counts([found.id]).get(found.id, 0),
         standing=found.status in STANDING,
         can_qualify=service.may_qualify(user, found.city_id),
         can_record=service.may_record(user, found.city_id),

@@ -1,9 +1,17 @@
 """The diagnostic the master plan starts from.
 
-By subject: services (the inventory of digital services), expectations (the territories'
+By subject: services (the inventory of digital services), consultations (the public consultation),
+expectations (the territories'
 needs, their qualification and the matrix against the actions); every name is re-exported
 here."""
 
+from portal.services.diagnostic.consultations import (  # noqa: F401
+    is_unpublished,
+    may_moderate,
+    may_open,
+    support_counts,
+    unpublished,
+)
 from portal.services.diagnostic.expectations import (  # noqa: F401
     Matrix,
     answer,

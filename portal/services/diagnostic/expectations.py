@@ -19,6 +19,7 @@ from portal.authz import Permission
 from portal.extensions import db
 from portal.models.diagnostic import (
     STANDING,
+    ConsultationSupport,
     Expectation,
     ExpectationSource,
     ExpectationStatus,
@@ -95,6 +96,13 @@ def save_expectation(
         origin = ExpectationSource(source)
     except ValueError:
         raise InvalidInput(_l("Valeur inconnue."), field="source") from None
+    was = expectation.source if expectation is not None else None
+    if (origin is ExpectationSource.CONSULTATION) != (was is ExpectationSource.CONSULTATION):
+        # What residents sent stays theirs, and nothing else passes for it.
+        raise InvalidInput(
+            _l("Seules les attentes reçues par la consultation publique en viennent."),
+            field="source",
+        )
     organization = None
     if origin is ExpectationSource.ORGANIZATION:
         organization = db.session.get(Organization, organization_id) if organization_id else None
@@ -184,16 +192,37 @@ def merge(actor: User, expectation: Expectation, into: Expectation, *, expected_
         raise InvalidInput(_l("Choisissez une autre attente de la même ville."), field="into_id")
     if into.status not in STANDING:
         raise InvalidInput(_l("Cette attente est fusionnée ou rejetée."), field="into_id")
+    merge_into(expectation, into)
+    if into.feasibility is not None:
+        into.priority = priority(into.importance, into.feasibility, into.population)
+    audit.record(actor, "diagnostic.expectation_merged", obj=expectation, details={"into": into.id})
+
+
+def merge_into(expectation: Expectation, into: Expectation) -> None:
+    """`expectation` now stands in `into`: its actions, the larger population, and the
+    consultation's supports it had (one per browser and address, as ever)."""
     for action in expectation.actions:
         if action not in into.actions:
             into.actions.append(action)
     into.population = max(into.population, expectation.population)
-    if into.feasibility is not None:
-        into.priority = priority(into.importance, into.feasibility, into.population)
     expectation.actions.clear()
     expectation.status = S.MERGED
     expectation.merged_into = into
-    audit.record(actor, "diagnostic.expectation_merged", obj=expectation, details={"into": into.id})
+    kept = sa.select(ConsultationSupport).where(ConsultationSupport.expectation_id == into.id)
+    browsers, emails = set(), set()
+    for given in db.session.scalars(kept):
+        browsers.add(given.browser_key)
+        emails.add(given.email_key)
+    moved = sa.select(ConsultationSupport).where(
+        ConsultationSupport.expectation_id == expectation.id
+    )
+    for given in db.session.scalars(moved):
+        if given.browser_key in browsers or (given.email_key and given.email_key in emails):
+            db.session.delete(given)  # this person supports the other one already
+            continue
+        browsers.add(given.browser_key)
+        emails.add(given.email_key)
+        given.expectation_id = into.id
 
 
 def answer(actor: User, expectation: Expectation, action_ids, *, expected_version=None) -> None:

@@ -23,13 +23,22 @@ from portal.models.organizations import City, Organization
 from portal.models.reminders import ReminderRule
 from portal.models.users import User
 from portal.services.paging import Page
-from portal.services.tasks import admin, commitments, coverage, finance, plans, scenarios, tenders
+from portal.services.tasks import (
+    admin,
+    commitments,
+    coverage,
+    diagnostic,
+    finance,
+    plans,
+    scenarios,
+    tenders,
+)
 from portal.services.tasks.base import EVERYONE, At, Kind, Person, Task
 
 __all__ = ["KINDS", "At", "Kind", "Task"]
 
 # The order of the groups in a person's list: the plans, the commitments, the money, the
-# tenders, the coverage, the scenarios, the outbox.
+# tenders, the coverage, the scenarios, the diagnostic, the outbox.
 KINDS: tuple[Kind, ...] = (
     *plans.KINDS,
     *commitments.KINDS,
@@ -37,6 +46,7 @@ KINDS: tuple[Kind, ...] = (
     *tenders.KINDS,
     *coverage.KINDS,
     *scenarios.KINDS,
+    *diagnostic.KINDS,
     *admin.KINDS,
 )
 BY_NAME = {kind.name: kind for kind in KINDS}

@@ -89,6 +89,13 @@ ROUTES = {
         "/diagnostic/cities/fes/matrix",
         "/diagnostic/cities/fes/infrastructure",
         "/diagnostic/cities/fes/infrastructure/new",
+        "/diagnostic/cities/fes/consultations",
+        "/diagnostic/cities/fes/consultations/new",
+        first(
+            "/diagnostic/cities/fes/consultations", "#consultations-table a[href$='/moderation']"
+        ),
+        "/consultation/",
+        first("/consultation/", "#consultations a"),
     ],
     "evaluatrice@sdtn.demo": ["/tasks", first("/tasks", TASK)],
     "adc@sdtn.demo": ["/", "/tasks", first("/tasks", TASK)],

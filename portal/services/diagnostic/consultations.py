@@ -516,8 +516,8 @@ def compose_outcome(contact: ConsultationContact) -> EmailMessage:
         elif expectation.status is S.MERGED:
             subject = _("Votre attente rejoint une autre : %(title)s", title=named)
             outcome = _(
-                "Une attente déjà publiée dit la même chose ; la vôtre y est réunie : "
-                "« %(other)s ». Vous pouvez la soutenir.",
+                "Une attente déjà recueillie dit la même chose ; la vôtre y est réunie : "
+                "« %(other)s ».",
                 other=isolate(expectation.merged_into.text),
             )
         else:

@@ -388,6 +388,10 @@ def test_a_consultation_is_opened_by_the_city_without_overlapping_another(app, w
     )
     response = local.post("/diagnostic/cities/fes/consultations/new", data=overlapping)
     assert response.status_code == 422 and "couvre déjà une partie" in text(response)
+    too_long = dict(form, closes_on=form["opens_on"], districts="Saïs\n" + "x" * 121)
+    response = local.post("/diagnostic/cities/fes/consultations/new", data=too_long)
+    assert response.status_code == 422
+    assert 'id="districts-errors"' in response.get_data(as_text=True)
     later = dict(
         form,
         opens_on=(DAY + timedelta(days=31)).isoformat(),

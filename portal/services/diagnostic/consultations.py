@@ -86,7 +86,9 @@ def _districts(value) -> list[str]:
         if not name:
             continue
         if len(name) > 120:
-            raise InvalidInput(_l("Un quartier par ligne, de 120 caractères au plus."), "districts")
+            raise InvalidInput(
+                _l("Un quartier par ligne, de 120 caractères au plus."), field="districts"
+            )
         if name.casefold() not in {d.casefold() for d in found}:
             found.append(name)
     if len(found) > MAX_DISTRICTS:

@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -145,6 +145,8 @@ def pages(ids: dict) -> list[tuple[str, str]]:
         ("expectations matrix", "/diagnostic/cities/marrakech/matrix"),
         ("expectations list", "/diagnostic/cities/marrakech/expectations"),
         ("public consultation", f"/consultation/{ids.get('consultation', 0)}"),
+        ("governance body", f"/governance/bodies/{ids.get('body', 0)}"),
+        ("meeting page", f"/governance/meetings/{ids.get('meeting', 0)}"),
     ]
 
 
@@ -180,6 +182,7 @@ def build(app, users: int, per_action: int, agreements: int) -> dict:
         ids.update(_scenarios(int(agreements * LINES_PER_AGREEMENTS)))
         ids.update(_expectations(agreements))
         ids.update(_consultation(agreements))
+        ids.update(_governance(agreements // 5))
         return ids
 
 
@@ -707,6 +710,37 @@ def _consultation(count: int) -> dict:
     )
     db.session.commit()
     return {"consultation": consultation.id}
+
+
+def _governance(count: int) -> dict:
+    """Marrakech's steering committee, chaired by the bench's central decision-maker, with
+    `count` meetings (10 at 1x, 100 at 10x) of eight agenda items each."""
+    from portal.models import AgendaItem, Body, BodyKind, BodyMember, Meeting, MemberRole
+
+    city = db.session.scalar(sa.select(City).where(City.slug == "marrakech"))
+    chair = db.session.scalar(sa.select(User).where(User.email == "central@sdtn.demo"))
+    members = db.session.scalars(sa.select(User.id).where(User.id != chair.id).limit(12)).all()
+    body = Body(
+        kind=BodyKind.STEERING, name="Comité de pilotage de Marrakech", city_id=city.id, quorum=3
+    )
+    body.members = [BodyMember(user_id=chair.id, role=MemberRole.CHAIR)] + [
+        BodyMember(user_id=m, role=MemberRole.MEMBER) for m in members
+    ]
+    start = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    meetings = [
+        Meeting(
+            body=body,
+            starts_at=start + timedelta(days=7 * i),
+            ends_at=start + timedelta(days=7 * i, hours=2),
+            place="Wilaya",
+            items=[AgendaItem(position=n + 1, title=f"Point {n + 1}") for n in range(8)],
+        )
+        for i in range(count)
+    ]
+    db.session.add(body)
+    db.session.add_all(meetings)
+    db.session.commit()
+    return {"body": body.id, "meeting": meetings[-1].id}
 
 
 def _tenders(count: int) -> dict:

@@ -74,6 +74,11 @@ class Permission(enum.StrEnum):
     # The public consultation: opening one is the qualifiers'; moderating what residents send
     # (and reading the e-mails they leave) is the secretariat's alone.
     DIAGNOSTIC_MODERATE = "diagnostic.moderate"
+    # Local governance: its bodies and meetings are read by their members (and by everyone
+    # once a meeting is published); a body's secretary runs its meetings; the secretariat
+    # defines the bodies and their members, and may run any meeting.
+    GOVERNANCE_VIEW = "governance.view"
+    GOVERNANCE_MANAGE = "governance.manage"
 
 
 # Declarations that are not permissions of the table.
@@ -84,6 +89,7 @@ P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(
         {
+            P.GOVERNANCE_VIEW,
             P.USERS_MANAGE,
             P.ORGANIZATIONS_MANAGE,
             P.AUDIT_VIEW,
@@ -97,6 +103,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.CENTRAL_DECISION_MAKER: frozenset(
         {
+            P.GOVERNANCE_VIEW,
             P.PLANS_VIEW,
             P.MILESTONES_APPROVE_CENTRAL,
             P.MILESTONES_CANCEL,
@@ -116,6 +123,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.LOCAL_DECISION_MAKER: frozenset(
         {
+            P.GOVERNANCE_VIEW,
             P.PLANS_VIEW,
             P.MILESTONES_APPROVE_LOCAL,
             P.MILESTONES_COMMENT,
@@ -136,6 +144,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.CONTRIBUTOR: frozenset(
         {
+            P.GOVERNANCE_VIEW,
             P.PLANS_VIEW,
             P.MILESTONES_EDIT,
             P.MILESTONES_COMMENT,
@@ -155,6 +164,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.SECRETARIAT: frozenset(
         {
+            P.GOVERNANCE_MANAGE,
+            P.GOVERNANCE_VIEW,
             P.PLANS_VIEW,
             P.PLANS_MANAGE,
             P.MILESTONES_EDIT,
@@ -182,6 +193,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.EVALUATOR: frozenset(
         {
+            P.GOVERNANCE_VIEW,
             P.PLANS_VIEW,
             P.TENDERS_VIEW,
             P.TENDERS_EVALUATE,
@@ -192,7 +204,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.OBSERVER: frozenset(
-        {P.PLANS_VIEW, P.TENDERS_VIEW, P.COVERAGE_VIEW, P.SCENARIOS_VIEW, P.DIAGNOSTIC_VIEW}
+        {
+            P.PLANS_VIEW,
+            P.TENDERS_VIEW,
+            P.COVERAGE_VIEW,
+            P.SCENARIOS_VIEW,
+            P.DIAGNOSTIC_VIEW,
+            P.GOVERNANCE_VIEW,
+        }
     ),
 }
 

@@ -12,6 +12,7 @@ from portal.models.finance import (
     CostKind,
     InstallmentStatus,
 )
+from portal.models.governance import BodyKind, MeetingStatus, MemberRole
 from portal.models.milestones import MilestoneStatus
 from portal.models.organizations import OrganizationKind
 from portal.models.plans import Horizon
@@ -444,4 +445,23 @@ INFRASTRUCTURE_LABELS = {
     InfrastructureKind.DATA_ROOM: _l("Salles techniques"),
     InfrastructureKind.WIFI_ZONE: _l("Zones Wi-Fi publiques"),
     InfrastructureKind.DIGITAL_SPACE: _l("Espaces numériques publics"),
+}
+
+BODY_KIND_LABELS = {
+    BodyKind.STEERING: _l("Comité de pilotage"),
+    BodyKind.NATIONAL: _l("Comité national"),
+    BodyKind.WORKING_GROUP: _l("Groupe de travail"),
+}
+
+MEMBER_ROLE_LABELS = {
+    MemberRole.CHAIR: _l("Président"),
+    MemberRole.MEMBER: _l("Membre"),
+    MemberRole.SECRETARY: _l("Secrétaire"),
+    MemberRole.OBSERVER: _l("Observateur"),
+}
+
+MEETING_STATUS_LABELS = {
+    MeetingStatus.SCHEDULED: _l("Prévue"),
+    MeetingStatus.HELD: _l("Tenue"),
+    MeetingStatus.CANCELLED: _l("Annulée"),
 }

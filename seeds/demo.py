@@ -15,6 +15,7 @@ from seeds.consultations import load_consultations
 from seeds.coverage import load_coverage
 from seeds.diagnostic import load_diagnostic, load_expectations, load_infrastructure
 from seeds.finance import load_finance
+from seeds.governance import load_governance
 from seeds.plans import load_plans
 from seeds.scenarios import load_scenarios
 from seeds.tenders import load_tenders
@@ -88,6 +89,7 @@ def load_demo(today: date | None = None) -> dict[str, int]:
         added["expectations"] = load_expectations()
         added["infrastructure"] = load_infrastructure()
         added["consultation_expectations"] = load_consultations(today)
+        added["governance_bodies"] = load_governance(today)
         _read_what_is_old(today)
     return added
 

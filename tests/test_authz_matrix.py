@@ -208,6 +208,21 @@ EXPECTED: dict[str, object] = {
     "consultations.publish": frozenset({Role.SECRETARIAT}),
     "consultations.merge": frozenset({Role.SECRETARIAT}),
     "consultations.reject": frozenset({Role.SECRETARIAT}),
+    "governance.index": EVERY_ROLE,
+    "governance.body": EVERY_ROLE,
+    # A body's secretary may be anyone of the portal: their role in the body decides.
+    "governance.create_meeting": EVERY_ROLE,
+    "governance.edit_meeting": EVERY_ROLE,
+    "governance.meeting": EVERY_ROLE,
+    "governance.add_proposed": EVERY_ROLE,
+    "governance.add_item": EVERY_ROLE,
+    "governance.move_item": EVERY_ROLE,
+    "governance.remove_item": EVERY_ROLE,
+    "governance.cancel_meeting": EVERY_ROLE,
+    "governance.create_body": frozenset({Role.SECRETARIAT}),
+    "governance.edit_body": frozenset({Role.SECRETARIAT}),
+    "governance.set_member": frozenset({Role.SECRETARIAT}),
+    "governance.remove_member": frozenset({Role.SECRETARIAT}),
     "consultation.index": PUBLIC,
     "consultation.page": PUBLIC,
     "consultation.submit": PUBLIC,
@@ -253,6 +268,10 @@ SAMPLE_ARGS = {
     "expectation_id": "target_expectation",
     "item_id": "target_infrastructure",
     "consultation_id": "target_consultation",
+    "body_id": "target_body",
+    "meeting_id": "target_meeting",
+    "member_id": "target_member",
+    "direction": "up",
 }
 
 AUDIENCES = [None, *Role]  # None: an anonymous visitor
@@ -342,6 +361,7 @@ def test_route_answers_each_role_as_the_table_says(
         **_coverage(app, city.id, organization.id, action.domain_id),
         **_scenario(app, city.id),
         **_service(app, city.id, organization.id, action.domain_id),
+        **_body(app, city.id, user.id if user else target.id),
     }
     problems = []
     for endpoint in sorted(EXPECTED):
@@ -448,6 +468,31 @@ def _service(app, city_id: int, organization_id: int, domain_id: int) -> dict:
             "target_expectation": expectation.id,
             "target_infrastructure": item.id,
             "target_consultation": consultation.id,
+        }
+
+
+def _body(app, city_id: int, user_id: int) -> dict:
+    """The city's steering committee, whose secretary the person is, and its next meeting."""
+    from datetime import UTC, datetime
+
+    from portal.extensions import db
+    from portal.models import Body, BodyKind, BodyMember, Meeting, MemberRole
+
+    with app.app_context():
+        body = Body(kind=BodyKind.STEERING, name=f"Comité {city_id}", city_id=city_id, quorum=1)
+        body.members.append(BodyMember(user_id=user_id, role=MemberRole.SECRETARY))
+        meeting = Meeting(
+            body=body,
+            starts_at=datetime(2026, 6, 1, 9, tzinfo=UTC),
+            ends_at=datetime(2026, 6, 1, 11, tzinfo=UTC),
+            place="Salle du conseil",
+        )
+        db.session.add_all([body, meeting])
+        db.session.commit()
+        return {
+            "target_body": body.id,
+            "target_meeting": meeting.id,
+            "target_member": body.members[0].id,
         }
 
 

@@ -47,6 +47,15 @@ from portal.models.finance import (
     KeyBasis,
     SharedAsset,
 )
+from portal.models.governance import (
+    AgendaItem,
+    Body,
+    BodyKind,
+    BodyMember,
+    Meeting,
+    MeetingStatus,
+    MemberRole,
+)
 from portal.models.milestones import (
     ChangeRequest,
     ChangeRequestStatus,
@@ -108,6 +117,7 @@ from portal.models.users import Role, RoleAssignment, User
 
 __all__ = [
     "Action",
+    "AgendaItem",
     "Agreement",
     "AgreementPurpose",
     "AgreementStatus",
@@ -117,6 +127,9 @@ __all__ = [
     "AssetShare",
     "AuditEvent",
     "Bid",
+    "Body",
+    "BodyKind",
+    "BodyMember",
     "ChangeRequest",
     "ChangeRequestStatus",
     "Channel",
@@ -159,6 +172,9 @@ __all__ = [
     "LotOutcome",
     "Maturity",
     "Measurement",
+    "Meeting",
+    "MeetingStatus",
+    "MemberRole",
     "Milestone",
     "MilestoneEvent",
     "MilestoneStatus",

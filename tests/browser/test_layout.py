@@ -51,6 +51,8 @@ ROUTES = {
         first("/tasks", TASK),
         "/commitments",
         first("/commitments", "#commitments-table tbody a"),
+        # A member of the city's steering committee reads its meetings.
+        first("/governance", "#upcoming-meetings a"),
     ],
     "contributeur@sdtn.demo": [
         "/",
@@ -96,6 +98,12 @@ ROUTES = {
         ),
         "/consultation/",
         first("/consultation/", "#consultations a"),
+        "/governance",
+        "/governance/bodies/new",
+        first("/governance", "#bodies-table tbody a"),
+        first("/governance", "#upcoming-meetings a"),
+        first("/governance", "#upcoming-meetings a", "/edit"),
+        first("/governance", "#bodies-table tbody a", "/meetings/new"),
     ],
     "evaluatrice@sdtn.demo": ["/tasks", first("/tasks", TASK)],
     "adc@sdtn.demo": ["/", "/tasks", first("/tasks", TASK)],

@@ -1,0 +1,80 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice as Choice
+from wtforms.validators import DataRequired, Length, Optional
+
+from portal.forms.fields import LineField, RecordField
+from portal.labels import BODY_KIND_LABELS, MEMBER_ROLE_LABELS
+from portal.names import local
+
+
+class BodyForm(FlaskForm):
+    kind = SelectField(
+        _l("Nature"), choices=[Choice(k.value, label) for k, label in BODY_KIND_LABELS.items()]
+    )
+    name = LineField(_l("Nom"), validators=[DataRequired(), Length(max=200)])
+    name_en = LineField(_l("Nom en anglais"), validators=[Length(max=200)])
+    name_ar = LineField(_l("Nom en arabe"), validators=[Length(max=200)])
+    city_id = RecordField(_l("Ville (vide : le programme)"), validators=[Optional()])
+    description = TextAreaField(_l("Mission"), validators=[Length(max=5000)])
+    quorum = LineField(
+        _l("Quorum : membres votants présents"), validators=[DataRequired(), Length(max=4)]
+    )
+    meets_every_months = SelectField(
+        _l("Se réunit"),
+        choices=[
+            Choice("", _l("selon les besoins")),
+            Choice("1", _l("tous les mois")),
+            Choice("2", _l("tous les deux mois")),
+            Choice("3", _l("tous les trimestres")),
+            Choice("6", _l("tous les semestres")),
+            Choice("12", _l("tous les ans")),
+        ],
+        validators=[Optional()],
+    )
+    version = HiddenField()
+
+    def set_choices(self, cities) -> None:
+        self.city_id.choices = [Choice(0, "—")] + [Choice(c.id, local(c)) for c in cities]
+
+
+class MemberForm(FlaskForm):
+    user_id = RecordField(_l("Personne"), validators=[DataRequired()])
+    role = SelectField(
+        _l("Rôle dans l'instance"),
+        choices=[Choice(r.value, label) for r, label in MEMBER_ROLE_LABELS.items()],
+    )
+
+
+class MeetingForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[DataRequired()])
+    starts = TimeField(_l("Début (heure du Maroc)"), validators=[DataRequired()])
+    ends = TimeField(_l("Fin (heure du Maroc)"), validators=[DataRequired()])
+    place = LineField(_l("Lieu"), validators=[Length(max=300)])
+    video_link = LineField(_l("Lien de visioconférence"), validators=[Length(max=500)])
+    published = BooleanField(_l("Publiée : lisible par tous les utilisateurs du portail"))
+    version = HiddenField()
+
+
+class ProposalsForm(FlaskForm):
+    keys = SelectMultipleField(_l("Points proposés"), validate_choice=False)
+    version = HiddenField()
+
+
+class FreeItemForm(FlaskForm):
+    title = LineField(_l("Point"), validators=[DataRequired(), Length(max=300)])
+    note = TextAreaField(_l("Précisions"), validators=[Length(max=5000)])
+    version = HiddenField()
+
+
+class VersionForm(FlaskForm):
+    version = HiddenField()

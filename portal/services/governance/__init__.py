@@ -1,0 +1,24 @@
+"""Local governance: bodies and their members (bodies), meetings and their agenda (meetings);
+every name is re-exported here."""
+
+from portal.services.governance.bodies import (  # noqa: F401
+    is_member,
+    may_manage,
+    may_run,
+    remove_member,
+    role_in,
+    save_body,
+    set_member,
+)
+from portal.services.governance.meetings import (  # noqa: F401
+    PROPOSED,
+    Proposal,
+    add_free,
+    add_proposed,
+    cancel,
+    may_read,
+    move,
+    proposals,
+    remove,
+    save_meeting,
+)

@@ -38,6 +38,8 @@ def test_a_resident_sends_an_expectation_the_secretariat_publishes_it_and_it_is_
     # Too short: said on its field, and nothing typed is lost.
     expect(page.locator("#text-errors")).to_contain_text("en 20 caractères au moins")
     expect(form.get_by_label("Quartier")).to_have_value("Saïs")
+    expect(form.locator("#domain_id option:checked")).to_have_text("E-administration")
+    expect(form.get_by_label("Votre attente")).to_have_value("Des bornes")
     expect(form.get_by_label("Votre adresse e-mail (facultatif)")).to_have_value(EMAIL)
     form.get_by_label("Votre attente").fill(SENT)
     tap(form.get_by_role("button", name="Envoyer mon attente"))

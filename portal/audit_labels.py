@@ -58,7 +58,11 @@ ACTION_LABELS = {
     "diagnostic.service_created": _l("Service numérique inventorié"),
     "diagnostic.service_updated": _l("Service numérique modifié"),
     "diagnostic.service_use": _l("Utilisation d'un service enregistrée"),
+    "governance.action_closed": _l("Action de suivi close"),
     "governance.agenda_changed": _l("Ordre du jour modifié"),
+    "governance.apologies_sent": _l("Excuses envoyées pour une réunion"),
+    "governance.attendance_recorded": _l("Présence relevée"),
+    "governance.outcome_recorded": _l("Suite d'un point enregistrée"),
     "governance.body_created": _l("Instance de gouvernance créée"),
     "governance.body_updated": _l("Instance de gouvernance modifiée"),
     "governance.meeting_cancelled": _l("Réunion annulée"),
@@ -165,6 +169,7 @@ OBJECT_LABELS = {
     "digital_services": _l("Service numérique"),
     "coverage_targets": _l("Cible"),
     "domains": _l("Domaine"),
+    "governance_actions": _l("Action de suivi"),
     "governance_bodies": _l("Instance de gouvernance"),
     "governance_meetings": _l("Réunion"),
     "expectations": _l("Attente"),
@@ -341,6 +346,10 @@ DETAIL_LABELS = {
     "role": _l("Rôle"),
     "starts_at": _l("Début"),
     "user": _l("Personne"),
+    "item": _l("Point"),
+    "outcome": _l("Suite donnée"),
+    "quorum": _l("Quorum"),
+    "status": _l("État"),
 }
 # Keys whose values are organisations or cities: shown by name.
 ORGANIZATION_KEYS = frozenset(

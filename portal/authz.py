@@ -79,6 +79,9 @@ class Permission(enum.StrEnum):
     # defines the bodies and their members, and may run any meeting.
     GOVERNANCE_VIEW = "governance.view"
     GOVERNANCE_MANAGE = "governance.manage"
+    # Carrying out a follow-up action a meeting gave to one's organisation (or to oneself):
+    # roles that act, not those that only read.
+    GOVERNANCE_FOLLOW_UP = "governance.follow_up"
 
 
 # Declarations that are not permissions of the table.
@@ -103,6 +106,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.CENTRAL_DECISION_MAKER: frozenset(
         {
+            P.GOVERNANCE_FOLLOW_UP,
             P.GOVERNANCE_VIEW,
             P.PLANS_VIEW,
             P.MILESTONES_APPROVE_CENTRAL,
@@ -123,6 +127,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.LOCAL_DECISION_MAKER: frozenset(
         {
+            P.GOVERNANCE_FOLLOW_UP,
             P.GOVERNANCE_VIEW,
             P.PLANS_VIEW,
             P.MILESTONES_APPROVE_LOCAL,
@@ -144,6 +149,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.CONTRIBUTOR: frozenset(
         {
+            P.GOVERNANCE_FOLLOW_UP,
             P.GOVERNANCE_VIEW,
             P.PLANS_VIEW,
             P.MILESTONES_EDIT,
@@ -164,6 +170,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.SECRETARIAT: frozenset(
         {
+            P.GOVERNANCE_FOLLOW_UP,
             P.GOVERNANCE_MANAGE,
             P.GOVERNANCE_VIEW,
             P.PLANS_VIEW,
@@ -193,6 +200,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.EVALUATOR: frozenset(
         {
+            P.GOVERNANCE_FOLLOW_UP,
             P.GOVERNANCE_VIEW,
             P.PLANS_VIEW,
             P.TENDERS_VIEW,

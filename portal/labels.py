@@ -12,7 +12,14 @@ from portal.models.finance import (
     CostKind,
     InstallmentStatus,
 )
-from portal.models.governance import BodyKind, MeetingStatus, MemberRole
+from portal.models.governance import (
+    ActionStatus,
+    BodyKind,
+    MeetingStatus,
+    MemberRole,
+    Outcome,
+    Presence,
+)
 from portal.models.milestones import MilestoneStatus
 from portal.models.organizations import OrganizationKind
 from portal.models.plans import Horizon
@@ -464,4 +471,22 @@ MEETING_STATUS_LABELS = {
     MeetingStatus.SCHEDULED: _l("Prévue"),
     MeetingStatus.HELD: _l("Tenue"),
     MeetingStatus.CANCELLED: _l("Annulée"),
+}
+
+OUTCOME_LABELS = {
+    Outcome.INFORMATION: _l("Information"),
+    Outcome.DECISION: _l("Décision"),
+    Outcome.ACTION: _l("Action de suivi"),
+}
+
+PRESENCE_LABELS = {
+    Presence.PRESENT: _l("Présent"),
+    Presence.APOLOGISED: _l("Excusé"),
+    Presence.ABSENT: _l("Absent"),
+}
+
+ACTION_STATUS_LABELS = {
+    ActionStatus.OPEN: _l("En cours"),
+    ActionStatus.DONE: _l("Réalisée"),
+    ActionStatus.CANCELLED: _l("Abandonnée"),
 }

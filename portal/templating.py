@@ -10,6 +10,7 @@ from flask_login import current_user
 from portal import audit_labels, authz, bidi, labels, names, navigation
 from portal.forms.milestones import HORIZON_LABELS
 from portal.models.coverage import SiteKind, SiteStatus
+from portal.models.governance import ActionStatus, MeetingStatus, Presence
 from portal.models.scenarios import ScenarioStatus
 from portal.services import commitments as commitment_rules
 from portal.services import coverage as coverage_rules
@@ -134,6 +135,9 @@ def init_app(app: Flask) -> None:
         NOTIFICATION_KINDS=labels.REMINDER_KIND_LABELS,
         SCENARIO_STATUS_LABELS=labels.SCENARIO_STATUS_LABELS,
         SCENARIO_STATUSES=ScenarioStatus,
+        MEETING_STATUSES=MeetingStatus,
+        PRESENCES=Presence,
+        ACTION_STATUSES=ActionStatus,
         SCENARIO_MOVE_LABELS=labels.SCENARIO_MOVE_LABELS,
         SENSITIVITY_LABELS=labels.SENSITIVITY_LABELS,
         MATURITY_LABELS=labels.MATURITY_LABELS,
@@ -142,6 +146,9 @@ def init_app(app: Flask) -> None:
         BODY_KIND_LABELS=labels.BODY_KIND_LABELS,
         MEMBER_ROLE_LABELS=labels.MEMBER_ROLE_LABELS,
         MEETING_STATUS_LABELS=labels.MEETING_STATUS_LABELS,
+        OUTCOME_LABELS=labels.OUTCOME_LABELS,
+        PRESENCE_LABELS=labels.PRESENCE_LABELS,
+        ACTION_STATUS_LABELS=labels.ACTION_STATUS_LABELS,
         REACH=reach,
         MATURITY_LEVELS=list(labels.MATURITY_LABELS),
         INVESTMENT_MODEL_LABELS=labels.INVESTMENT_MODEL_LABELS,

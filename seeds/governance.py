@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.extensions import db
-from portal.models.governance import Body
+from portal.models.governance import Body, FollowUpAction
 from portal.models.organizations import City
 from portal.models.types import utcnow
 from portal.models.users import Role, User
@@ -102,6 +102,8 @@ def _load(today: date) -> int:
         if person is not None:
             governance.set_member(secretariat, national, user_id=person.id, role=role)
     bodies.append((national, "Ministère de l'Intérieur, DUAT, Rabat"))
+    for body, place in bodies:
+        _past_meeting(secretariat, body, place, today)
     for number, (body, place) in enumerate(bodies):
         meeting = governance.save_meeting(
             secretariat,
@@ -131,3 +133,86 @@ def _load(today: date) -> int:
         )
         db.session.flush()
     return len(bodies)
+
+
+def _past_meeting(secretariat: User, body: Body, place: str, today: date) -> None:
+    """Six weeks ago: everyone came but one who sent apologies; an item for information, a
+    decision, and two follow-up actions, one done and one now late."""
+    meeting = governance.save_meeting(
+        secretariat,
+        None,
+        body=body,
+        day=today - timedelta(days=42),
+        starts=time(10, 0),
+        ends=time(12, 0),
+        place=place,
+    )
+    db.session.flush()
+    items = [
+        "Avancement du schéma directeur",
+        "Calendrier des appels d'offres",
+        "Raccordement des espaces publics numériques",
+        "Communication auprès des habitants",
+    ]
+    for title in items:
+        governance.add_free(secretariat, meeting, title=title, expected_version=meeting.version)
+        db.session.flush()
+    members = body.members
+    presences = {
+        m.user_id: "apologised" if m.role.value == "observer" else "present" for m in members
+    }
+    governance.record_attendance(
+        secretariat, meeting, presences, now=meeting.ends_at, expected_version=meeting.version
+    )
+    db.session.flush()
+    first, second, third, fourth = meeting.items
+    governance.record_outcome(
+        secretariat,
+        meeting,
+        first.id,
+        outcome="information",
+        text="Le secrétariat a présenté l'avancement ; les retards sont suivis ci-dessous.",
+        expected_version=meeting.version,
+    )
+    db.session.flush()
+    governance.record_outcome(
+        secretariat,
+        meeting,
+        second.id,
+        outcome="decision",
+        text="Le calendrier des appels d'offres est arrêté tel que présenté.",
+        expected_version=meeting.version,
+    )
+    db.session.flush()
+    owner = next((m.user for m in members if m.role.value == "member"), secretariat)
+    governance.record_outcome(
+        secretariat,
+        meeting,
+        third.id,
+        outcome="action",
+        text="Chiffrer le raccordement des espaces publics numériques",
+        owner_organization_id=owner.organization_id,
+        due_on=today - timedelta(days=7),
+        expected_version=meeting.version,
+    )
+    db.session.flush()
+    governance.record_outcome(
+        secretariat,
+        meeting,
+        fourth.id,
+        outcome="action",
+        text="Publier le calendrier sur le site de la commune",
+        owner_organization_id=owner.organization_id,
+        due_on=today - timedelta(days=28),
+        expected_version=meeting.version,
+    )
+    db.session.flush()
+    done = db.session.scalar(sa.select(FollowUpAction).where(FollowUpAction.item_id == fourth.id))
+    governance.close_action(
+        secretariat,
+        done,
+        status="done",
+        note="Publié sur le site de la commune.",
+        now=meeting.ends_at + timedelta(days=10),
+        expected_version=done.version,
+    )

@@ -219,6 +219,11 @@ EXPECTED: dict[str, object] = {
     "governance.move_item": EVERY_ROLE,
     "governance.remove_item": EVERY_ROLE,
     "governance.cancel_meeting": EVERY_ROLE,
+    "governance.send_apologies": EVERY_ROLE,
+    "governance.record_attendance": EVERY_ROLE,
+    "governance.record_outcome": EVERY_ROLE,
+    "governance.actions": EVERY_ROLE,
+    "governance.close_action": EVERY_ROLE,
     "governance.create_body": frozenset({Role.SECRETARIAT}),
     "governance.edit_body": frozenset({Role.SECRETARIAT}),
     "governance.set_member": frozenset({Role.SECRETARIAT}),
@@ -361,7 +366,7 @@ def test_route_answers_each_role_as_the_table_says(
         **_coverage(app, city.id, organization.id, action.domain_id),
         **_scenario(app, city.id),
         **_service(app, city.id, organization.id, action.domain_id),
-        **_body(app, city.id, user.id if user else target.id),
+        **_body(app, city.id, user.id if user else None, target.id),
     }
     problems = []
     for endpoint in sorted(EXPECTED):
@@ -471,8 +476,9 @@ def _service(app, city_id: int, organization_id: int, domain_id: int) -> dict:
         }
 
 
-def _body(app, city_id: int, user_id: int) -> dict:
-    """The city's steering committee, whose secretary the person is, and its next meeting."""
+def _body(app, city_id: int, user_id: int | None, other_id: int) -> dict:
+    """The city's steering committee, whose secretary the person is, with another member (the
+    one the removal route is tried on), and its next meeting."""
     from datetime import UTC, datetime
 
     from portal.extensions import db
@@ -480,7 +486,9 @@ def _body(app, city_id: int, user_id: int) -> dict:
 
     with app.app_context():
         body = Body(kind=BodyKind.STEERING, name=f"Comité {city_id}", city_id=city_id, quorum=1)
-        body.members.append(BodyMember(user_id=user_id, role=MemberRole.SECRETARY))
+        body.members.append(BodyMember(user_id=other_id, role=MemberRole.MEMBER))
+        if user_id is not None:
+            body.members.append(BodyMember(user_id=user_id, role=MemberRole.SECRETARY))
         meeting = Meeting(
             body=body,
             starts_at=datetime(2026, 6, 1, 9, tzinfo=UTC),

@@ -78,3 +78,39 @@ class FreeItemForm(FlaskForm):
 
 class VersionForm(FlaskForm):
     version = HiddenField()
+
+
+class OutcomeForm(FlaskForm):
+    outcome = SelectField(
+        _l("Suite donnée"),
+        choices=[
+            Choice("information", _l("Information")),
+            Choice("decision", _l("Décision")),
+            Choice("action", _l("Action de suivi")),
+        ],
+    )
+    text = TextAreaField(
+        _l("Texte (la décision, ou l'action à mener)"),
+        validators=[DataRequired(), Length(max=5000)],
+    )
+    owner_organization_id = RecordField(_l("Organisme responsable"), validators=[Optional()])
+    owner_user_id = RecordField(_l("Personne responsable (facultatif)"), validators=[Optional()])
+    due_on = DateField(_l("Échéance"), validators=[Optional()])
+    version = HiddenField()
+
+    def set_choices(self, organizations, people) -> None:
+        self.owner_organization_id.choices = [Choice(0, "—")] + [
+            Choice(o.id, f"{local(o)} ({o.short_name})") for o in organizations
+        ]
+        self.owner_user_id.choices = [Choice(0, "—")] + [
+            Choice(u.id, f"{u.full_name} ({u.organization.short_name})") for u in people
+        ]
+
+
+class CloseActionForm(FlaskForm):
+    status = SelectField(
+        _l("Clôture"),
+        choices=[Choice("done", _l("Réalisée")), Choice("cancelled", _l("Abandonnée"))],
+    )
+    note = TextAreaField(_l("Note (obligatoire pour abandonner)"), validators=[Length(max=2000)])
+    version = HiddenField()

@@ -48,13 +48,18 @@ from portal.models.finance import (
     SharedAsset,
 )
 from portal.models.governance import (
+    ActionStatus,
     AgendaItem,
+    Attendance,
     Body,
     BodyKind,
     BodyMember,
+    FollowUpAction,
     Meeting,
     MeetingStatus,
     MemberRole,
+    Outcome,
+    Presence,
 )
 from portal.models.milestones import (
     ChangeRequest,
@@ -117,6 +122,7 @@ from portal.models.users import Role, RoleAssignment, User
 
 __all__ = [
     "Action",
+    "ActionStatus",
     "AgendaItem",
     "Agreement",
     "AgreementPurpose",
@@ -125,6 +131,7 @@ __all__ = [
     "AssessmentAnswer",
     "AssetKind",
     "AssetShare",
+    "Attendance",
     "AuditEvent",
     "Bid",
     "Body",
@@ -157,6 +164,7 @@ __all__ = [
     "ExpectationSource",
     "ExpectationStatus",
     "FinancialMethod",
+    "FollowUpAction",
     "Horizon",
     "Indicator",
     "IndicatorTarget",
@@ -184,9 +192,11 @@ __all__ = [
     "OrganizationKind",
     "OutboxMessage",
     "OutboxStatus",
+    "Outcome",
     "Plan",
     "PlanStatus",
     "PlannedDay",
+    "Presence",
     "Procedure",
     "RaciAssignment",
     "RaciRole",

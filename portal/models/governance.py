@@ -3,13 +3,13 @@ programme's national committee, thematic working groups), their members and thei
 meetings with an agenda."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models.organizations import City
+from portal.models.organizations import City, Organization
 from portal.models.types import UTCDateTime, str_enum, utcnow
 from portal.models.users import User
 
@@ -117,6 +117,12 @@ class Meeting(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
+class Outcome(enum.Enum):
+    INFORMATION = "information"
+    DECISION = "decision"
+    ACTION = "action"  # a follow-up action, with its owner and date
+
+
 class AgendaItem(db.Model):
     """One item of a meeting's agenda: free, or about a portal object (a milestone waiting
     for this body's decision, an overdue installment...), which it links to."""
@@ -135,5 +141,66 @@ class AgendaItem(db.Model):
     object_id: Mapped[int | None]
     link_id: Mapped[int | None]
     city_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cities.id"))
+    # What the meeting made of it, once held.
+    outcome: Mapped["Outcome | None"] = mapped_column(str_enum(Outcome))
+    outcome_text: Mapped[str] = mapped_column(sa.Text, default="")
 
     meeting: Mapped[Meeting] = relationship(back_populates="items")
+
+
+class Presence(enum.Enum):
+    PRESENT = "present"
+    APOLOGISED = "apologised"  # sent apologies
+    ABSENT = "absent"
+
+
+class Attendance(db.Model):
+    """Whether a member came: their apologies before, the secretary's record after."""
+
+    __tablename__ = "governance_attendance"
+
+    meeting_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("governance_meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    presence: Mapped[Presence] = mapped_column(str_enum(Presence))
+
+    user: Mapped[User] = relationship()
+
+
+class ActionStatus(enum.Enum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class FollowUpAction(db.Model):
+    """What a meeting asked someone to do: an organisation (and, if named, a person of it)
+    by a date."""
+
+    __tablename__ = "governance_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("governance_meetings.id"), index=True)
+    item_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("governance_agenda_items.id", ondelete="SET NULL")
+    )
+    title: Mapped[str] = mapped_column(sa.String(300))
+    owner_organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id"), index=True
+    )
+    owner_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    due_on: Mapped[date] = mapped_column(index=True)
+    status: Mapped[ActionStatus] = mapped_column(
+        str_enum(ActionStatus), default=ActionStatus.OPEN, index=True
+    )
+    done_note: Mapped[str] = mapped_column(sa.Text, default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    meeting: Mapped[Meeting] = relationship()
+    owner_organization: Mapped[Organization] = relationship()
+    owner_user: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}

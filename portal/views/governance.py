@@ -14,18 +14,29 @@ from portal.authz import Permission, require
 from portal.extensions import db
 from portal.forms.governance import (
     BodyForm,
+    CloseActionForm,
     FreeItemForm,
     MeetingForm,
     MemberForm,
+    OutcomeForm,
     ProposalsForm,
     VersionForm,
 )
-from portal.models.governance import Body, BodyMember, Meeting, MeetingStatus
+from portal.models.governance import (
+    ActionStatus,
+    Body,
+    BodyMember,
+    FollowUpAction,
+    Meeting,
+    MeetingStatus,
+    Outcome,
+)
+from portal.models.types import utcnow
 from portal.models.users import User
 from portal.services import governance as service
 from portal.services import tasks
 from portal.services.governance.meetings import AGENDA_LABELS
-from portal.services.organizations import all_cities
+from portal.services.organizations import all_cities, all_organizations
 from portal.views._common import (
     act,
     acting_user,
@@ -275,9 +286,43 @@ def _meeting_page(found: Meeting, *, status: int = 200, **forms):
     proposals_form = forms.get("proposals_form") or ProposalsForm(
         formdata=None, version=found.version
     )
+    attendance = service.attendance_of(found)
+    runs = service.may_run(user, found.body)
+    held = found.status is MeetingStatus.HELD
+    outcome_forms = {}
+    if runs and held:
+        organizations = all_organizations()
+        people = db.session.scalars(
+            sa.select(User)
+            .where(User.active.is_(True))
+            .options(joinedload(User.organization))
+            .order_by(User.full_name)
+            .limit(1000)
+        ).all()
+        for item in found.items:
+            if item.outcome is Outcome.ACTION:
+                continue
+            refused = forms.get("outcome") if forms.get("outcome_item") == item.id else None
+            form = refused or OutcomeForm(
+                formdata=None,
+                prefix=f"o{item.id}",
+                version=found.version,
+                outcome=item.outcome.value if item.outcome else "information",
+                text=item.outcome_text,
+            )
+            form.set_choices(organizations, people)
+            outcome_forms[item.id] = form
     return render_template(
         "governance/meeting.html",
         found=found,
+        attendance=attendance,
+        quorum=service.quorum(found, attendance),
+        runs=runs,
+        held=held,
+        started=found.starts_at <= utcnow(),
+        role=service.role_in(user, found.body),
+        outcome_forms=outcome_forms,
+        attendance_errors=forms.get("attendance_errors", []),
         starts=_local(found.starts_at),
         ends=_local(found.ends_at),
         can_run=can_run,
@@ -412,4 +457,183 @@ def cancel_meeting(meeting_id: int):
         "version_form",
         lambda found: service.cancel(acting_user(), found, expected_version=form_version(form)),
         _("Réunion annulée."),
+    )
+
+
+# --- At and after the meeting ----------------------------------------------------------------
+
+
+@bp.route("/meetings/<id:meeting_id>/apologies", methods=["POST"])
+@require(Permission.GOVERNANCE_VIEW)
+def send_apologies(meeting_id: int):
+    found = _meeting_or_404(meeting_id)
+    return act(
+        lambda: service.send_apologies(acting_user(), found, now=utcnow()),
+        done=_("Vos excuses sont transmises."),
+        to=url_for("governance.meeting", meeting_id=meeting_id),
+        again=lambda saved: _meeting_page(_meeting_or_404(meeting_id), status=saved.status),
+    )
+
+
+@bp.route("/meetings/<id:meeting_id>/attendance", methods=["POST"])
+@require(Permission.GOVERNANCE_VIEW)
+def record_attendance(meeting_id: int):
+    found = _meeting_or_404(meeting_id)
+    if not service.may_run(acting_user(), found.body):
+        abort(403)
+    form = VersionForm()
+    presences = {
+        key.removeprefix("presence-"): value
+        for key, value in request.form.items()
+        if key.startswith("presence-")
+    }
+
+    def again(saved):
+        errors = [*form.form_errors, *(e for errs in form.errors.values() for e in errs)]
+        return _meeting_page(
+            _meeting_or_404(meeting_id), status=saved.status, attendance_errors=errors
+        )
+
+    if not form.validate_on_submit():
+        return _meeting_page(found, status=422)
+    return act(
+        lambda: service.record_attendance(
+            acting_user(), found, presences, now=utcnow(), expected_version=form_version(form)
+        ),
+        done=lambda q: (
+            _("Présence enregistrée : le quorum est atteint.")
+            if q.reached
+            else _("Présence enregistrée : le quorum n'est pas atteint.")
+        ),
+        to=url_for("governance.meeting", meeting_id=meeting_id) + "#attendance",
+        again=again,
+        form=form,
+        current=lambda: _meeting_or_404(meeting_id).version,
+    )
+
+
+@bp.route("/meetings/<id:meeting_id>/agenda/<id:item_id>/outcome", methods=["POST"])
+@require(Permission.GOVERNANCE_VIEW)
+def record_outcome(meeting_id: int, item_id: int):
+    found = _meeting_or_404(meeting_id)
+    if not service.may_run(acting_user(), found.body):
+        abort(403)
+    form = OutcomeForm(prefix=f"o{item_id}")
+    form.owner_organization_id.choices = [Choice(0, "—")] + [
+        Choice(o.id, o.short_name) for o in all_organizations()
+    ]
+    form.owner_user_id.choices = [Choice(0, "—")] + [
+        Choice(u, str(u)) for u in db.session.scalars(sa.select(User.id).where(User.active))
+    ]
+
+    def refused(status: int):
+        db.session.expire_all()
+        return _meeting_page(
+            _meeting_or_404(meeting_id), status=status, outcome=form, outcome_item=item_id
+        )
+
+    if not form.validate_on_submit():
+        return refused(422)
+    return act(
+        lambda: service.record_outcome(
+            acting_user(),
+            found,
+            item_id,
+            outcome=form.outcome.data,
+            text=form.text.data,
+            owner_organization_id=form.owner_organization_id.data,
+            owner_user_id=form.owner_user_id.data,
+            due_on=form.due_on.data,
+            expected_version=form_version(form),
+        ),
+        done=_("Suite enregistrée."),
+        to=url_for("governance.meeting", meeting_id=meeting_id) + f"#item-{item_id}",
+        again=lambda saved: refused(saved.status),
+        form=form,
+        current=lambda: _meeting_or_404(meeting_id).version,
+    )
+
+
+def _visible_actions(user):
+    """Actions of meetings this person reads, and those given to them or their organisation."""
+    readable = sa.select(Meeting.id).where(_visible_meetings(user))
+    return sa.or_(
+        FollowUpAction.meeting_id.in_(readable),
+        FollowUpAction.owner_organization_id == user.organization_id,
+        FollowUpAction.owner_user_id == user.id,
+    )
+
+
+def _actions_page(*, status: int = 200, refused=None):
+    user = acting_user()
+    state = request.args.get("state", "open")
+    query = (
+        sa.select(FollowUpAction)
+        .where(_visible_actions(user))
+        .options(
+            joinedload(FollowUpAction.meeting).joinedload(Meeting.body).selectinload(Body.members),
+            joinedload(FollowUpAction.owner_organization),
+            joinedload(FollowUpAction.owner_user),
+        )
+        .order_by(FollowUpAction.due_on, FollowUpAction.id)
+    )
+    today = clock.today()
+    if state == "late":
+        query = query.where(
+            FollowUpAction.status == ActionStatus.OPEN, FollowUpAction.due_on < today
+        )
+    elif state in {s.value for s in ActionStatus}:
+        query = query.where(FollowUpAction.status == ActionStatus(state))
+    else:
+        state = ""
+    pagination = paginate(query)
+    forms = {}
+    for action in pagination.items:
+        if action.status is ActionStatus.OPEN and service.may_close(user, action):
+            forms[action.id] = (
+                refused[1]
+                if refused and refused[0] == action.id
+                else CloseActionForm(formdata=None, prefix=f"a{action.id}", version=action.version)
+            )
+    return render_template(
+        "governance/actions.html",
+        pagination=pagination,
+        state=state,
+        today=today,
+        forms=forms,
+    ), status
+
+
+@bp.route("/actions")
+@require(Permission.GOVERNANCE_VIEW)
+def actions():
+    return _actions_page()
+
+
+@bp.route("/actions/<id:action_id>/close", methods=["POST"])
+@require(Permission.GOVERNANCE_VIEW)
+def close_action(action_id: int):
+    user = acting_user()
+    found = db.session.scalar(
+        sa.select(FollowUpAction).where(FollowUpAction.id == action_id, _visible_actions(user))
+    )
+    if found is None:
+        abort(404)
+    form = CloseActionForm(prefix=f"a{action_id}")
+    if not form.validate_on_submit():
+        return _actions_page(status=422, refused=(action_id, form))
+    return act(
+        lambda: service.close_action(
+            user,
+            found,
+            status=form.status.data,
+            note=form.note.data,
+            now=utcnow(),
+            expected_version=form_version(form),
+        ),
+        done=_("Action close."),
+        to=url_for("governance.actions"),
+        again=lambda saved: _actions_page(status=saved.status, refused=(action_id, form)),
+        form=form,
+        current=lambda: db.session.get(FollowUpAction, action_id).version,
     )

@@ -51,8 +51,9 @@ ROUTES = {
         first("/tasks", TASK),
         "/commitments",
         first("/commitments", "#commitments-table tbody a"),
-        # A member of the city's steering committee reads its meetings.
+        # A member of the city's steering committee reads its meetings, the past one too.
         first("/governance", "#upcoming-meetings a"),
+        "/governance/actions?state=",
     ],
     "contributeur@sdtn.demo": [
         "/",
@@ -104,6 +105,9 @@ ROUTES = {
         first("/governance", "#upcoming-meetings a"),
         first("/governance", "#upcoming-meetings a", "/edit"),
         first("/governance", "#bodies-table tbody a", "/meetings/new"),
+        "/governance/actions",
+        # A meeting held: its attendance, outcomes and actions.
+        first("/governance/actions?state=", "#actions-list a"),
     ],
     "evaluatrice@sdtn.demo": ["/tasks", first("/tasks", TASK)],
     "adc@sdtn.demo": ["/", "/tasks", first("/tasks", TASK)],

@@ -1,4 +1,5 @@
-"""Local governance: bodies and their members (bodies), meetings and their agenda (meetings);
+"""Local governance: bodies and their members (bodies), meetings and their agenda (meetings),
+attendance, outcomes and follow-up actions (sessions);
 every name is re-exported here."""
 
 from portal.services.governance.bodies import (  # noqa: F401
@@ -21,4 +22,14 @@ from portal.services.governance.meetings import (  # noqa: F401
     proposals,
     remove,
     save_meeting,
+)
+from portal.services.governance.sessions import (  # noqa: F401
+    Quorum,
+    attendance_of,
+    close_action,
+    may_close,
+    quorum,
+    record_attendance,
+    record_outcome,
+    send_apologies,
 )

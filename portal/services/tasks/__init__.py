@@ -29,6 +29,7 @@ from portal.services.tasks import (
     coverage,
     diagnostic,
     finance,
+    governance,
     plans,
     scenarios,
     tenders,
@@ -38,7 +39,7 @@ from portal.services.tasks.base import EVERYONE, At, Kind, Person, Task
 __all__ = ["KINDS", "At", "Kind", "Task"]
 
 # The order of the groups in a person's list: the plans, the commitments, the money, the
-# tenders, the coverage, the scenarios, the diagnostic, the outbox.
+# tenders, the coverage, the scenarios, the diagnostic, governance, the outbox.
 KINDS: tuple[Kind, ...] = (
     *plans.KINDS,
     *commitments.KINDS,
@@ -47,6 +48,7 @@ KINDS: tuple[Kind, ...] = (
     *coverage.KINDS,
     *scenarios.KINDS,
     *diagnostic.KINDS,
+    *governance.KINDS,
     *admin.KINDS,
 )
 BY_NAME = {kind.name: kind for kind in KINDS}

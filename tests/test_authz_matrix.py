@@ -224,6 +224,8 @@ EXPECTED: dict[str, object] = {
     "governance.record_outcome": EVERY_ROLE,
     "governance.actions": EVERY_ROLE,
     "governance.close_action": EVERY_ROLE,
+    "governance.decisions": EVERY_ROLE,
+    "governance.export_decisions": EVERY_ROLE,
     "governance.create_body": frozenset({Role.SECRETARIAT}),
     "governance.edit_body": frozenset({Role.SECRETARIAT}),
     "governance.set_member": frozenset({Role.SECRETARIAT}),

@@ -5,7 +5,7 @@ outcomes, attendance, and the follow-up actions meetings ask for
 
 Revision ID: 0017_governance
 Revises: 0016_consultation
-Create Date: 2026-12-04 16:19:12.784991
+Create Date: 2026-12-04 16:44:00.624519
 
 """
 
@@ -127,6 +127,9 @@ def upgrade():
     with op.batch_alter_table("governance_agenda_items", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_governance_agenda_items_meeting_id"), ["meeting_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_governance_agenda_items_source_link", ["source", "link_id"], unique=False
         )
 
     op.create_table(
@@ -262,6 +265,7 @@ def downgrade():
     op.drop_table("governance_members")
     op.drop_table("governance_attendance")
     with op.batch_alter_table("governance_agenda_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_governance_agenda_items_source_link")
         batch_op.drop_index(batch_op.f("ix_governance_agenda_items_meeting_id"))
 
     op.drop_table("governance_agenda_items")

@@ -147,6 +147,9 @@ class AgendaItem(db.Model):
 
     meeting: Mapped[Meeting] = relationship(back_populates="items")
 
+    # An object's page lists the meetings that dealt with it.
+    __table_args__ = (sa.Index("ix_governance_agenda_items_source_link", "source", "link_id"),)
+
 
 class Presence(enum.Enum):
     PRESENT = "present"

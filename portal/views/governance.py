@@ -1,6 +1,6 @@
 """Local governance's pages: the bodies and their members, their meetings and agendas."""
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice as Choice
 
 from portal import clock
 from portal.authz import Permission, require
+from portal.clock import local_date
 from portal.extensions import db
 from portal.forms.governance import (
     BodyForm,
@@ -33,6 +34,7 @@ from portal.models.governance import (
 )
 from portal.models.types import utcnow
 from portal.models.users import User
+from portal.names import local
 from portal.services import governance as service
 from portal.services import tasks
 from portal.services.governance.meetings import AGENDA_LABELS
@@ -44,18 +46,13 @@ from portal.views._common import (
     form_version,
     moment,
     paginate,
+    tabular_export,
 )
 
 bp = Blueprint("governance", __name__, url_prefix="/governance")
 
 
-def _visible_meetings(user):
-    """The meetings this person reads: their bodies', the published ones, or all of them for
-    the secretariat."""
-    if service.may_manage(user):
-        return sa.true()
-    mine = sa.select(BodyMember.body_id).where(BodyMember.user_id == user.id)
-    return sa.or_(Meeting.published.is_(True), Meeting.body_id.in_(mine))
+_visible_meetings = service.readable
 
 
 @bp.route("")
@@ -637,3 +634,57 @@ def close_action(action_id: int):
         form=form,
         current=lambda: db.session.get(FollowUpAction, action_id).version,
     )
+
+
+# --- The decisions register --------------------------------------------------------------------
+
+
+def _filters() -> service.Filters:
+    def day(name):
+        try:
+            return date.fromisoformat(request.args.get(name, ""))
+        except ValueError:
+            return None
+
+    source = request.args.get("source", "")
+    return service.Filters(
+        body_id=request.args.get("body", type=int),
+        city_id=request.args.get("city", type=int),
+        start=day("start"),
+        end=day("end"),
+        source=source if source == "free" or source in AGENDA_LABELS else "",
+    )
+
+
+@bp.route("/decisions")
+@require(Permission.GOVERNANCE_VIEW)
+def decisions():
+    filters = _filters()
+    return render_template(
+        "governance/decisions.html",
+        pagination=paginate(service.decisions(acting_user(), filters)),
+        filters=filters,
+        bodies=db.session.scalars(sa.select(Body).order_by(Body.name)).all(),
+        cities=all_cities(),
+        sources=AGENDA_LABELS,
+    )
+
+
+@bp.route("/decisions.<any(csv, xlsx):fmt>")
+@require(Permission.GOVERNANCE_VIEW)
+def export_decisions(fmt: str):
+    found = db.session.scalars(service.decisions(acting_user(), _filters())).all()
+    headers = [_("Date"), _("Instance"), _("Ville"), _("Point"), _("Objet"), _("Décision")]
+    cities = tasks.cities_by_id()
+    rows = [
+        [
+            local_date(item.meeting.starts_at),
+            local(item.meeting.body),
+            local(cities.get(item.meeting.body.city_id)) if item.meeting.body.city_id else "",
+            item.title,
+            str(AGENDA_LABELS[item.source]) if item.source in AGENDA_LABELS else "",
+            item.outcome_text,
+        ]
+        for item in found
+    ]
+    return tabular_export(fmt, headers, rows, name="decisions", sheet=_("Décisions"))

@@ -106,6 +106,7 @@ ROUTES = {
         first("/governance", "#upcoming-meetings a", "/edit"),
         first("/governance", "#bodies-table tbody a", "/meetings/new"),
         "/governance/actions",
+        "/governance/decisions",
         # A meeting held: its attendance, outcomes and actions.
         first("/governance/actions?state=", "#actions-list a"),
     ],

@@ -1,5 +1,5 @@
 """Local governance: bodies and their members (bodies), meetings and their agenda (meetings),
-attendance, outcomes and follow-up actions (sessions);
+attendance, outcomes and follow-up actions (sessions), the decisions register (register);
 every name is re-exported here."""
 
 from portal.services.governance.bodies import (  # noqa: F401
@@ -22,6 +22,12 @@ from portal.services.governance.meetings import (  # noqa: F401
     proposals,
     remove,
     save_meeting,
+)
+from portal.services.governance.register import (  # noqa: F401
+    Filters,
+    concerning,
+    decisions,
+    readable,
 )
 from portal.services.governance.sessions import (  # noqa: F401
     Quorum,

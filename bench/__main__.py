@@ -147,6 +147,7 @@ def pages(ids: dict) -> list[tuple[str, str]]:
         ("public consultation", f"/consultation/{ids.get('consultation', 0)}"),
         ("governance body", f"/governance/bodies/{ids.get('body', 0)}"),
         ("meeting page", f"/governance/meetings/{ids.get('meeting', 0)}"),
+        ("decisions register", "/governance/decisions"),
     ]
 
 
@@ -714,8 +715,17 @@ def _consultation(count: int) -> dict:
 
 def _governance(count: int) -> dict:
     """Marrakech's steering committee, chaired by the bench's central decision-maker, with
-    `count` meetings (10 at 1x, 100 at 10x) of eight agenda items each."""
-    from portal.models import AgendaItem, Body, BodyKind, BodyMember, Meeting, MemberRole
+    `count` meetings (10 at 1x, 100 at 10x) of eight agenda items each, two of them
+    decisions (the register's 20 and 200)."""
+    from portal.models import (
+        AgendaItem,
+        Body,
+        BodyKind,
+        BodyMember,
+        Meeting,
+        MemberRole,
+        Outcome,
+    )
 
     city = db.session.scalar(sa.select(City).where(City.slug == "marrakech"))
     chair = db.session.scalar(sa.select(User).where(User.email == "central@sdtn.demo"))
@@ -733,7 +743,15 @@ def _governance(count: int) -> dict:
             starts_at=start + timedelta(days=7 * i),
             ends_at=start + timedelta(days=7 * i, hours=2),
             place="Wilaya",
-            items=[AgendaItem(position=n + 1, title=f"Point {n + 1}") for n in range(8)],
+            items=[
+                AgendaItem(
+                    position=n + 1,
+                    title=f"Point {n + 1}",
+                    outcome=Outcome.DECISION if n < 2 else None,
+                    outcome_text=f"Décision {i}-{n}" if n < 2 else "",
+                )
+                for n in range(8)
+            ],
         )
         for i in range(count)
     ]

@@ -215,7 +215,7 @@ def _meeting_or_404(meeting_id: int) -> Meeting:
         sa.select(Meeting)
         .where(Meeting.id == meeting_id)
         .options(
-            joinedload(Meeting.body).selectinload(Body.members),
+            joinedload(Meeting.body).selectinload(Body.members).joinedload(BodyMember.user),
             selectinload(Meeting.items),
         )
     )

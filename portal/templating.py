@@ -169,6 +169,13 @@ def init_app(app: Flask) -> None:
             g.task_count = tasks.count(current_user, moment())
         return g.task_count
 
+    def meetings_about(page: str, object_id: int) -> list:
+        """The agenda items about an object (its page's "Passé en instance"), in the meetings
+        the signed-in person reads: one query."""
+        from portal.services import governance
+
+        return governance.concerning(current_user._get_current_object(), page, object_id)
+
     @app.context_processor
     def layout_context():
         language = bidi.language()
@@ -181,4 +188,5 @@ def init_app(app: Flask) -> None:
             "text_direction": "rtl" if bidi.right_to_left() else "ltr",
             "languages": app.config["LANGUAGES"],
             "task_count": task_count,
+            "meetings_about": meetings_about,
         }

@@ -34,7 +34,7 @@ from portal.models.milestones import (
 )
 from portal.models.organizations import City, Organization
 from portal.models.plans import Action, Domain
-from portal.services import files, governance, tasks
+from portal.services import files, tasks
 from portal.services import milestones as service
 from portal.services.errors import NotAllowed
 from portal.templating import render_page
@@ -182,7 +182,6 @@ def _detail(milestone: Milestone, *, transition_form=None, comment_form=None, st
         can_override=bool(blocked) and service.may_override(user, milestone),
         events=events,
         requests=requests,
-        meetings=governance.concerning(user, "milestone", milestone.id),
         transitions=service.available_transitions(user, milestone),
         transition_form=transition_form or TransitionForm(),
         comment_form=comment_form or CommentForm(),

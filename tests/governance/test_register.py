@@ -105,3 +105,67 @@ def test_a_bad_filter_is_ignored_rather_than_refused(app, world):  # noqa: F811
         member = browser(app, world["member"])
         response = member.get("/governance/decisions?start=pas-une-date&source=nimporte&body=x")
         assert response.status_code == 200 and "0 décision" in text(response)
+
+
+def test_an_objects_page_names_the_meetings_its_reader_may_read(app, world):  # noqa: F811
+    """The same section on every object's page: here a scenario the city's committee
+    endorsed."""
+    from decimal import Decimal
+
+    from portal.models import (
+        AgendaItem,
+        Body,
+        BodyKind,
+        BodyMember,
+        InvestmentModel,
+        LineKind,
+        MemberRole,
+        Outcome,
+        Scenario,
+        ScenarioLine,
+        ScenarioParty,
+        ScenarioStatus,
+    )
+
+    decision = "Le comité avalise le scénario de réseau municipal"
+    with app.app_context():
+        party = ScenarioParty(name="Commune")
+        scenario = Scenario(
+            city_id=world["fes"].id,
+            name="Réseau municipal",
+            investment_model=InvestmentModel.PUBLIC_OPERATION,
+            # Recommended: past the drafters, everyone with a role reads it.
+            status=ScenarioStatus.SUBMITTED,
+            parties=[party],
+            lines=[
+                ScenarioLine(
+                    label="Fourreaux", kind=LineKind.CAPEX, party=party, amount=Decimal("10")
+                )
+            ],
+        )
+        body = Body(kind=BodyKind.STEERING, name="Comité de Fès", city_id=world["fes"].id)
+        body.members.append(BodyMember(user_id=world["local"].id, role=MemberRole.CHAIR))
+        meeting = Meeting(body=body, starts_at=BEFORE, ends_at=DURING, place="Salle")
+        meeting.items.append(
+            AgendaItem(
+                position=1,
+                title="Réseau municipal",
+                source="scenario_endorse",
+                link_id=0,
+                outcome=Outcome.DECISION,
+                outcome_text=decision,
+            )
+        )
+        db.session.add_all([scenario, body, meeting])
+        db.session.flush()
+        meeting.items[0].link_id = meeting.items[0].object_id = scenario.id
+        db.session.commit()
+        scenario_id = scenario.id
+    with time_machine.travel(DURING, tick=False):
+        local = browser(app, world["local"])
+        page = text(local.get(f"/scenarios/{scenario_id}"))
+        assert "Passé en instance" in page and decision in page
+        outsider = browser(app, world["outsider"])  # reads the scenario, not the meeting
+        response = outsider.get(f"/scenarios/{scenario_id}")
+        assert response.status_code == 200 and "Réseau municipal" in text(response)
+        assert decision not in text(response)

@@ -64,7 +64,7 @@ def plan_reminders(app: Flask, holder: str = HOLDER) -> int | None:
 
 def send_mail(app: Flask, holder: str = HOLDER):
     from portal.services import mail
-    from portal.services.diagnostic import consultations
+    from portal.services.diagnostic import outcomes
 
     with app.app_context():
         if not acquire("sender", holder):
@@ -73,7 +73,7 @@ def send_mail(app: Flask, holder: str = HOLDER):
         # sender took it meanwhile.
         result = mail.send_pending(still_mine=lambda: acquire("sender", holder))
         if not result.stopped and acquire("sender", holder):
-            consultations.send_outcomes()
+            outcomes.send_outcomes()
         return result
 
 

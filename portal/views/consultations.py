@@ -34,7 +34,6 @@ from portal.forms.diagnostic import (
 )
 from portal.labels import EXPECTATION_STATUS_LABELS
 from portal.models.diagnostic import (
-    STANDING,
     Consultation,
     ConsultationContact,
     Expectation,
@@ -42,17 +41,18 @@ from portal.models.diagnostic import (
 )
 from portal.models.plans import Domain
 from portal.names import local
+from portal.services import diagnostic
 from portal.services.diagnostic import consultations as service
 from portal.views._common import (
     act,
     acting_user,
     form_page,
     form_version,
-    get_city_or_404,
     paginate,
     save,
     tabular_export,
 )
+from portal.views.diagnostic import _city_for
 
 bp = Blueprint("consultations", __name__, url_prefix="/diagnostic")
 public_bp = Blueprint("consultation", __name__, url_prefix="/consultation")
@@ -219,13 +219,6 @@ def support(consultation_id: int, expectation_id: int):
 # --- The city's side ---------------------------------------------------------------------------
 
 
-def _city_for(slug: str):
-    city = get_city_or_404(slug)
-    if not can(acting_user(), Permission.DIAGNOSTIC_VIEW, city_id=city.id):
-        abort(404)
-    return city
-
-
 def _managed_or_404(consultation_id: int) -> Consultation:
     found = db.session.scalar(
         sa.select(Consultation)
@@ -328,15 +321,7 @@ def _moderation_page(consultation: Consultation, *, status: int = 200, refused=N
     )
     targets = [
         Choice(e.id, f"n° {e.id} — {e.text[:80]}")
-        for e in db.session.scalars(
-            sa.select(Expectation)
-            .where(
-                Expectation.city_id == consultation.city_id,
-                Expectation.status.in_(STANDING),
-            )
-            .order_by(Expectation.id)
-            .limit(500)
-        )
+        for e in diagnostic.merge_targets(consultation.city_id)
     ]
     forms = {}
     for expectation in pagination.items:

@@ -339,16 +339,7 @@ def _expectation_page(found: Expectation, *, status: int = 200, **forms):
     merge_form = forms.get("merge_form") or MergeForm(formdata=None, version=found.version)
     merge_form.into_id.choices = [
         Choice(e.id, f"n° {e.id} — {e.text[:80]}")
-        for e in db.session.scalars(
-            sa.select(Expectation)
-            .where(
-                Expectation.city_id == found.city_id,
-                Expectation.id != found.id,
-                Expectation.status.in_(STANDING),
-            )
-            .order_by(Expectation.id)
-            .limit(500)
-        )
+        for e in service.merge_targets(found.city_id, besides=found.id)
     ]
     return render_template(
         "diagnostic/expectation.html",

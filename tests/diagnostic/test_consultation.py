@@ -308,7 +308,7 @@ def test_merging_keeps_one_support_per_person(app, world):
 
 
 def test_the_moderators_decide_and_the_residents_are_told_then_forgotten(app, world, smtp):
-    from portal.services.diagnostic import consultations
+    from portal.services.diagnostic import outcomes
 
     for n, lang in enumerate(["fr", "ar", "en"]):
         resident = app.test_client()
@@ -356,7 +356,7 @@ def test_the_moderators_decide_and_the_residents_are_told_then_forgotten(app, wo
     assert again.status_code == 422 and "Cette attente est déjà modérée." in text(again)
 
     with app.app_context():
-        assert consultations.send_outcomes() == 3
+        assert outcomes.send_outcomes() == 3
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ConsultationContact)) == 0
     by_address = {m["To"]: m for m in smtp.messages}
     assert by_address["r0@exemple.ma"]["Subject"].startswith("Votre attente est publiée")
@@ -365,7 +365,7 @@ def test_the_moderators_decide_and_the_residents_are_told_then_forgotten(app, wo
     english = by_address["r2@exemple.ma"]
     assert "Hors du schéma numérique." in english.get_body(("plain",)).get_content()
     with app.app_context():
-        assert consultations.send_outcomes() == 0  # told once
+        assert outcomes.send_outcomes() == 0  # told once
 
 
 def test_a_consultation_is_opened_by_the_city_without_overlapping_another(app, world):

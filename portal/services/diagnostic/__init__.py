@@ -1,9 +1,9 @@
 """The diagnostic the master plan starts from.
 
-By subject: services (the inventory of digital services), consultations (the public consultation),
-expectations (the territories'
-needs, their qualification and the matrix against the actions); every name is re-exported
-here."""
+By subject: services (the inventory of digital services), expectations (the territories'
+needs, their qualification and the matrix against the actions), consultations (the public
+consultation) and outcomes (telling its residents what became of their expectation); every
+name is re-exported here."""
 
 from portal.services.diagnostic.consultations import (  # noqa: F401
     is_unpublished,
@@ -19,6 +19,7 @@ from portal.services.diagnostic.expectations import (  # noqa: F401
     may_qualify,
     may_record,
     merge,
+    merge_targets,
     priority,
     qualify,
     reach,

@@ -198,6 +198,19 @@ def merge(actor: User, expectation: Expectation, into: Expectation, *, expected_
     audit.record(actor, "diagnostic.expectation_merged", obj=expectation, details={"into": into.id})
 
 
+MERGE_TARGETS = 500
+
+
+def merge_targets(city_id: int, *, besides: int | None = None) -> list[Expectation]:
+    """The city's standing expectations another one may be merged into (the first ones)."""
+    query = sa.select(Expectation).where(
+        Expectation.city_id == city_id, Expectation.status.in_(STANDING)
+    )
+    if besides is not None:
+        query = query.where(Expectation.id != besides)
+    return list(db.session.scalars(query.order_by(Expectation.id).limit(MERGE_TARGETS)))
+
+
 def merge_into(expectation: Expectation, into: Expectation) -> None:
     """`expectation` now stands in `into`: its actions, the larger population, and the
     consultation's supports it had (one per browser and address, as ever)."""

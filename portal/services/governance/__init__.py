@@ -25,6 +25,7 @@ from portal.services.governance.meetings import (  # noqa: F401
 )
 from portal.services.governance.register import (  # noqa: F401
     Filters,
+    actions_readable,
     concerning,
     decisions,
     readable,

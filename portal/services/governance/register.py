@@ -13,6 +13,7 @@ from portal.models.governance import (
     AgendaItem,
     Body,
     BodyMember,
+    FollowUpAction,
     Meeting,
     MeetingStatus,
     Outcome,
@@ -29,6 +30,17 @@ def readable(user: User):
         return sa.true()
     mine = sa.select(BodyMember.body_id).where(BodyMember.user_id == user.id)
     return sa.or_(Meeting.published.is_(True), Meeting.body_id.in_(mine))
+
+
+def actions_readable(user: User):
+    """The follow-up actions this person reads: those of the meetings they read, and those
+    given to them or to their organisation."""
+    meetings = sa.select(Meeting.id).where(readable(user))
+    return sa.or_(
+        FollowUpAction.meeting_id.in_(meetings),
+        FollowUpAction.owner_organization_id == user.organization_id,
+        FollowUpAction.owner_user_id == user.id,
+    )
 
 
 @dataclass

@@ -1,231 +1,41 @@
-"""Local governance's pages: the bodies and their members, their meetings and agendas."""
-
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+"""A meeting: its scheduling, its page and agenda, and what happens at and after it
+(apologies, attendance and quorum, each item's outcome)."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice as Choice
 
-from portal import clock
 from portal.authz import Permission, require
-from portal.clock import local_date
 from portal.extensions import db
 from portal.forms.governance import (
-    BodyForm,
-    CloseActionForm,
     FreeItemForm,
     MeetingForm,
-    MemberForm,
     OutcomeForm,
     ProposalsForm,
     VersionForm,
 )
 from portal.models.governance import (
-    ActionStatus,
     Body,
-    BodyMember,
-    FollowUpAction,
     Meeting,
     MeetingStatus,
     Outcome,
 )
 from portal.models.types import utcnow
 from portal.models.users import User
-from portal.names import local
 from portal.services import governance as service
 from portal.services import tasks
 from portal.services.governance.meetings import AGENDA_LABELS
-from portal.services.organizations import all_cities, all_organizations
+from portal.services.organizations import all_organizations
 from portal.views._common import (
     act,
     acting_user,
     form_page,
     form_version,
     moment,
-    paginate,
-    tabular_export,
 )
-
-bp = Blueprint("governance", __name__, url_prefix="/governance")
-
-
-_visible_meetings = service.readable
-
-
-@bp.route("")
-@require(Permission.GOVERNANCE_VIEW)
-def index():
-    user = acting_user()
-    bodies = db.session.scalars(
-        sa.select(Body)
-        .options(joinedload(Body.city), selectinload(Body.members))
-        .order_by(Body.kind, Body.name)
-    ).all()
-    upcoming = paginate(
-        sa.select(Meeting)
-        .options(joinedload(Meeting.body).joinedload(Body.city))
-        .where(
-            _visible_meetings(user),
-            Meeting.status == MeetingStatus.SCHEDULED,
-            Meeting.ends_at >= clock.start_of_day(clock.today()),
-        )
-        .order_by(Meeting.starts_at)
-    )
-    return render_template(
-        "governance/index.html",
-        bodies=bodies,
-        upcoming=upcoming,
-        mine={b.id for b in bodies if service.is_member(user, b)},
-        can_manage=service.may_manage(user),
-    )
-
-
-def _body_or_404(body_id: int) -> Body:
-    found = db.session.scalar(
-        sa.select(Body)
-        .where(Body.id == body_id)
-        .options(joinedload(Body.city), selectinload(Body.members).joinedload(BodyMember.user))
-    )
-    if found is None:
-        abort(404)
-    return found
-
-
-def _body_page(body: Body, *, status: int = 200, member_form=None):
-    user = acting_user()
-    meetings = paginate(
-        sa.select(Meeting)
-        .where(Meeting.body_id == body.id, _visible_meetings(user))
-        .order_by(Meeting.starts_at.desc())
-    )
-    if member_form is None:
-        member_form = MemberForm(formdata=None)
-    member_form.user_id.choices = [
-        Choice(u.id, f"{u.full_name} ({u.email})")
-        for u in db.session.scalars(
-            sa.select(User).where(User.active.is_(True)).order_by(User.full_name).limit(1000)
-        )
-    ]
-    return render_template(
-        "governance/body.html",
-        body=body,
-        meetings=meetings,
-        member_form=member_form,
-        remove_form=VersionForm(formdata=None),
-        can_manage=service.may_manage(user),
-        can_run=service.may_run(user, body),
-        role=service.role_in(user, body),
-    ), status
-
-
-@bp.route("/bodies/<id:body_id>")
-@require(Permission.GOVERNANCE_VIEW)
-def body(body_id: int):
-    return _body_page(_body_or_404(body_id))
-
-
-def _body_form(form: BodyForm, found: Body | None):
-    form.set_choices(all_cities())
-    return form_page(
-        form,
-        "governance/body_form.html",
-        lambda: service.save_body(
-            acting_user(),
-            found,
-            kind=form.kind.data,
-            name=form.name.data,
-            name_en=form.name_en.data,
-            name_ar=form.name_ar.data,
-            city_id=form.city_id.data,
-            description=form.description.data,
-            quorum=form.quorum.data,
-            meets_every_months=form.meets_every_months.data,
-            expected_version=form_version(form) if found else None,
-        ),
-        done=_("Instance enregistrée."),
-        to=lambda saved: url_for("governance.body", body_id=saved.id),
-        current=(lambda: _body_or_404(found.id).version) if found else None,
-        found=found,
-    )
-
-
-@bp.route("/bodies/new", methods=["GET", "POST"])
-@require(Permission.GOVERNANCE_MANAGE)
-def create_body():
-    return _body_form(BodyForm(), None)
-
-
-@bp.route("/bodies/<id:body_id>/edit", methods=["GET", "POST"])
-@require(Permission.GOVERNANCE_MANAGE)
-def edit_body(body_id: int):
-    found = _body_or_404(body_id)
-    form = BodyForm(obj=found if request.method == "GET" else None)
-    if request.method == "GET":
-        form.kind.data = found.kind.value
-        form.city_id.data = found.city_id or 0
-        form.quorum.data = str(found.quorum)
-        form.meets_every_months.data = str(found.meets_every_months or "")
-        form.version.data = found.version
-    return _body_form(form, found)
-
-
-@bp.route("/bodies/<id:body_id>/members", methods=["POST"])
-@require(Permission.GOVERNANCE_MANAGE)
-def set_member(body_id: int):
-    found = _body_or_404(body_id)
-    form = MemberForm()
-    form.user_id.choices = [
-        Choice(u, str(u)) for u in db.session.scalars(sa.select(User.id).where(User.active))
-    ]
-    if not form.validate_on_submit():
-        return _body_page(found, status=422, member_form=form)
-    return act(
-        lambda: service.set_member(
-            acting_user(), found, user_id=form.user_id.data, role=form.role.data
-        ),
-        done=_("Membre enregistré."),
-        to=url_for("governance.body", body_id=body_id) + "#members",
-        again=lambda saved: _body_page(
-            _body_or_404(body_id), status=saved.status, member_form=form
-        ),
-        form=form,
-    )
-
-
-@bp.route("/bodies/<id:body_id>/members/<id:member_id>/remove", methods=["POST"])
-@require(Permission.GOVERNANCE_MANAGE)
-def remove_member(body_id: int, member_id: int):
-    found = _body_or_404(body_id)
-    return act(
-        lambda: service.remove_member(acting_user(), found, member_id),
-        done=_("Membre retiré."),
-        to=url_for("governance.body", body_id=body_id) + "#members",
-        again=lambda saved: _body_page(_body_or_404(body_id), status=saved.status),
-    )
-
-
-# --- Meetings ----------------------------------------------------------------------------------
-
-
-def _meeting_or_404(meeting_id: int) -> Meeting:
-    found = db.session.scalar(
-        sa.select(Meeting)
-        .where(Meeting.id == meeting_id)
-        .options(
-            joinedload(Meeting.body).selectinload(Body.members).joinedload(BodyMember.user),
-            selectinload(Meeting.items),
-        )
-    )
-    if found is None or not service.may_read(acting_user(), found):
-        abort(404)  # a meeting is its body's business until published
-    return found
-
-
-def _local(moment_: datetime) -> datetime:
-    return moment_.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
+from portal.views.governance.base import _body_or_404, _local, _meeting_or_404, bp
 
 
 def _meeting_form(form: MeetingForm, found: Meeting | None, body: Body):
@@ -549,142 +359,3 @@ def record_outcome(meeting_id: int, item_id: int):
         form=form,
         current=lambda: _meeting_or_404(meeting_id).version,
     )
-
-
-def _visible_actions(user):
-    """Actions of meetings this person reads, and those given to them or their organisation."""
-    readable = sa.select(Meeting.id).where(_visible_meetings(user))
-    return sa.or_(
-        FollowUpAction.meeting_id.in_(readable),
-        FollowUpAction.owner_organization_id == user.organization_id,
-        FollowUpAction.owner_user_id == user.id,
-    )
-
-
-def _actions_page(*, status: int = 200, refused=None):
-    user = acting_user()
-    state = request.args.get("state", "open")
-    query = (
-        sa.select(FollowUpAction)
-        .where(_visible_actions(user))
-        .options(
-            joinedload(FollowUpAction.meeting).joinedload(Meeting.body).selectinload(Body.members),
-            joinedload(FollowUpAction.owner_organization),
-            joinedload(FollowUpAction.owner_user),
-        )
-        .order_by(FollowUpAction.due_on, FollowUpAction.id)
-    )
-    today = clock.today()
-    if state == "late":
-        query = query.where(
-            FollowUpAction.status == ActionStatus.OPEN, FollowUpAction.due_on < today
-        )
-    elif state in {s.value for s in ActionStatus}:
-        query = query.where(FollowUpAction.status == ActionStatus(state))
-    else:
-        state = ""
-    pagination = paginate(query)
-    forms = {}
-    for action in pagination.items:
-        if action.status is ActionStatus.OPEN and service.may_close(user, action):
-            forms[action.id] = (
-                refused[1]
-                if refused and refused[0] == action.id
-                else CloseActionForm(formdata=None, prefix=f"a{action.id}", version=action.version)
-            )
-    return render_template(
-        "governance/actions.html",
-        pagination=pagination,
-        state=state,
-        today=today,
-        forms=forms,
-    ), status
-
-
-@bp.route("/actions")
-@require(Permission.GOVERNANCE_VIEW)
-def actions():
-    return _actions_page()
-
-
-@bp.route("/actions/<id:action_id>/close", methods=["POST"])
-@require(Permission.GOVERNANCE_VIEW)
-def close_action(action_id: int):
-    user = acting_user()
-    found = db.session.scalar(
-        sa.select(FollowUpAction).where(FollowUpAction.id == action_id, _visible_actions(user))
-    )
-    if found is None:
-        abort(404)
-    form = CloseActionForm(prefix=f"a{action_id}")
-    if not form.validate_on_submit():
-        return _actions_page(status=422, refused=(action_id, form))
-    return act(
-        lambda: service.close_action(
-            user,
-            found,
-            status=form.status.data,
-            note=form.note.data,
-            now=utcnow(),
-            expected_version=form_version(form),
-        ),
-        done=_("Action close."),
-        to=url_for("governance.actions"),
-        again=lambda saved: _actions_page(status=saved.status, refused=(action_id, form)),
-        form=form,
-        current=lambda: db.session.get(FollowUpAction, action_id).version,
-    )
-
-
-# --- The decisions register --------------------------------------------------------------------
-
-
-def _filters() -> service.Filters:
-    def day(name):
-        try:
-            return date.fromisoformat(request.args.get(name, ""))
-        except ValueError:
-            return None
-
-    source = request.args.get("source", "")
-    return service.Filters(
-        body_id=request.args.get("body", type=int),
-        city_id=request.args.get("city", type=int),
-        start=day("start"),
-        end=day("end"),
-        source=source if source == "free" or source in AGENDA_LABELS else "",
-    )
-
-
-@bp.route("/decisions")
-@require(Permission.GOVERNANCE_VIEW)
-def decisions():
-    filters = _filters()
-    return render_template(
-        "governance/decisions.html",
-        pagination=paginate(service.decisions(acting_user(), filters)),
-        filters=filters,
-        bodies=db.session.scalars(sa.select(Body).order_by(Body.name)).all(),
-        cities=all_cities(),
-        sources=AGENDA_LABELS,
-    )
-
-
-@bp.route("/decisions.<any(csv, xlsx):fmt>")
-@require(Permission.GOVERNANCE_VIEW)
-def export_decisions(fmt: str):
-    found = db.session.scalars(service.decisions(acting_user(), _filters())).all()
-    headers = [_("Date"), _("Instance"), _("Ville"), _("Point"), _("Objet"), _("Décision")]
-    cities = tasks.cities_by_id()
-    rows = [
-        [
-            local_date(item.meeting.starts_at),
-            local(item.meeting.body),
-            local(cities.get(item.meeting.body.city_id)) if item.meeting.body.city_id else "",
-            item.title,
-            str(AGENDA_LABELS[item.source]) if item.source in AGENDA_LABELS else "",
-            item.outcome_text,
-        ]
-        for item in found
-    ]
-    return tabular_export(fmt, headers, rows, name="decisions", sheet=_("Décisions"))

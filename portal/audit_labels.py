@@ -342,6 +342,7 @@ DETAIL_LABELS = {
     "yearly_operating_cost": _l("Coût d'exploitation annuel"),
     "added": _l("Ajouté"),
     "moved": _l("Date, heure ou lieu changés"),
+    "carried_out": _l("Exécutée sur l'objet"),
     "removed": _l("Retiré"),
     "role": _l("Rôle"),
     "starts_at": _l("Début"),

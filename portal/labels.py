@@ -121,6 +121,8 @@ REMINDER_KIND_LABELS = {
     ReminderKind.SCENARIO_ENDORSED: _l("Scénario avalisé, à approuver"),
     ReminderKind.SCENARIO_APPROVED: _l("Scénario approuvé"),
     ReminderKind.SCENARIO_RETURNED: _l("Scénario renvoyé"),
+    ReminderKind.MEETING_INVITATION: _l("Invitation à une réunion"),
+    ReminderKind.FOLLOW_UP_DUE: _l("Action de suivi"),
 }
 
 COMMITTEE_ROLE_LABELS = {

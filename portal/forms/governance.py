@@ -96,7 +96,16 @@ class OutcomeForm(FlaskForm):
     owner_organization_id = RecordField(_l("Organisme responsable"), validators=[Optional()])
     owner_user_id = RecordField(_l("Personne responsable (facultatif)"), validators=[Optional()])
     due_on = DateField(_l("Échéance"), validators=[Optional()])
+    # The object's own transitions the recorder may make; the service checks them again.
+    carry_out = SelectField(
+        _l("Exécuter la décision sur l'objet"), choices=[], validate_choice=False
+    )
     version = HiddenField()
+
+    def set_carry_choices(self, carried) -> None:
+        self.carry_out.choices = [Choice("", _l("Non : la décision est notée seulement"))] + [
+            Choice(c.name, c.label) for c in carried
+        ]
 
     def set_choices(self, organizations, people) -> None:
         self.owner_organization_id.choices = [Choice(0, "—")] + [

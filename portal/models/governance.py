@@ -4,6 +4,7 @@ meetings with an agenda."""
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -87,6 +88,12 @@ class MeetingStatus(enum.Enum):
     CANCELLED = "cancelled"
 
 
+class MinutesStatus(enum.Enum):
+    DRAFT = "draft"
+    CIRCULATED = "circulated"  # sent to the members for comments until a set day
+    ADOPTED = "adopted"  # by the chair: frozen from then on
+
+
 class Meeting(db.Model):
     """One meeting of a body: when and where, and its agenda."""
 
@@ -105,10 +112,22 @@ class Meeting(db.Model):
     published: Mapped[bool] = mapped_column(default=False)
     # The invitation's iCalendar SEQUENCE: one more at each change members are told of.
     sequence: Mapped[int] = mapped_column(default=0)
+    # The minutes: the secretary's account of the discussion, and the correction of an
+    # earlier meeting's adopted minutes (which never change themselves).
+    minutes_status: Mapped[MinutesStatus | None] = mapped_column(str_enum(MinutesStatus))
+    minutes_text: Mapped[str] = mapped_column(sa.Text, default="")
+    erratum: Mapped[str] = mapped_column(sa.Text, default="")
+    comments_until: Mapped[date | None]
+    adopted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    adopted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # What the adopted minutes say, frozen at adoption: the PDF in every language is
+    # written from it, whatever becomes of the actions and the members afterwards.
+    minutes_record: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
     body: Mapped[Body] = relationship()
+    adopted_by: Mapped[User | None] = relationship()
     items: Mapped[list["AgendaItem"]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="AgendaItem.position"
     )
@@ -144,11 +163,29 @@ class AgendaItem(db.Model):
     # What the meeting made of it, once held.
     outcome: Mapped["Outcome | None"] = mapped_column(str_enum(Outcome))
     outcome_text: Mapped[str] = mapped_column(sa.Text, default="")
+    # The object's own transition the decision carried out ("approve_local", "accept"...).
+    carried_out: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
 
     meeting: Mapped[Meeting] = relationship(back_populates="items")
 
     # An object's page lists the meetings that dealt with it.
     __table_args__ = (sa.Index("ix_governance_agenda_items_source_link", "source", "link_id"),)
+
+
+class MinutesComment(db.Model):
+    """A member's remark on the circulated minutes."""
+
+    __tablename__ = "governance_minutes_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("governance_meetings.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
 
 
 class Presence(enum.Enum):

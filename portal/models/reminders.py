@@ -53,10 +53,13 @@ class ReminderKind(enum.Enum):
     SCENARIO_ENDORSED = "scenario_endorsed"
     SCENARIO_APPROVED = "scenario_approved"
     SCENARIO_RETURNED = "scenario_returned"
+    MEETING_INVITATION = "meeting_invitation"  # with its iCalendar request or cancellation
+    # A deadline too: a follow-up action a meeting asked for.
+    FOLLOW_UP_DUE = "follow_up_due"
 
 
-DEADLINE_KINDS = tuple(list(ReminderKind)[:8])
-EVENT_KINDS = tuple(list(ReminderKind)[8:])
+DEADLINE_KINDS = (*list(ReminderKind)[:8], ReminderKind.FOLLOW_UP_DUE)
+EVENT_KINDS = tuple(kind for kind in ReminderKind if kind not in DEADLINE_KINDS)
 
 
 class ReminderRule(db.Model):

@@ -32,6 +32,7 @@ from portal.labels import REMINDER_KIND_LABELS
 from portal.models.commitments import Commitment
 from portal.models.coverage import Site
 from portal.models.finance import Agreement, Installment
+from portal.models.governance import Body, FollowUpAction, Meeting, MeetingStatus
 from portal.models.milestones import ChangeRequest, Milestone
 from portal.models.reminders import OutboxMessage, OutboxStatus, ReminderKind
 from portal.models.scenarios import Scenario
@@ -39,6 +40,7 @@ from portal.models.tenders import Tender
 from portal.models.types import utcnow
 from portal.models.users import User
 from portal.services import notifications, reminders
+from portal.services.governance import invitations
 
 log = logging.getLogger(__name__)
 SENDING = OutboxStatus.SENDING
@@ -102,6 +104,15 @@ PAGES = {
         lambda: sa.select(Scenario.id, Scenario.name, Scenario.id),
         "/scenarios/{}",
     ),
+    "meeting": (
+        lambda: sa.select(Meeting.id, Body.name, Meeting.id).join(Body, Meeting.body_id == Body.id),
+        "/governance/meetings/{}",
+    ),
+    # The list of actions, where their owner (who may not read the meeting) closes them.
+    "follow_up": (
+        lambda: sa.select(FollowUpAction.id, FollowUpAction.title, FollowUpAction.id),
+        "/governance/actions?state=open#action-{}",
+    ),
 }
 
 
@@ -161,6 +172,8 @@ def compose(messages: list[OutboxMessage], *, digest: bool = False) -> EmailMess
     """The e-mail in the recipient's language: for each reminder the item, its deadline, why
     they get it and a link; plain text and HTML. A digest gathers several in one e-mail."""
     user = messages[0].recipient
+    if messages[0].kind is ReminderKind.MEETING_INVITATION:
+        return _invitation(messages)
     items = describe_many(messages)
     base = current_app.config["PORTAL_URL"].rstrip("/")
     with force_locale(settings.locale_of(user.preferred_language)):
@@ -206,6 +219,15 @@ def compose(messages: list[OutboxMessage], *, digest: bool = False) -> EmailMess
         }
         text = render_template("mail/reminder.txt", **context)
         html = render_template("mail/reminder.html", **context)
+    email = _envelope(messages, subject)
+    email.set_content(text)
+    email.add_alternative(html, subtype="html")
+    return email
+
+
+def _envelope(messages: list[OutboxMessage], subject: str) -> EmailMessage:
+    user = messages[0].recipient
+    base = current_app.config["PORTAL_URL"].rstrip("/")
     email = EmailMessage()
     email["Subject"] = subject
     email["From"] = formataddr(("Portail SDTN", current_app.config["MAIL_FROM"]))
@@ -217,8 +239,27 @@ def compose(messages: list[OutboxMessage], *, digest: bool = False) -> EmailMess
     token = reminders.unsubscribe_token(user, {message.kind for message in messages})
     email["List-Unsubscribe"] = f"<{base}/account/unsubscribe/{token}>"
     email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    email.set_content(text)
-    email.add_alternative(html, subtype="html")
+    return email
+
+
+def _invitation(messages: list[OutboxMessage]) -> EmailMessage:
+    """A meeting's invitation as it stands when sent (its latest time, place and agenda;
+    cancelled if it was): text, HTML and the iCalendar request (RFC 6047)."""
+    message = messages[0]
+    meeting = db.session.get(Meeting, message.item_id)
+    with force_locale(settings.locale_of(message.recipient.preferred_language)):
+        letter = invitations.letter(meeting, message.recipient)
+        email = _envelope(messages, letter.subject)
+        email.set_content(letter.text)
+        email.add_alternative(letter.html, subtype="html")
+    method = "CANCEL" if meeting.status is MeetingStatus.CANCELLED else "REQUEST"
+    email.add_alternative(
+        invitations.calendar(meeting, message.recipient, method=method),
+        maintype="text",
+        subtype="calendar",
+        params={"method": method, "charset": "utf-8"},
+        filename="invitation.ics",
+    )
     return email
 
 
@@ -238,7 +279,9 @@ def _claim(now: datetime) -> tuple[str, list[int]] | None:
         sa.or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
     )
     candidate = db.session.execute(
-        sa.select(OutboxMessage.id, OutboxMessage.recipient_id, User.mail_digest)
+        sa.select(
+            OutboxMessage.id, OutboxMessage.recipient_id, OutboxMessage.kind, User.mail_digest
+        )
         .join(User, OutboxMessage.recipient_id == User.id)
         .where(due)
         .order_by(OutboxMessage.id)
@@ -248,9 +291,13 @@ def _claim(now: datetime) -> tuple[str, list[int]] | None:
         db.session.rollback()
         return None
     token = uuid.uuid4().hex
+    # An invitation travels alone: its calendar part stands for one meeting.
     which = (
-        OutboxMessage.recipient_id == candidate.recipient_id
-        if candidate.mail_digest
+        sa.and_(
+            OutboxMessage.recipient_id == candidate.recipient_id,
+            OutboxMessage.kind != ReminderKind.MEETING_INVITATION,
+        )
+        if candidate.mail_digest and candidate.kind is not ReminderKind.MEETING_INVITATION
         else OutboxMessage.id == candidate.id
     )
     db.session.execute(

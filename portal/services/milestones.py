@@ -186,7 +186,9 @@ def apply_transition(
     now: datetime | None = None,
     evidence_name: str | None = None,
     override_reason: str = "",
+    meeting: dict | None = None,
 ) -> None:
+    """`meeting`: the reference of the meeting whose decision this is, kept in the history."""
     transition = BY_NAME.get(name)
     if transition is None:
         raise TransitionNotAllowed(_l("Cette action n'existe pas."))
@@ -255,6 +257,7 @@ def apply_transition(
         transition=name,
         **({"evidence": evidence_name} if evidence_name else {}),
         **override,
+        **(meeting or {}),
     )
     audit.record(
         actor,
@@ -494,6 +497,7 @@ def decide_change_request(
     accept: bool,
     comment: str = "",
     now: datetime | None = None,
+    meeting: dict | None = None,
 ) -> None:
     if not authz.can(actor, Permission.CHANGE_REQUESTS_DECIDE, city_id=change.milestone.city_id):
         raise NotAllowed(_l("Seul un décideur central statue sur un changement d'échéance."))
@@ -521,6 +525,7 @@ def decide_change_request(
         now=now,
         comment=comment,
         proposed=change.proposed_due_date.isoformat(),
+        **(meeting or {}),
     )
     audit.record(
         actor,

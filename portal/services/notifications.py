@@ -54,11 +54,14 @@ def send(
     *,
     actor: User | None,
     now: datetime | None = None,
+    to_actor: bool = False,
+    immediate: bool = False,
     **details,
 ) -> int:
-    """One notification per recipient, in the current transaction; never to the actor nor
-    to a deactivated account. Returns how many were written."""
-    wanted = set(recipients) - {actor.id if actor is not None else None}
+    """One notification per recipient, in the current transaction; never to a deactivated
+    account, nor to the actor unless `to_actor`. Returns how many were written. An
+    `immediate` one (an invitation) does not wait for the recipient's daily digest."""
+    wanted = set(recipients) - ({None} if to_actor else {actor.id if actor is not None else None})
     if not wanted:
         return 0
     now = now or utcnow()
@@ -82,7 +85,7 @@ def send(
                 attempts=0,
                 last_error="",
                 # Who chose the daily digest gets it with the next morning's reminders.
-                next_attempt_at=digest_at if digest else None,
+                next_attempt_at=digest_at if digest and not immediate else None,
                 actor_id=actor.id if actor is not None else None,
                 details={k: v for k, v in details.items() if v not in (None, "")},
             )
@@ -425,6 +428,31 @@ def scenario_moved(actor, scenario: Scenario, *, note: str, now=None) -> None:
     send(kind, "scenario", scenario.id, recipients, actor=actor, now=now, comment=note)
 
 
+# --- Governance --------------------------------------------------------------------------------
+
+
+def meeting_invitation(actor, meeting, *, now=None) -> None:
+    """Every member's invitation, its update or its cancellation: an e-mail of its own with
+    the iCalendar request (the secretary who scheduled it gets one too, for their calendar)."""
+    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    starts = meeting.starts_at.astimezone(zone)
+    send(
+        K.MEETING_INVITATION,
+        "meeting",
+        meeting.id,
+        {member.user_id for member in meeting.body.members},
+        actor=actor,
+        now=now,
+        to_actor=True,
+        immediate=True,
+        body=meeting.body.name,
+        day=starts.date().isoformat(),
+        time=starts.strftime("%H:%M"),
+        sequence=meeting.sequence,
+        cancelled=meeting.status.value == "cancelled",
+    )
+
+
 # --- How an event reads -----------------------------------------------------------------------
 
 
@@ -483,6 +511,11 @@ def describe(message: OutboxMessage) -> str:
             "%(who)s a approuvé ce scénario : il devient la référence de la ville."
         ),
         K.SCENARIO_RETURNED: _("%(who)s a renvoyé ce scénario."),
+        K.MEETING_INVITATION: _("%(who)s a annulé la réunion de %(body)s du %(day)s.")
+        if d.get("cancelled")
+        else _("%(who)s a déplacé la réunion de %(body)s : le %(day)s à %(time)s.")
+        if d.get("sequence")
+        else _("%(who)s vous invite à la réunion de %(body)s le %(day)s à %(time)s."),
     }
     text = texts.get(message.kind)
     if text is None:
@@ -498,6 +531,8 @@ def describe(message: OutboxMessage) -> str:
         "value": _money(d.get("value")),
         "amount": _money(d.get("amount")),
         "bidder": isolate(d.get("bidder", "")),
+        "body": isolate(d.get("body", "")),
+        "time": d.get("time", ""),
         "lot": d.get("lot", ""),
         "stage": STAGE_LABELS[TenderStage(stage)] if stage else "",
     }

@@ -29,6 +29,7 @@ from portal.clock import local_date
 from portal.extensions import db
 from portal.models.commitments import OPEN_COMMITMENTS, Commitment
 from portal.models.finance import UNPAID, Agreement, AgreementStatus, Installment
+from portal.models.governance import ActionStatus, Body, FollowUpAction, Meeting
 from portal.models.milestones import (
     DELIVERY_STATUSES,
     ChangeRequest,
@@ -316,6 +317,49 @@ def _tender_declarations(horizon: date, context: Context) -> list[Item]:
 
 
 # One line per kind of deadline: a domain plugs its deadlines in here.
+def _follow_up_actions(horizon: date, context: Context) -> list[Item]:
+    """An open follow-up action: the person named, else the people of its organisation
+    whose role acts on follow-up (the task list's rule)."""
+    rows = db.session.execute(
+        sa.select(
+            FollowUpAction.id,
+            Body.city_id,
+            FollowUpAction.due_on,
+            FollowUpAction.owner_organization_id,
+            FollowUpAction.owner_user_id,
+        )
+        .join(Meeting, Meeting.id == FollowUpAction.meeting_id)
+        .join(Body, Body.id == Meeting.body_id)
+        .where(FollowUpAction.status == ActionStatus.OPEN, FollowUpAction.due_on <= horizon)
+    ).all()
+    unnamed = {row.owner_organization_id for row in rows if row.owner_user_id is None}
+    acting: dict[int, list[int]] = defaultdict(list)
+    if unnamed:
+        for user_id, organization_id in db.session.execute(
+            sa.select(User.id, User.organization_id)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(
+                User.active.is_(True),
+                User.organization_id.in_(unnamed),
+                RoleAssignment.role.in_(authz.roles_with(Permission.GOVERNANCE_FOLLOW_UP)),
+            )
+            .distinct()
+        ):
+            acting[organization_id].append(user_id)
+    return [
+        Item(
+            "follow_up",
+            row.id,
+            row.city_id,
+            row.due_on,
+            users=(row.owner_user_id,)
+            if row.owner_user_id is not None
+            else tuple(sorted(acting[row.owner_organization_id])),
+        )
+        for row in rows
+    ]
+
+
 SOURCES = (
     Source(K.MILESTONE_DUE, _milestones),
     Source(K.APPROVAL_WAITING, _approvals),
@@ -325,6 +369,7 @@ SOURCES = (
     Source(K.TENDER_SUBMISSION, _tender_submissions),
     Source(K.TENDER_EVALUATION, _tender_evaluations),
     Source(K.TENDER_DECLARATION, _tender_declarations),
+    Source(K.FOLLOW_UP_DUE, _follow_up_actions),
 )
 
 

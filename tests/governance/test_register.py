@@ -15,7 +15,7 @@ from tests.governance.test_bodies_and_meetings import make_body, schedule
 from tests.governance.test_sessions import BEFORE, DURING, world  # noqa: F401
 
 
-def held_meeting_deciding(app, world, make_milestone, make_action, make_plan):  # noqa: F811
+def held_meeting_deciding(app, world, make_milestone, make_action, make_plan):
     with time_machine.travel(BEFORE, tick=False):
         action = make_action(plan=make_plan(city=world["fes"]), code="F1")
         milestone = make_milestone(
@@ -57,7 +57,7 @@ def held_meeting_deciding(app, world, make_milestone, make_action, make_plan):  
 
 def test_the_register_lists_what_a_person_may_read_filtered_and_exported(
     app,
-    world,  # noqa: F811
+    world,
     make_milestone,
     make_action,
     make_plan,
@@ -100,14 +100,14 @@ def test_the_register_lists_what_a_person_may_read_filtered_and_exported(
         assert decision in text(outsider.get("/governance/decisions"))
 
 
-def test_a_bad_filter_is_ignored_rather_than_refused(app, world):  # noqa: F811
+def test_a_bad_filter_is_ignored_rather_than_refused(app, world):
     with time_machine.travel(DURING, tick=False):
         member = browser(app, world["member"])
         response = member.get("/governance/decisions?start=pas-une-date&source=nimporte&body=x")
         assert response.status_code == 200 and "0 décision" in text(response)
 
 
-def test_an_objects_page_names_the_meetings_its_reader_may_read(app, world):  # noqa: F811
+def test_an_objects_page_names_the_meetings_its_reader_may_read(app, world):
     """The same section on every object's page: here a scenario the city's committee
     endorsed."""
     from decimal import Decimal

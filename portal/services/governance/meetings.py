@@ -20,7 +20,7 @@ from portal.models.governance import (
     MeetingStatus,
 )
 from portal.models.users import User
-from portal.services import audit, inputs
+from portal.services import audit, inputs, notifications
 from portal.services import tasks as task_lists
 from portal.services.dates import check_day
 from portal.services.errors import (
@@ -135,12 +135,14 @@ def save_meeting(
     if meeting is None:
         meeting = Meeting(body=body, **values)
         db.session.add(meeting)
+        db.session.flush()  # the invitations name it
         audit.record(
             actor,
             "governance.meeting_scheduled",
             obj=meeting,
             details={"starts_at": values["starts_at"].isoformat()},
         )
+        notifications.meeting_invitation(actor, meeting)
         return meeting
     moved = any(
         getattr(meeting, key) != values[key]
@@ -150,6 +152,7 @@ def save_meeting(
         setattr(meeting, key, value)
     if moved:
         meeting.sequence += 1
+        notifications.meeting_invitation(actor, meeting)
     audit.record(actor, "governance.meeting_updated", obj=meeting, details={"moved": moved})
     return meeting
 
@@ -162,6 +165,7 @@ def cancel(actor: User, meeting: Meeting, *, expected_version=None) -> None:
     meeting.status = MeetingStatus.CANCELLED
     meeting.sequence += 1
     audit.record(actor, "governance.meeting_cancelled", obj=meeting)
+    notifications.meeting_invitation(actor, meeting)
 
 
 # --- The agenda --------------------------------------------------------------------------------

@@ -18,10 +18,12 @@ from portal.models.governance import (
     FollowUpAction,
     Meeting,
     MeetingStatus,
+    MinutesStatus,
     Outcome,
     Presence,
 )
 from portal.models.organizations import Organization
+from portal.models.types import utcnow
 from portal.models.users import User
 from portal.services import audit, inputs
 from portal.services.dates import check_day
@@ -31,9 +33,11 @@ from portal.services.errors import (
     TransitionNotAllowed,
     ensure_current,
 )
+from portal.services.governance import transitions
 from portal.services.governance.bodies import may_run, role_in
 from portal.services.governance.meetings import STALE, _runner
 
+ADOPTED = _l("Le procès-verbal de cette réunion est adopté : il ne change plus.")
 ACTION_STALE = _l("Cette action a été modifiée par quelqu'un d'autre entre-temps.")
 
 
@@ -131,14 +135,19 @@ def record_outcome(
     owner_organization_id=None,
     owner_user_id=None,
     due_on: date | None = None,
+    carry_out: str = "",
+    now: datetime | None = None,
     expected_version=None,
 ) -> None:
-    """What an item came to. A decision needs the quorum; an action goes to the list of
-    follow-up actions, where its owner closes it."""
+    """What an item came to. A decision needs the quorum, and may carry out the object's own
+    transition (by its own rules, for the person recording it); an action goes to the list
+    of follow-up actions, where its owner closes it."""
     ensure_current(meeting, expected_version, STALE)
     _runner(actor, meeting.body)
     if meeting.status is not MeetingStatus.HELD:
         raise TransitionNotAllowed(_l("Les suites se notent une fois la présence relevée."))
+    if meeting.minutes_status is MinutesStatus.ADOPTED:
+        raise TransitionNotAllowed(ADOPTED)
     item = next((i for i in meeting.items if i.id == item_id), None)
     if item is None:
         raise InvalidInput(_l("Ce point n'est pas à l'ordre du jour."), field="outcome")
@@ -150,11 +159,23 @@ def record_outcome(
         raise TransitionNotAllowed(
             _l("Ce point a donné une action de suivi : elle se clôt dans la liste des actions.")
         )
+    if item.carried_out:
+        raise TransitionNotAllowed(
+            _l("La décision de ce point a été exécutée sur son objet : elle ne change plus.")
+        )
     words = inputs.text(text, "text", limit=5000)
     if chosen is Outcome.DECISION and not quorum(meeting, attendance_of(meeting)).reached:
         raise InvalidInput(
             _l("Le quorum n'est pas atteint : l'instance ne peut pas décider."), field="outcome"
         )
+    carry_out = str(carry_out or "")
+    if carry_out and chosen is not Outcome.DECISION:
+        raise InvalidInput(
+            _l("Seule une décision s'exécute sur l'objet du point."), field="carry_out"
+        )
+    if carry_out:
+        transitions.carry_out(actor, meeting, item, carry_out, text=words, now=now or utcnow())
+        item.carried_out = carry_out
     if chosen is Outcome.ACTION:
         organization = (
             db.session.get(Organization, int(owner_organization_id))
@@ -194,7 +215,11 @@ def record_outcome(
         actor,
         "governance.outcome_recorded",
         obj=meeting,
-        details={"item": item.title[:200], "outcome": chosen.value},
+        details={
+            "item": item.title[:200],
+            "outcome": chosen.value,
+            **({"carried_out": carry_out} if carry_out else {}),
+        },
     )
 
 

@@ -52,7 +52,7 @@ def allowed_moves(user: User, scenario: Scenario) -> list[str]:
     ]
 
 
-def _event(actor, scenario: Scenario, target: ScenarioStatus, note: str, now) -> None:
+def _event(actor, scenario: Scenario, target: ScenarioStatus, note: str, now, meeting=None):
     scenario.events.append(
         ScenarioEvent(
             from_status=scenario.status,
@@ -60,6 +60,7 @@ def _event(actor, scenario: Scenario, target: ScenarioStatus, note: str, now) ->
             actor_id=actor.id,
             note=note,
             occurred_at=now,
+            meeting_id=(meeting or {}).get("meeting"),
         )
     )
     scenario.status = target
@@ -74,7 +75,9 @@ def move(
     note: str = "",
     expected_version=None,
     now: datetime | None = None,
+    meeting: dict | None = None,
 ) -> None:
+    """`meeting`: the reference of the meeting whose decision this is, kept in the history."""
     if name not in MOVES:
         raise InvalidInput(_l("Valeur inconnue."), field="move")
     sources, target, permission, reason_required = MOVES[name]
@@ -117,7 +120,7 @@ def move(
             _event(actor, previous, S.SUPERSEDED, "", now)
             audit.record(actor, "scenario.superseded", obj=previous, details={"by": scenario.name})
     before = scenario.status
-    _event(actor, scenario, target, note, now)
+    _event(actor, scenario, target, note, now, meeting)
     audit.record(
         actor,
         f"scenario.{name}",

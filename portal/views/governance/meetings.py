@@ -20,12 +20,14 @@ from portal.models.governance import (
     Body,
     Meeting,
     MeetingStatus,
+    MinutesStatus,
     Outcome,
 )
 from portal.models.types import utcnow
 from portal.models.users import User
 from portal.services import governance as service
 from portal.services import tasks
+from portal.services.governance import transitions
 from portal.services.governance.meetings import AGENDA_LABELS
 from portal.services.organizations import all_organizations
 from portal.views._common import (
@@ -97,7 +99,8 @@ def _meeting_page(found: Meeting, *, status: int = 200, **forms):
     runs = service.may_run(user, found.body)
     held = found.status is MeetingStatus.HELD
     outcome_forms = {}
-    if runs and held:
+    cannot_carry = set()
+    if runs and held and found.minutes_status is not MinutesStatus.ADOPTED:
         organizations = all_organizations()
         people = db.session.scalars(
             sa.select(User)
@@ -118,7 +121,11 @@ def _meeting_page(found: Meeting, *, status: int = 200, **forms):
                 text=item.outcome_text,
             )
             form.set_choices(organizations, people)
+            carried = transitions.choices(user, item)
+            form.set_carry_choices(carried)
             outcome_forms[item.id] = form
+            if item.source in transitions.SOURCES and not carried:
+                cannot_carry.add(item.id)
     return render_template(
         "governance/meeting.html",
         found=found,
@@ -129,6 +136,8 @@ def _meeting_page(found: Meeting, *, status: int = 200, **forms):
         started=found.starts_at <= utcnow(),
         role=service.role_in(user, found.body),
         outcome_forms=outcome_forms,
+        cannot_carry=cannot_carry,
+        carried_label=transitions.label_of,
         attendance_errors=forms.get("attendance_errors", []),
         starts=_local(found.starts_at),
         ends=_local(found.ends_at),
@@ -296,7 +305,8 @@ def record_attendance(meeting_id: int):
     }
 
     def again(saved):
-        errors = [*form.form_errors, *(e for errs in form.errors.values() for e in errs)]
+        # WTForms lists form-level errors under None in `errors` too: each one once.
+        errors = list(dict.fromkeys(e for errs in form.errors.values() for e in errs))
         return _meeting_page(
             _meeting_or_404(meeting_id), status=saved.status, attendance_errors=errors
         )
@@ -351,6 +361,8 @@ def record_outcome(meeting_id: int, item_id: int):
             owner_organization_id=form.owner_organization_id.data,
             owner_user_id=form.owner_user_id.data,
             due_on=form.due_on.data,
+            carry_out=form.carry_out.data or "",
+            now=utcnow(),
             expected_version=form_version(form),
         ),
         done=_("Suite enregistrée."),

@@ -70,6 +70,10 @@ ACTION_LABELS = {
     "governance.meeting_updated": _l("Réunion modifiée"),
     "governance.member_removed": _l("Membre d'une instance retiré"),
     "governance.member_set": _l("Membre d'une instance enregistré"),
+    "governance.minutes_adopted": _l("Procès-verbal de réunion adopté"),
+    "governance.minutes_circulated": _l("Procès-verbal de réunion diffusé pour remarques"),
+    "governance.minutes_commented": _l("Remarque sur un procès-verbal de réunion"),
+    "governance.minutes_saved": _l("Procès-verbal de réunion enregistré"),
     "domain.created": _l("Domaine créé"),
     "domain.updated": _l("Domaine modifié"),
     "finance.agreement_created": _l("Convention créée"),
@@ -350,6 +354,7 @@ DETAIL_LABELS = {
     "item": _l("Point"),
     "outcome": _l("Suite donnée"),
     "quorum": _l("Quorum"),
+    "until": _l("Jusqu'au"),
     "status": _l("État"),
 }
 # Keys whose values are organisations or cities: shown by name.

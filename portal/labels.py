@@ -17,6 +17,7 @@ from portal.models.governance import (
     BodyKind,
     MeetingStatus,
     MemberRole,
+    MinutesStatus,
     Outcome,
     Presence,
 )
@@ -122,6 +123,7 @@ REMINDER_KIND_LABELS = {
     ReminderKind.SCENARIO_APPROVED: _l("Scénario approuvé"),
     ReminderKind.SCENARIO_RETURNED: _l("Scénario renvoyé"),
     ReminderKind.MEETING_INVITATION: _l("Invitation à une réunion"),
+    ReminderKind.MINUTES_CIRCULATED: _l("Procès-verbal à relire"),
     ReminderKind.FOLLOW_UP_DUE: _l("Action de suivi"),
 }
 
@@ -467,6 +469,12 @@ MEMBER_ROLE_LABELS = {
     MemberRole.MEMBER: _l("Membre"),
     MemberRole.SECRETARY: _l("Secrétaire"),
     MemberRole.OBSERVER: _l("Observateur"),
+}
+
+MINUTES_STATUS_LABELS = {
+    MinutesStatus.DRAFT: _l("Projet"),
+    MinutesStatus.CIRCULATED: _l("Diffusé pour remarques"),
+    MinutesStatus.ADOPTED: _l("Adopté"),
 }
 
 MEETING_STATUS_LABELS = {

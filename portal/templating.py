@@ -10,7 +10,14 @@ from flask_login import current_user
 from portal import audit_labels, authz, bidi, labels, names, navigation
 from portal.forms.milestones import HORIZON_LABELS
 from portal.models.coverage import SiteKind, SiteStatus
-from portal.models.governance import ActionStatus, MeetingStatus, Presence
+from portal.models.governance import (
+    ActionStatus,
+    MeetingStatus,
+    MemberRole,
+    MinutesStatus,
+    Outcome,
+    Presence,
+)
 from portal.models.scenarios import ScenarioStatus
 from portal.services import commitments as commitment_rules
 from portal.services import coverage as coverage_rules
@@ -136,6 +143,10 @@ def init_app(app: Flask) -> None:
         SCENARIO_STATUS_LABELS=labels.SCENARIO_STATUS_LABELS,
         SCENARIO_STATUSES=ScenarioStatus,
         MEETING_STATUSES=MeetingStatus,
+        MINUTES_STATUSES=MinutesStatus,
+        MINUTES_STATUS_LABELS=labels.MINUTES_STATUS_LABELS,
+        MEMBER_ROLES=MemberRole,
+        OUTCOMES=Outcome,
         PRESENCES=Presence,
         ACTION_STATUSES=ActionStatus,
         SCENARIO_MOVE_LABELS=labels.SCENARIO_MOVE_LABELS,

@@ -13,6 +13,7 @@ from portal.models.organizations import City
 from portal.models.types import utcnow
 from portal.models.users import Role, User
 from portal.services import governance
+from portal.services.governance import minutes
 from portal.services.tasks import At
 from seeds.people import people_by_role
 
@@ -216,3 +217,43 @@ def _past_meeting(secretariat: User, body: Body, place: str, today: date) -> Non
         now=meeting.ends_at + timedelta(days=10),
         expected_version=done.version,
     )
+    _adopted_minutes(secretariat, meeting)
+
+
+def _adopted_minutes(secretariat: User, meeting) -> None:
+    """Drafted the next day, circulated for a week, a member's remark, adopted by the chair."""
+    minutes.save(
+        secretariat,
+        meeting,
+        text=(
+            "Le comité a fait le point sur l'avancement du schéma directeur et arrêté le "
+            "calendrier des appels d'offres. Deux actions de suivi ont été confiées."
+        ),
+        expected_version=meeting.version,
+    )
+    db.session.flush()
+    minutes.circulate(
+        secretariat,
+        meeting,
+        days=7,
+        now=meeting.ends_at + timedelta(days=1),
+        expected_version=meeting.version,
+    )
+    db.session.flush()
+    member = next((m.user for m in meeting.body.members if m.role.value == "member"), None)
+    if member is not None:
+        minutes.comment(
+            member,
+            meeting,
+            text="Merci de préciser que le calendrier sera publié sur le site de la commune.",
+            now=meeting.ends_at + timedelta(days=3),
+        )
+    chair = next((m.user for m in meeting.body.members if m.role.value == "chair"), None)
+    if chair is not None:
+        minutes.adopt(
+            chair,
+            meeting,
+            now=meeting.ends_at + timedelta(days=9),
+            expected_version=meeting.version,
+        )
+    db.session.flush()

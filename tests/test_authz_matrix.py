@@ -222,6 +222,11 @@ EXPECTED: dict[str, object] = {
     "governance.send_apologies": EVERY_ROLE,
     "governance.record_attendance": EVERY_ROLE,
     "governance.record_outcome": EVERY_ROLE,
+    "governance.save_minutes": EVERY_ROLE,
+    "governance.circulate_minutes": EVERY_ROLE,
+    "governance.comment_minutes": EVERY_ROLE,
+    "governance.adopt_minutes": EVERY_ROLE,
+    "governance.minutes_file": EVERY_ROLE,
     "governance.actions": EVERY_ROLE,
     "governance.close_action": EVERY_ROLE,
     "governance.decisions": EVERY_ROLE,
@@ -279,6 +284,7 @@ SAMPLE_ARGS = {
     "meeting_id": "target_meeting",
     "member_id": "target_member",
     "direction": "up",
+    "lang": "fr",
 }
 
 AUDIENCES = [None, *Role]  # None: an anonymous visitor

@@ -123,3 +123,27 @@ class CloseActionForm(FlaskForm):
     )
     note = TextAreaField(_l("Note (obligatoire pour abandonner)"), validators=[Length(max=2000)])
     version = HiddenField()
+
+
+class MinutesForm(FlaskForm):
+    minutes_text = TextAreaField(
+        _l("Compte rendu des échanges"), validators=[DataRequired(), Length(max=50_000)]
+    )
+    erratum = TextAreaField(
+        _l("Erratum au procès-verbal de la réunion précédente (facultatif)"),
+        validators=[Length(max=10_000)],
+    )
+    version = HiddenField()
+
+
+class CirculateForm(FlaskForm):
+    days = LineField(
+        _l("Jours laissés aux membres pour leurs remarques"),
+        default="7",
+        validators=[DataRequired(), Length(max=3)],
+    )
+    version = HiddenField()
+
+
+class MinutesCommentForm(FlaskForm):
+    comment = TextAreaField(_l("Votre remarque"), validators=[DataRequired(), Length(max=5000)])

@@ -58,6 +58,8 @@ from portal.models.governance import (
     Meeting,
     MeetingStatus,
     MemberRole,
+    MinutesComment,
+    MinutesStatus,
     Outcome,
     Presence,
 )
@@ -186,6 +188,8 @@ __all__ = [
     "Milestone",
     "MilestoneEvent",
     "MilestoneStatus",
+    "MinutesComment",
+    "MinutesStatus",
     "NetworkLayer",
     "Normalization",
     "Organization",

@@ -54,6 +54,7 @@ class ReminderKind(enum.Enum):
     SCENARIO_APPROVED = "scenario_approved"
     SCENARIO_RETURNED = "scenario_returned"
     MEETING_INVITATION = "meeting_invitation"  # with its iCalendar request or cancellation
+    MINUTES_CIRCULATED = "minutes_circulated"
     # A deadline too: a follow-up action a meeting asked for.
     FOLLOW_UP_DUE = "follow_up_due"
 

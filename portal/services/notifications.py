@@ -54,14 +54,13 @@ def send(
     *,
     actor: User | None,
     now: datetime | None = None,
-    to_actor: bool = False,
     immediate: bool = False,
     **details,
 ) -> int:
-    """One notification per recipient, in the current transaction; never to a deactivated
-    account, nor to the actor unless `to_actor`. Returns how many were written. An
-    `immediate` one (an invitation) does not wait for the recipient's daily digest."""
-    wanted = set(recipients) - ({None} if to_actor else {actor.id if actor is not None else None})
+    """One notification per recipient, in the current transaction; never to the actor nor
+    to a deactivated account. Returns how many were written. An `immediate` one (an
+    invitation) does not wait for the recipient's daily digest."""
+    wanted = set(recipients) - {actor.id if actor is not None else None}
     if not wanted:
         return 0
     now = now or utcnow()
@@ -433,7 +432,7 @@ def scenario_moved(actor, scenario: Scenario, *, note: str, now=None) -> None:
 
 def meeting_invitation(actor, meeting, *, now=None) -> None:
     """Every member's invitation, its update or its cancellation: an e-mail of its own with
-    the iCalendar request (the secretary who scheduled it gets one too, for their calendar)."""
+    the iCalendar request (to every member but the one who scheduled it)."""
     zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
     starts = meeting.starts_at.astimezone(zone)
     send(
@@ -443,13 +442,26 @@ def meeting_invitation(actor, meeting, *, now=None) -> None:
         {member.user_id for member in meeting.body.members},
         actor=actor,
         now=now,
-        to_actor=True,
         immediate=True,
         body=meeting.body.name,
         day=starts.date().isoformat(),
         time=starts.strftime("%H:%M"),
         sequence=meeting.sequence,
         cancelled=meeting.status.value == "cancelled",
+    )
+
+
+def minutes_circulated(actor, meeting, *, now=None) -> None:
+    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    send(
+        K.MINUTES_CIRCULATED,
+        "meeting",
+        meeting.id,
+        {member.user_id for member in meeting.body.members},
+        actor=actor,
+        now=now,
+        day=meeting.starts_at.astimezone(zone).date().isoformat(),
+        due=meeting.comments_until.isoformat(),
     )
 
 
@@ -511,6 +523,10 @@ def describe(message: OutboxMessage) -> str:
             "%(who)s a approuvé ce scénario : il devient la référence de la ville."
         ),
         K.SCENARIO_RETURNED: _("%(who)s a renvoyé ce scénario."),
+        K.MINUTES_CIRCULATED: _(
+            "%(who)s a diffusé le procès-verbal de la réunion du %(day)s : vos remarques "
+            "jusqu'au %(due)s."
+        ),
         K.MEETING_INVITATION: _("%(who)s a annulé la réunion de %(body)s du %(day)s.")
         if d.get("cancelled")
         else _("%(who)s a déplacé la réunion de %(body)s : le %(day)s à %(time)s.")

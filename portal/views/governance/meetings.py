@@ -7,11 +7,15 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice as Choice
 
+from portal import clock
 from portal.authz import Permission, require
 from portal.extensions import db
 from portal.forms.governance import (
+    CirculateForm,
     FreeItemForm,
     MeetingForm,
+    MinutesCommentForm,
+    MinutesForm,
     OutcomeForm,
     ProposalsForm,
     VersionForm,
@@ -27,7 +31,7 @@ from portal.models.types import utcnow
 from portal.models.users import User
 from portal.services import governance as service
 from portal.services import tasks
-from portal.services.governance import transitions
+from portal.services.governance import minutes, transitions
 from portal.services.governance.meetings import AGENDA_LABELS
 from portal.services.organizations import all_organizations
 from portal.views._common import (
@@ -126,15 +130,47 @@ def _meeting_page(found: Meeting, *, status: int = 200, **forms):
             outcome_forms[item.id] = form
             if item.source in transitions.SOURCES and not carried:
                 cannot_carry.add(item.id)
+    role = service.role_in(user, found.body)
+    adopted = found.minutes_status is MinutesStatus.ADOPTED
+    # The draft is the body's; the adopted minutes are for every reader of the meeting.
+    refused_minutes = any(
+        name in forms for name in ("minutes_form", "circulate_form", "comment_form", "adopt_form")
+    )
+    show_minutes = (held or refused_minutes) and (adopted or runs or role is not None)
+    minutes_context = {}
+    if show_minutes:
+        today = clock.today()
+        minutes_context = {
+            "record": minutes.record(found),
+            "comments": minutes.comments(found),
+            "minutes_form": forms.get("minutes_form")
+            or MinutesForm(
+                formdata=None,
+                minutes_text=found.minutes_text,
+                erratum=found.erratum,
+                version=found.version,
+            ),
+            "circulate_form": forms.get("circulate_form")
+            or CirculateForm(formdata=None, version=found.version),
+            "comment_form": forms.get("comment_form") or MinutesCommentForm(formdata=None),
+            "adopt_form": forms.get("adopt_form")
+            or VersionForm(formdata=None, version=found.version),
+            "may_comment": role is not None and minutes.open_for_comments(found, today),
+            "may_adopt": minutes.may_adopt(user, found)
+            and found.minutes_status is MinutesStatus.CIRCULATED,
+            "has_previous": minutes.previous(found) is not None,
+        }
     return render_template(
         "governance/meeting.html",
+        show_minutes=show_minutes,
+        **minutes_context,
         found=found,
         attendance=attendance,
         quorum=service.quorum(found, attendance),
         runs=runs,
         held=held,
         started=found.starts_at <= utcnow(),
-        role=service.role_in(user, found.body),
+        role=role,
         outcome_forms=outcome_forms,
         cannot_carry=cannot_carry,
         carried_label=transitions.label_of,

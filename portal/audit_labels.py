@@ -74,6 +74,7 @@ ACTION_LABELS = {
     "governance.minutes_circulated": _l("Procès-verbal de réunion diffusé pour remarques"),
     "governance.minutes_commented": _l("Remarque sur un procès-verbal de réunion"),
     "governance.minutes_saved": _l("Procès-verbal de réunion enregistré"),
+    "governance.report_generated": _l("Rapport de pilotage joint à une réunion"),
     "domain.created": _l("Domaine créé"),
     "domain.updated": _l("Domaine modifié"),
     "finance.agreement_created": _l("Convention créée"),
@@ -355,6 +356,8 @@ DETAIL_LABELS = {
     "outcome": _l("Suite donnée"),
     "quorum": _l("Quorum"),
     "until": _l("Jusqu'au"),
+    "start": _l("Début de la période"),
+    "end": _l("Fin de la période"),
     "status": _l("État"),
 }
 # Keys whose values are organisations or cities: shown by name.

@@ -100,6 +100,8 @@ def render_page(template: str, fragment: str, **context):
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localdatetime"] = localdatetime
     app.jinja_env.filters["localdate"] = localdate
+    # Figures kept as JSON carry their days as ISO text.
+    app.jinja_env.filters["isodate"] = lambda value: date.fromisoformat(value) if value else None
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["percent"] = percent

@@ -1,5 +1,6 @@
 """Governance: the minutes of a meeting (draft, circulated for comments, adopted and frozen),
-the members' comments, and the transition a decision carried out on its object.
+the members' comments, the transition a decision carried out on its object (and the meeting
+in a scenario's history), and the steering reports attached to meetings.
 
 Revision ID: 0018_minutes
 Revises: 0017_governance
@@ -18,6 +19,36 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table(
+        "governance_reports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("city_id", sa.Integer(), nullable=True),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("period_end", sa.Date(), nullable=False),
+        sa.Column("generated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("generated_by_id", sa.Integer(), nullable=False),
+        sa.Column("figures", sa.JSON(), nullable=False),
+        sa.CheckConstraint(
+            "period_end >= period_start", name=op.f("ck_governance_reports_period_ordered")
+        ),
+        sa.ForeignKeyConstraint(
+            ["city_id"], ["cities.id"], name=op.f("fk_governance_reports_city_id_cities")
+        ),
+        sa.ForeignKeyConstraint(
+            ["generated_by_id"],
+            ["users.id"],
+            name=op.f("fk_governance_reports_generated_by_id_users"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"],
+            ["governance_meetings.id"],
+            name=op.f("fk_governance_reports_meeting_id_governance_meetings"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_governance_reports")),
+        sa.UniqueConstraint("meeting_id", name=op.f("uq_governance_reports_meeting_id")),
+    )
     op.create_table(
         "governance_minutes_comments",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -86,6 +117,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table("governance_reports")
     with op.batch_alter_table("scenario_events", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_scenario_events_meeting_id_governance_meetings"), type_="foreignkey"

@@ -12,7 +12,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice as Choice
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.forms.fields import LineField, RecordField
+from portal.forms.fields import FilterSelectField, LineField, RecordField
 from portal.labels import BODY_KIND_LABELS, MEMBER_ROLE_LABELS
 from portal.names import local
 
@@ -147,3 +147,24 @@ class CirculateForm(FlaskForm):
 
 class MinutesCommentForm(FlaskForm):
     comment = TextAreaField(_l("Votre remarque"), validators=[DataRequired(), Length(max=5000)])
+
+
+class ReportForm(FlaskForm):
+    """The steering report's scope and period (a GET form: the report is a page to share)."""
+
+    class Meta:
+        csrf = False
+
+    city = FilterSelectField(_l("Périmètre"), validators=[Optional()])
+    start = DateField(_l("Début de la période"), validators=[DataRequired()])
+    end = DateField(_l("Fin de la période"), validators=[DataRequired()])
+
+    def set_choices(self, cities) -> None:
+        self.city.choices = [Choice("", str(_l("Tout le programme")))] + [
+            Choice(c.slug, local(c)) for c in cities
+        ]
+
+
+class AttachReportForm(FlaskForm):
+    start = DateField(_l("Début de la période"), validators=[DataRequired()])
+    end = DateField(_l("Fin de la période"), validators=[DataRequired()])

@@ -62,6 +62,7 @@ from portal.models.governance import (
     MinutesStatus,
     Outcome,
     Presence,
+    SteeringReport,
 )
 from portal.models.milestones import (
     ChangeRequest,
@@ -227,6 +228,7 @@ __all__ = [
     "SiteEvent",
     "SiteKind",
     "SiteStatus",
+    "SteeringReport",
     "StoredFile",
     "Tender",
     "TenderCategory",

@@ -244,3 +244,23 @@ class FollowUpAction(db.Model):
     owner_user: Mapped[User | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class SteeringReport(db.Model):
+    """The steering report the secretariat generated for a meeting: a city's or the
+    programme's figures on the day it was generated, for a period, kept as generated."""
+
+    __tablename__ = "governance_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("governance_meetings.id", ondelete="CASCADE"), unique=True
+    )
+    city_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cities.id"))
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    generated_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    figures: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+
+    __table_args__ = (sa.CheckConstraint("period_end >= period_start", name="period_ordered"),)

@@ -11,6 +11,7 @@ from portal import clock
 from portal.authz import Permission, require
 from portal.extensions import db
 from portal.forms.governance import (
+    AttachReportForm,
     CirculateForm,
     FreeItemForm,
     MeetingForm,
@@ -31,7 +32,7 @@ from portal.models.types import utcnow
 from portal.models.users import User
 from portal.services import governance as service
 from portal.services import tasks
-from portal.services.governance import minutes, transitions
+from portal.services.governance import minutes, report, transitions
 from portal.services.governance.meetings import AGENDA_LABELS
 from portal.services.organizations import all_organizations
 from portal.views._common import (
@@ -160,8 +161,18 @@ def _meeting_page(found: Meeting, *, status: int = 200, **forms):
             and found.minutes_status is MinutesStatus.CIRCULATED,
             "has_previous": minutes.previous(found) is not None,
         }
+    manages = service.may_manage(user)
+    report_form = None
+    if manages and found.status is MeetingStatus.SCHEDULED:
+        report_form = forms.get("report_form") or AttachReportForm(formdata=None)
+        if "report_form" not in forms:
+            report_form.start.data, report_form.end.data = report.default_period(
+                found, clock.today()
+            )
     return render_template(
         "governance/meeting.html",
+        report_form=report_form,
+        attached_report=report.attached(found),
         show_minutes=show_minutes,
         **minutes_context,
         found=found,

@@ -13,7 +13,7 @@ from portal.models.organizations import City
 from portal.models.types import utcnow
 from portal.models.users import Role, User
 from portal.services import governance
-from portal.services.governance import minutes
+from portal.services.governance import minutes, report
 from portal.services.tasks import At
 from seeds.people import people_by_role
 
@@ -132,6 +132,10 @@ def _load(today: date) -> int:
             title="Questions diverses",
             expected_version=meeting.version,
         )
+        db.session.flush()
+        # The secretariat has drawn up the steering report since the last meeting.
+        start, end = report.default_period(meeting, today)
+        report.attach(secretariat, meeting, start=start, end=end, now=utcnow())
         db.session.flush()
     return len(bodies)
 

@@ -53,6 +53,7 @@ ROUTES = {
         first("/commitments", "#commitments-table tbody a"),
         # A member of the city's steering committee reads its meetings, the past one too.
         first("/governance", "#upcoming-meetings a"),
+        first("/governance", "#upcoming-meetings a", "/report"),
         "/governance/actions?state=",
     ],
     "contributeur@sdtn.demo": [
@@ -104,6 +105,8 @@ ROUTES = {
         first("/governance", "#bodies-table tbody a"),
         first("/governance", "#upcoming-meetings a"),
         first("/governance", "#upcoming-meetings a", "/edit"),
+        first("/governance", "#upcoming-meetings a", "/report"),
+        "/governance/report?city=marrakech&start=2026-01-01&end=2026-12-31",
         first("/governance", "#bodies-table tbody a", "/meetings/new"),
         "/governance/actions",
         "/governance/decisions",

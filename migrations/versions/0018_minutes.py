@@ -1,6 +1,6 @@
 """Governance: the minutes of a meeting (draft, circulated for comments, adopted and frozen),
 the members' comments, the transition a decision carried out on its object (and the meeting
-in a scenario's history), and the steering reports attached to meetings.
+in a scenario's, a site's or a tender's history), and the steering reports attached to meetings.
 
 Revision ID: 0018_minutes
 Revises: 0017_governance
@@ -114,10 +114,38 @@ def upgrade():
             ["id"],
             ondelete="SET NULL",
         )
+    with op.batch_alter_table("coverage_site_events", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("meeting_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_coverage_site_events_meeting_id_governance_meetings"),
+            "governance_meetings",
+            ["meeting_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+    with op.batch_alter_table("tender_events", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("meeting_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_tender_events_meeting_id_governance_meetings"),
+            "governance_meetings",
+            ["meeting_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
 
 
 def downgrade():
     op.drop_table("governance_reports")
+    with op.batch_alter_table("tender_events", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_tender_events_meeting_id_governance_meetings"), type_="foreignkey"
+        )
+        batch_op.drop_column("meeting_id")
+    with op.batch_alter_table("coverage_site_events", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_coverage_site_events_meeting_id_governance_meetings"), type_="foreignkey"
+        )
+        batch_op.drop_column("meeting_id")
     with op.batch_alter_table("scenario_events", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_scenario_events_meeting_id_governance_meetings"), type_="foreignkey"

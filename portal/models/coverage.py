@@ -189,6 +189,10 @@ class SiteEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(sa.Text, default="")
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The meeting whose decision this step carried out, if any.
+    meeting_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("governance_meetings.id", ondelete="SET NULL")
+    )
 
     site: Mapped[Site] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()

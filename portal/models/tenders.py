@@ -344,5 +344,9 @@ class TenderEvent(db.Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
     # At the financial opening: the members present.
     present: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # The meeting whose decision this step carried out, if any.
+    meeting_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("governance_meetings.id", ondelete="SET NULL")
+    )
 
     actor: Mapped[User | None] = relationship()

@@ -430,16 +430,17 @@ def scenario_moved(actor, scenario: Scenario, *, note: str, now=None) -> None:
 # --- Governance --------------------------------------------------------------------------------
 
 
-def meeting_invitation(actor, meeting, *, now=None) -> None:
+def meeting_invitation(actor, meeting, *, now=None, to: Iterable[int] | None = None) -> None:
     """Every member's invitation, its update or its cancellation: an e-mail of its own with
-    the iCalendar request (to every member but the one who scheduled it)."""
+    the iCalendar request (to every member but the one who scheduled it; to `to` only, for
+    a member who joins the body after the meeting was scheduled)."""
     zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
     starts = meeting.starts_at.astimezone(zone)
     send(
         K.MEETING_INVITATION,
         "meeting",
         meeting.id,
-        {member.user_id for member in meeting.body.members},
+        set(to) if to is not None else {member.user_id for member in meeting.body.members},
         actor=actor,
         now=now,
         immediate=True,

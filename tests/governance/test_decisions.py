@@ -146,6 +146,9 @@ def test_a_decision_approves_a_milestone_only_for_whom_the_milestone_allows_it(a
         assert "Décision prise en réunion" in history
         assert f'href="/governance/meetings/{meeting_id}"' in history
         assert "Exécutée sur l'objet : Approuver (niveau local)" in text(local.get(meeting_url))
+        register = text(local.get("/governance/decisions?follow_up=carried_out"))
+        assert "Approuvé en séance" in register
+        assert "Exécutée sur l'objet : Approuver (niveau local)" in register
         # Carried out, the decision no longer changes: the milestone moved on.
         again = _decide(local, meeting_url, item, "Autre texte", "", _meeting(app).version)
         assert again.status_code == 422 and "elle ne change plus" in text(again)
@@ -189,3 +192,151 @@ def test_the_national_committee_accepts_a_due_date_change(app, world, make_user)
             assert change.milestone.due_date == TODAY + timedelta(days=60)
         page = central.get(f"/milestones/{late.id}").get_data(as_text=True)
         assert "Décision prise en réunion" in page and "Comité national" in page
+
+
+def test_the_national_committee_selects_a_site_and_awards_a_tender(app, demo_data):
+    """With the demo: the central decision-maker, as the committee's secretary, carries out
+    the decisions the ministry takes on sites and tenders; a site not yet assessed is
+    refused by the site's own rule, and nothing of that decision is kept."""
+    from portal.models import (
+        Body,
+        BodyKind,
+        Site,
+        SiteEvent,
+        SiteStatus,
+        Tender,
+        TenderEvent,
+        TenderStage,
+        User,
+    )
+    from portal.models.types import utcnow
+    from portal.services import governance, tasks
+    from portal.services.errors import TransitionNotAllowed
+
+    def person(email):
+        return db.session.scalar(sa.select(User).where(User.email == email))
+
+    with app.test_request_context():
+        now = utcnow()
+        at = tasks.At(clock_today(now), now)
+        secretariat, central = person("secretariat@sdtn.demo"), person("central@sdtn.demo")
+        body = db.session.scalar(sa.select(Body).where(Body.kind == BodyKind.NATIONAL))
+        # The demo's tender under evaluation has come to its proposed award.
+        evaluated = db.session.scalar(
+            sa.select(Tender).where(Tender.stage == TenderStage.TECHNICAL_EVALUATION)
+        )
+        evaluated.stage = TenderStage.AWARD_PROPOSED
+        governance.set_member(secretariat, body, user_id=central.id, role="secretary")
+        meeting = governance.save_meeting(
+            secretariat,
+            None,
+            body=body,
+            day=at.today - timedelta(days=1),
+            starts=datetime.min.time().replace(hour=10),
+            ends=datetime.min.time().replace(hour=12),
+            place="Rabat",
+        )
+        db.session.flush()
+        offered = {p.key: p for p in governance.proposals(meeting, at)}
+        site_key = next(k for k in offered if k.startswith("site_decide:"))
+        tender_key = next(k for k in offered if k.startswith("tender_award:"))
+        governance.add_proposed(
+            central, meeting, [site_key, tender_key], at, expected_version=meeting.version
+        )
+        db.session.flush()
+        governance.record_attendance(
+            central,
+            meeting,
+            {m.user_id: "present" for m in body.members},
+            now=now,
+            expected_version=meeting.version,
+        )
+        db.session.commit()
+        site_item, tender_item = meeting.items
+        for item, name, text_ in (
+            (site_item, "select", "Site retenu par le comité national"),
+            (tender_item, "award", "Attribution confirmée"),
+        ):
+            governance.record_outcome(
+                central,
+                meeting,
+                item.id,
+                outcome="decision",
+                text=text_,
+                carry_out=name,
+                now=now,
+                expected_version=meeting.version,
+            )
+            db.session.commit()
+        site = db.session.get(Site, site_item.object_id)
+        assert site.status is SiteStatus.SELECTED and site.decision_note.startswith("Site retenu")
+        assert (
+            db.session.scalar(
+                sa.select(SiteEvent.meeting_id)
+                .where(SiteEvent.site_id == site.id)
+                .order_by(SiteEvent.id.desc())
+            )
+            == meeting.id
+        )
+        tender = db.session.get(Tender, tender_item.object_id)
+        assert tender.stage is TenderStage.AWARDED
+        assert (
+            db.session.scalar(
+                sa.select(TenderEvent.meeting_id)
+                .where(TenderEvent.tender_id == tender.id)
+                .order_by(TenderEvent.id.desc())
+            )
+            == meeting.id
+        )
+
+        # A site never assessed: its own rule refuses the selection; nothing is recorded.
+        unassessed = Site(
+            city_id=site.city_id,
+            kind=site.kind,
+            name="Maison de quartier sans évaluation",
+            district=site.district,
+            address=site.address,
+            host_organization_id=site.host_organization_id,
+            estimated_cost=site.estimated_cost,
+            latitude=site.latitude,
+            longitude=site.longitude,
+            status=SiteStatus.ASSESSED,
+            status_since=at.today,
+        )
+        db.session.add(unassessed)
+        db.session.flush()
+        item = AgendaItem(
+            meeting_id=meeting.id,
+            position=3,
+            title=unassessed.name,
+            source="site_decide",
+            object_id=unassessed.id,
+            link_id=unassessed.id,
+            city_id=unassessed.city_id,
+        )
+        db.session.add(item)
+        db.session.commit()
+        try:
+            governance.record_outcome(
+                central,
+                meeting,
+                item.id,
+                outcome="decision",
+                text="Retenu",
+                carry_out="select",
+                now=now,
+                expected_version=meeting.version,
+            )
+        except TransitionNotAllowed as refused:
+            assert "pas encore été évalué" in str(refused.message)
+        else:
+            raise AssertionError("an unassessed site was selected")
+        db.session.rollback()
+        assert db.session.get(Site, unassessed.id).status is SiteStatus.ASSESSED
+        assert db.session.get(AgendaItem, item.id).outcome is None
+
+
+def clock_today(now):
+    from portal import clock
+
+    return clock.local_date(now)

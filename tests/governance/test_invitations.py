@@ -84,6 +84,16 @@ def test_members_get_an_invitation_that_follows_the_meeting(app, smtp, world):
         english, _calendar = sent[world["member"].email]
         assert english["Subject"].startswith("Invitation: ")
 
+        # Someone who joins the body afterwards is invited too.
+        browser(app, world["secretariat"]).post(
+            f"{body_url}/members", data={"user_id": world["central"].id, "role": "observer"}
+        )
+        sent = _sent(app, smtp, NOW)
+        assert set(sent) == {world["central"].email}
+        event = _event(sent[world["central"].email][1])
+        assert str(event["UID"]) == uid and event["ATTENDEE"].params["ROLE"] == "OPT-PARTICIPANT"
+        members.add(world["central"].email)
+
         # Moved into Ramadan 2027, when Morocco's clocks go back to UTC: same event, next
         # sequence, the right instant.
         with app.app_context():

@@ -74,7 +74,16 @@ def test_the_register_lists_what_a_person_may_read_filtered_and_exported(
         assert decision in text(
             member.get("/governance/decisions?source=milestone_approve_local&start=2026-06-15")
         )
-        for filtered in ("?source=free", "?start=2026-06-16", "?end=2026-06-14"):
+        # Searched by its words, and by what became of it: recorded, not carried out.
+        assert decision in text(member.get("/governance/decisions?q=lot+2&follow_up=recorded"))
+        for filtered in (
+            "?source=free",
+            "?start=2026-06-16",
+            "?end=2026-06-14",
+            "?q=fibre",
+            "?follow_up=carried_out",
+            "?follow_up=free",
+        ):
             assert decision not in text(member.get(f"/governance/decisions{filtered}")), filtered
         rows = list(
             csv.reader(
@@ -83,6 +92,7 @@ def test_the_register_lists_what_a_person_may_read_filtered_and_exported(
             )
         )
         assert rows[1][1] == "Comité de pilotage de Fès" and rows[1][5] == decision
+        assert rows[1][6] == "Notée, sans exécution sur l'objet"
         book = load_workbook(io.BytesIO(member.get("/governance/decisions.xlsx").data))
         assert list(book.active.iter_rows(values_only=True))[1][5] == decision
         # The milestone's page names the meeting and what it decided.

@@ -147,15 +147,17 @@ def test_the_secretariat_attaches_the_report_to_a_meeting(app, demo_data):
         meeting_id = meeting.id
     client = browser(app, secretariat)
     page = text(client.get(f"/governance/meetings/{meeting_id}"))
-    # The period proposed: since the body's previous meeting.
-    assert "Établir et joindre le rapport" in page
+    # The demo's secretariat drew one up already; drawn up again, it replaces it.
+    assert "Établir à nouveau et joindre" in page
     attached = client.post(
         f"/governance/meetings/{meeting_id}/report",
         data={"start": (today - timedelta(days=42)).isoformat(), "end": today.isoformat()},
     )
     assert attached.status_code == 302, text(attached)
     with app.app_context():
-        stored = db.session.scalar(sa.select(SteeringReport))
+        stored = db.session.scalar(
+            sa.select(SteeringReport).where(SteeringReport.meeting_id == meeting_id)
+        )
         assert (
             stored.meeting_id == meeting_id and stored.figures["scope"]["name"]["fr"] == "Marrakech"
         )

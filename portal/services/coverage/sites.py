@@ -177,9 +177,11 @@ def move(
     today: date,
     expected_version=None,
     now: datetime | None = None,
+    meeting: dict | None = None,
 ) -> None:
     """A decision (select, reject: with the written justification) or a step of the
-    deployment (fitting out, opening, closing)."""
+    deployment (fitting out, opening, closing). `meeting`: the reference of the meeting
+    whose decision this is, kept in the history."""
     ensure_current(site, expected_version, STALE)
     try:
         to_status = SiteStatus(to_status)
@@ -235,7 +237,14 @@ def move(
     site.status = to_status
     site.status_since = day
     site.events.append(
-        SiteEvent(from_status=before, to_status=to_status, on_date=day, actor=actor, note=note)
+        SiteEvent(
+            from_status=before,
+            to_status=to_status,
+            on_date=day,
+            actor=actor,
+            note=note,
+            meeting_id=(meeting or {}).get("meeting"),
+        )
     )
     audit.record(
         actor,

@@ -6,10 +6,18 @@ from flask_babel import lazy_gettext as _l
 from portal import authz
 from portal.authz import Permission
 from portal.extensions import db
-from portal.models.governance import Body, BodyKind, BodyMember, MemberRole
+from portal.models.governance import (
+    Body,
+    BodyKind,
+    BodyMember,
+    Meeting,
+    MeetingStatus,
+    MemberRole,
+)
 from portal.models.organizations import City
+from portal.models.types import utcnow
 from portal.models.users import User
-from portal.services import audit, inputs
+from portal.services import audit, inputs, notifications
 from portal.services.errors import InvalidInput, NotAllowed, ensure_current
 
 STALE = _l("Cette instance a été modifiée par quelqu'un d'autre entre-temps.")
@@ -137,6 +145,15 @@ def set_member(actor: User, body: Body, *, user_id, role) -> BodyMember:
     if member is None:
         member = BodyMember(user=person, role=chosen)
         body.members.append(member)
+        # A newcomer is invited to the meetings already scheduled.
+        for meeting in db.session.scalars(
+            sa.select(Meeting).where(
+                Meeting.body_id == body.id,
+                Meeting.status == MeetingStatus.SCHEDULED,
+                Meeting.starts_at > utcnow(),
+            )
+        ):
+            notifications.meeting_invitation(actor, meeting, to=[person.id])
     else:
         member.role = chosen
     audit.record(

@@ -50,6 +50,19 @@ class Filters:
     start: date | None = None
     end: date | None = None
     source: str = ""  # the kind of object ("milestone_approve_local"...), or "free"
+    q: str = ""  # words in the item's title or the decision's text
+    follow_up: str = ""  # one of FOLLOW_UP
+
+
+# What became of a decision: carried out on its object, about an object but only recorded,
+# or about no object (a free item).
+FOLLOW_UP = ("carried_out", "recorded", "free")
+
+
+def follow_up_of(item: AgendaItem) -> str:
+    if item.carried_out:
+        return "carried_out"
+    return "recorded" if item.source else "free"
 
 
 def decisions(user: User, filters: Filters):
@@ -74,6 +87,17 @@ def decisions(user: User, filters: Filters):
         query = query.where(AgendaItem.source == "")
     elif filters.source:
         query = query.where(AgendaItem.source == filters.source)
+    if filters.q:
+        pattern = f"%{filters.q.strip()}%"
+        query = query.where(
+            sa.or_(AgendaItem.title.ilike(pattern), AgendaItem.outcome_text.ilike(pattern))
+        )
+    if filters.follow_up == "carried_out":
+        query = query.where(AgendaItem.carried_out != "")
+    elif filters.follow_up == "recorded":
+        query = query.where(AgendaItem.carried_out == "", AgendaItem.source != "")
+    elif filters.follow_up == "free":
+        query = query.where(AgendaItem.source == "")
     return query
 
 

@@ -49,8 +49,10 @@ def advance(
     present: list[int] | None = None,
     now: datetime | None = None,
     expected_version: int | None = None,
+    meeting: dict | None = None,
 ) -> None:
-    """Move the procedure on by one stage (or end it); each move has its conditions."""
+    """Move the procedure on by one stage (or end it); each move has its conditions.
+    `meeting`: the reference of the meeting whose decision this is, kept in the history."""
     ensure_current(tender, expected_version, STALE)
     now = now or utcnow()
     before = tender.stage
@@ -86,6 +88,7 @@ def advance(
         occurred_at=now,
         note=note,
         present=sorted(set(present or [])),
+        meeting_id=(meeting or {}).get("meeting"),
     )
     db.session.add(event)
     audit.record(

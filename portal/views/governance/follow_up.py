@@ -6,6 +6,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from portal import clock
@@ -23,7 +24,9 @@ from portal.models.types import utcnow
 from portal.names import local
 from portal.services import governance as service
 from portal.services import tasks
+from portal.services.governance import transitions
 from portal.services.governance.meetings import AGENDA_LABELS
+from portal.services.governance.register import FOLLOW_UP, follow_up_of
 from portal.services.organizations import all_cities
 from portal.views._common import (
     act,
@@ -123,13 +126,30 @@ def _filters() -> service.Filters:
             return None
 
     source = request.args.get("source", "")
+    follow_up = request.args.get("follow_up", "")
     return service.Filters(
+        q=request.args.get("q", "").strip()[:200],
+        follow_up=follow_up if follow_up in FOLLOW_UP else "",
         body_id=request.args.get("body", type=int),
         city_id=request.args.get("city", type=int),
         start=day("start"),
         end=day("end"),
         source=source if source == "free" or source in AGENDA_LABELS else "",
     )
+
+
+FOLLOW_UP_LABELS = {
+    "carried_out": _l("Exécutée sur l'objet"),
+    "recorded": _l("Notée, sans exécution sur l'objet"),
+    "free": _l("Point libre"),
+}
+
+
+def _follow_up_text(item) -> str:
+    state = follow_up_of(item)
+    if state == "carried_out":
+        return f"{FOLLOW_UP_LABELS[state]} : {transitions.label_of(item.source, item.carried_out)}"
+    return str(FOLLOW_UP_LABELS[state])
 
 
 @bp.route("/decisions")
@@ -143,6 +163,9 @@ def decisions():
         bodies=db.session.scalars(sa.select(Body).order_by(Body.name)).all(),
         cities=all_cities(),
         sources=AGENDA_LABELS,
+        follow_up_labels=FOLLOW_UP_LABELS,
+        follow_up_of=follow_up_of,
+        carried_label=transitions.label_of,
     )
 
 
@@ -150,7 +173,15 @@ def decisions():
 @require(Permission.GOVERNANCE_VIEW)
 def export_decisions(fmt: str):
     found = db.session.scalars(service.decisions(acting_user(), _filters())).all()
-    headers = [_("Date"), _("Instance"), _("Ville"), _("Point"), _("Objet"), _("Décision")]
+    headers = [
+        _("Date"),
+        _("Instance"),
+        _("Ville"),
+        _("Point"),
+        _("Objet"),
+        _("Décision"),
+        _("Suite"),
+    ]
     cities = tasks.cities_by_id()
     rows = [
         [
@@ -160,6 +191,7 @@ def export_decisions(fmt: str):
             item.title,
             str(AGENDA_LABELS[item.source]) if item.source in AGENDA_LABELS else "",
             item.outcome_text,
+            _follow_up_text(item),
         ]
         for item in found
     ]

@@ -10,6 +10,7 @@ from flask import current_app
 from portal.extensions import db
 from portal.models.governance import Body, FollowUpAction
 from portal.models.organizations import City
+from portal.models.reminders import OutboxMessage, ReminderKind
 from portal.models.types import utcnow
 from portal.models.users import Role, User
 from portal.services import governance
@@ -153,6 +154,16 @@ def _past_meeting(secretariat: User, body: Body, place: str, today: date) -> Non
         place=place,
     )
     db.session.flush()
+    # Its invitations went out two weeks before it.
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.kind == ReminderKind.MEETING_INVITATION,
+            OutboxMessage.item_id == meeting.id,
+        )
+        .values(created_at=meeting.starts_at - timedelta(days=14))
+        .execution_options(synchronize_session=False)
+    )
     items = [
         "Avancement du schéma directeur",
         "Calendrier des appels d'offres",

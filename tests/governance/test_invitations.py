@@ -44,6 +44,24 @@ def _sent(app, smtp, now) -> dict[str, icalendar.Calendar]:
     return found
 
 
+def _edit(app, client, meeting_url, **values):
+    """The meeting moved to 22 February 2027, 10:00-12:00 (and `values`)."""
+    with app.app_context():
+        version = db.session.scalar(sa.select(Meeting.version))
+    return client.post(
+        f"{meeting_url}/edit",
+        data={
+            "day": "2027-02-22",
+            "starts": "10:00",
+            "ends": "12:00",
+            "place": "Salle du conseil",
+            "video_link": "https://visio.example/cp",
+            "version": version,
+            **values,
+        },
+    )
+
+
 def _event(calendar: icalendar.Calendar) -> icalendar.Event:
     (event,) = calendar.walk("VEVENT")
     return event
@@ -96,19 +114,7 @@ def test_members_get_an_invitation_that_follows_the_meeting(app, smtp, world):
 
         # Moved into Ramadan 2027, when Morocco's clocks go back to UTC: same event, next
         # sequence, the right instant.
-        with app.app_context():
-            version = db.session.scalar(sa.select(Meeting.version))
-        moved = secretary.post(
-            f"{meeting_url}/edit",
-            data={
-                "day": "2027-02-22",
-                "starts": "10:00",
-                "ends": "12:00",
-                "place": "Salle du conseil",
-                "video_link": "https://visio.example/cp",
-                "version": version,
-            },
-        )
+        moved = _edit(app, secretary, meeting_url)
         assert moved.status_code == 302, text(moved)
         sent = _sent(app, smtp, NOW)
         assert set(sent) == members
@@ -119,20 +125,7 @@ def test_members_get_an_invitation_that_follows_the_meeting(app, smtp, world):
         assert event.decoded("DTSTART").astimezone(UTC) == datetime(2027, 2, 22, 10, tzinfo=UTC)
 
         # Only the time or the place makes a new version: publishing it does not.
-        with app.app_context():
-            version = db.session.scalar(sa.select(Meeting.version))
-        published = secretary.post(
-            f"{meeting_url}/edit",
-            data={
-                "day": "2027-02-22",
-                "starts": "10:00",
-                "ends": "12:00",
-                "place": "Salle du conseil",
-                "video_link": "https://visio.example/cp",
-                "published": "y",
-                "version": version,
-            },
-        )
+        published = _edit(app, secretary, meeting_url, published="y")
         assert published.status_code == 302
         assert _sent(app, smtp, NOW) == {}
 

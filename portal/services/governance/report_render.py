@@ -4,7 +4,6 @@ the active language."""
 
 from datetime import date, datetime
 from decimal import Decimal
-from html import escape
 
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
@@ -60,32 +59,34 @@ def by_domain(figures: dict) -> list[dict]:
     return list(found.values())
 
 
-def plan_chart(figures: dict, *, title: str) -> str:
-    """Horizontal bars, one per domain: approved, late and the rest of its milestones. The
-    legend and the names are the page's own text beside it (text inside an SVG would not
-    run right to left)."""
+def plan_bars(figures: dict, *, rtl: bool = False) -> list[dict]:
+    """One bar per domain (approved, late, the rest of its milestones), scaled to the largest
+    domain, each a small SVG beside the domain's name on the page; in a right-to-left page
+    the bars grow from the right. The names and the legend are the page's own text."""
     rows = by_domain(figures)
     most = max((r["total"] for r in rows), default=0) or 1
-    width, bar, gap = 400, 14, 6
-    height = max(len(rows), 1) * (bar + gap)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'class="report-chart" role="img" aria-label="{escape(title)}">'
-    ]
-    for index, row in enumerate(rows):
-        y = index * (bar + gap)
+    width, height = 200, 14
+    found = []
+    for row in rows:
+        parts = [
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+            f'class="report-bar" aria-hidden="true" focusable="false">'
+        ]
         x = 0.0
         other = row["total"] - row["done"] - row["late"]
         for count, colour in ((row["done"], DONE), (row["late"], LATE), (other, OTHER)):
             if count <= 0:
                 continue
             length = width * count / most
+            start = width - x - length if rtl else x
             parts.append(
-                f'<rect x="{x:.1f}" y="{y}" width="{length:.1f}" height="{bar}" fill="{colour}"/>'
+                f'<rect x="{start:.1f}" y="0" width="{length:.1f}" height="{height}" '
+                f'fill="{colour}"/>'
             )
             x += length
-    parts.append("</svg>")
-    return "".join(parts)
+        parts.append("</svg>")
+        found.append({**row, "svg": "".join(parts)})
+    return found
 
 
 def _day(value: str) -> str:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from portal import clock
 from portal.authz import Permission, require
+from portal.bidi import right_to_left
 from portal.forms.governance import AttachReportForm, ReportForm
 from portal.models.types import utcnow
 from portal.services.errors import InvalidInput
@@ -48,9 +49,7 @@ def live_report():
         texts=report_render.texts(),
         named=report_render.named,
         money=report_render.money,
-        chart=report_render.plan_chart(figures, title=_("Avancement du plan par domaine"))
-        if figures
-        else "",
+        bars=report_render.plan_bars(figures, rtl=right_to_left()) if figures else [],
         attached_to=None,
         pdf_args=request.args.to_dict(),
     ), (200 if figures or not request.args else 422)
@@ -102,7 +101,7 @@ def meeting_report(meeting_id: int):
         texts=report_render.texts(),
         named=report_render.named,
         money=report_render.money,
-        chart=report_render.plan_chart(stored.figures, title=_("Avancement du plan par domaine")),
+        bars=report_render.plan_bars(stored.figures, rtl=right_to_left()),
         attached_to=found,
         stored=stored,
     )

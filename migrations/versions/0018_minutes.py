@@ -72,6 +72,23 @@ def upgrade():
             batch_op.f("ix_governance_minutes_comments_meeting_id"), ["meeting_id"], unique=False
         )
 
+    with op.batch_alter_table("governance_attendance", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "role",
+                sa.Enum(
+                    "chair",
+                    "member",
+                    "secretary",
+                    "observer",
+                    name="memberrole",
+                    native_enum=False,
+                    length=32,
+                ),
+                nullable=True,
+            )
+        )
+
     with op.batch_alter_table("governance_agenda_items", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("carried_out", sa.String(length=40), server_default="", nullable=False)
@@ -166,6 +183,9 @@ def downgrade():
 
     with op.batch_alter_table("governance_agenda_items", schema=None) as batch_op:
         batch_op.drop_column("carried_out")
+
+    with op.batch_alter_table("governance_attendance", schema=None) as batch_op:
+        batch_op.drop_column("role")
 
     with op.batch_alter_table("governance_minutes_comments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_governance_minutes_comments_meeting_id"))

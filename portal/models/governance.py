@@ -204,6 +204,8 @@ class Attendance(db.Model):
     )
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
     presence: Mapped[Presence] = mapped_column(str_enum(Presence))
+    # Their role in the body then: the quorum and the minutes keep it if it changes later.
+    role: Mapped[MemberRole | None] = mapped_column(str_enum(MemberRole))
 
     user: Mapped[User] = relationship()
 

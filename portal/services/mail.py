@@ -244,22 +244,24 @@ def _envelope(messages: list[OutboxMessage], subject: str) -> EmailMessage:
 
 def _invitation(messages: list[OutboxMessage]) -> EmailMessage:
     """A meeting's invitation as it stands when sent (its latest time, place and agenda;
-    cancelled if it was): text, HTML and the iCalendar request (RFC 6047)."""
+    cancelled if it was, or for a member who left the body): text, HTML and the iCalendar
+    request (RFC 6047), all in the recipient's language."""
     message = messages[0]
     meeting = db.session.get(Meeting, message.item_id)
+    removed = bool((message.details or {}).get("removed"))
+    method = "CANCEL" if removed or meeting.status is MeetingStatus.CANCELLED else "REQUEST"
     with force_locale(settings.locale_of(message.recipient.preferred_language)):
-        letter = invitations.letter(meeting, message.recipient)
+        letter = invitations.letter(meeting, message.recipient, removed=removed)
         email = _envelope(messages, letter.subject)
         email.set_content(letter.text)
         email.add_alternative(letter.html, subtype="html")
-    method = "CANCEL" if meeting.status is MeetingStatus.CANCELLED else "REQUEST"
-    email.add_alternative(
-        invitations.calendar(meeting, message.recipient, method=method),
-        maintype="text",
-        subtype="calendar",
-        params={"method": method, "charset": "utf-8"},
-        filename="invitation.ics",
-    )
+        # Inline, not an attachment: calendars then show it as a meeting request.
+        email.add_alternative(
+            invitations.calendar(meeting, message.recipient, method=method),
+            maintype="text",
+            subtype="calendar",
+            params={"method": method, "charset": "utf-8"},
+        )
     return email
 
 

@@ -430,7 +430,9 @@ def scenario_moved(actor, scenario: Scenario, *, note: str, now=None) -> None:
 # --- Governance --------------------------------------------------------------------------------
 
 
-def meeting_invitation(actor, meeting, *, now=None, to: Iterable[int] | None = None) -> None:
+def meeting_invitation(
+    actor, meeting, *, now=None, to: Iterable[int] | None = None, removed: bool = False
+) -> None:
     """Every member's invitation, its update or its cancellation: an e-mail of its own with
     the iCalendar request (to every member but the one who scheduled it; to `to` only, for
     a member who joins the body after the meeting was scheduled)."""
@@ -449,6 +451,7 @@ def meeting_invitation(actor, meeting, *, now=None, to: Iterable[int] | None = N
         time=starts.strftime("%H:%M"),
         sequence=meeting.sequence,
         cancelled=meeting.status.value == "cancelled",
+        removed=removed,
     )
 
 
@@ -528,7 +531,12 @@ def describe(message: OutboxMessage) -> str:
             "%(who)s a diffusé le procès-verbal de la réunion du %(day)s : vos remarques "
             "jusqu'au %(due)s."
         ),
-        K.MEETING_INVITATION: _("%(who)s a annulé la réunion de %(body)s du %(day)s.")
+        K.MEETING_INVITATION: _(
+            "%(who)s vous a retiré(e) de %(body)s : la réunion du %(day)s n'est plus dans "
+            "votre agenda."
+        )
+        if d.get("removed")
+        else _("%(who)s a annulé la réunion de %(body)s du %(day)s.")
         if d.get("cancelled")
         else _("%(who)s a déplacé la réunion de %(body)s : le %(day)s à %(time)s.")
         if d.get("sequence")

@@ -10,6 +10,7 @@ import time_machine
 
 from portal.extensions import db
 from portal.models import (
+    BodyMember,
     FollowUpAction,
     Meeting,
     OutboxMessage,
@@ -123,11 +124,29 @@ def test_members_get_an_invitation_that_follows_the_meeting(app, smtp, world):
         event = _event(calendar)
         assert str(event["UID"]) == uid and int(event["SEQUENCE"]) == 1
         assert event.decoded("DTSTART").astimezone(UTC) == datetime(2027, 2, 22, 10, tzinfo=UTC)
+        # A calendar that trusts only the zone the invitation carries finds the same hour.
+        (carried,) = calendar.walk("VTIMEZONE")
+        wall = event.decoded("DTSTART").replace(tzinfo=None)
+        assert wall.replace(tzinfo=carried.to_tz(lookup_tzid=False)).astimezone(UTC) == datetime(
+            2027, 2, 22, 10, tzinfo=UTC
+        )
 
         # Only the time or the place makes a new version: publishing it does not.
         published = _edit(app, secretary, meeting_url, published="y")
         assert published.status_code == 302
         assert _sent(app, smtp, NOW) == {}
+
+        # Someone who leaves the body has the meeting taken out of their calendar.
+        with app.app_context():
+            leaving = db.session.scalar(
+                sa.select(BodyMember.id).where(BodyMember.user_id == world["central"].id)
+            )
+        browser(app, world["secretariat"]).post(f"{body_url}/members/{leaving}/remove")
+        sent = _sent(app, smtp, NOW)
+        assert set(sent) == {world["central"].email}
+        message, calendar = sent[world["central"].email]
+        assert message["Subject"].startswith("Réunion retirée de votre agenda : ")
+        assert str(calendar["METHOD"]) == "CANCEL" and str(_event(calendar)["UID"]) == uid
 
         with app.app_context():
             version = db.session.scalar(sa.select(Meeting.version))

@@ -186,6 +186,13 @@ def test_minutes_are_circulated_commented_adopted_and_frozen(app, world):
             },
         )
         assert changed.status_code == 422
+        # Nor who came: the quorum the decisions rested on is part of the record.
+        people = [world[p].id for p in ("local", "secretary", "member")]
+        recounted = secretary.post(
+            f"{meeting_url}/attendance",
+            data={"version": _version(app), **{f"presence-{i}": "absent" for i in people}},
+        )
+        assert recounted.status_code == 422 and "il ne change plus" in text(recounted)
         # The action is done later: the adopted minutes still say what was asked.
         with app.app_context():
             action = db.session.scalar(sa.select(FollowUpAction))

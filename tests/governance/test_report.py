@@ -181,3 +181,16 @@ def test_the_secretariat_attaches_the_report_to_a_meeting(app, demo_data):
     assert (
         browser(app, outsider).get(f"/governance/meetings/{meeting_id}/report").status_code == 404
     )
+    # Published, the meeting is everyone's; its report stays the body's, and the amounts
+    # stay with those who oversee the city's money.
+    with app.app_context():
+        db.session.get(Meeting, meeting_id).published = True
+        db.session.commit()
+        contributor = _user("contributeur@sdtn.demo")
+    reader = browser(app, outsider)
+    assert reader.get(f"/governance/meetings/{meeting_id}").status_code == 200
+    assert reader.get(f"/governance/meetings/{meeting_id}/report").status_code == 404
+    assert reader.get(f"/governance/meetings/{meeting_id}/report.fr.pdf").status_code == 404
+    utility = text(browser(app, contributor).get(f"/governance/meetings/{meeting_id}/report"))
+    assert "Les montants sont réservés" in utility and " MAD" not in utility
+    assert " MAD" in text(shown)

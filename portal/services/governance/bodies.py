@@ -146,13 +146,7 @@ def set_member(actor: User, body: Body, *, user_id, role) -> BodyMember:
         member = BodyMember(user=person, role=chosen)
         body.members.append(member)
         # A newcomer is invited to the meetings already scheduled.
-        for meeting in db.session.scalars(
-            sa.select(Meeting).where(
-                Meeting.body_id == body.id,
-                Meeting.status == MeetingStatus.SCHEDULED,
-                Meeting.starts_at > utcnow(),
-            )
-        ):
+        for meeting in _upcoming(body):
             notifications.meeting_invitation(actor, meeting, to=[person.id])
     else:
         member.role = chosen
@@ -172,3 +166,16 @@ def remove_member(actor: User, body: Body, member_id: int) -> None:
         raise InvalidInput(_l("Cette personne n'est pas membre de l'instance."), field="member")
     body.members.remove(member)
     audit.record(actor, "governance.member_removed", obj=body, details={"user": member.user.email})
+    # Their calendar drops the meetings already scheduled.
+    for meeting in _upcoming(body):
+        notifications.meeting_invitation(actor, meeting, to=[member.user_id], removed=True)
+
+
+def _upcoming(body: Body):
+    return db.session.scalars(
+        sa.select(Meeting).where(
+            Meeting.body_id == body.id,
+            Meeting.status == MeetingStatus.SCHEDULED,
+            Meeting.starts_at > utcnow(),
+        )
+    ).all()

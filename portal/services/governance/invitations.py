@@ -4,7 +4,7 @@ so that calendars replace it, and METHOD:CANCEL once cancelled. Times travel in
 Africa/Casablanca with its VTIMEZONE, so a calendar elsewhere shows the right hour."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -38,13 +38,15 @@ def _link(meeting: Meeting) -> str:
     return f"{current_app.config['PORTAL_URL'].rstrip('/')}/governance/meetings/{meeting.id}"
 
 
-def letter(meeting: Meeting, recipient: User) -> Letter:
-    """In the active language (the recipient's)."""
+def letter(meeting: Meeting, recipient: User, *, removed: bool = False) -> Letter:
+    """In the active language (the recipient's); `removed`: to a member who left the body."""
     starts = meeting.starts_at.astimezone(_zone())
     ends = meeting.ends_at.astimezone(_zone())
     body = isolate(local(meeting.body))
     cancelled = meeting.status is MeetingStatus.CANCELLED
-    if cancelled:
+    if removed:
+        subject = _("Réunion retirée de votre agenda : %(body)s", body=body)
+    elif cancelled:
         subject = _("Réunion annulée : %(body)s", body=body)
     elif meeting.sequence:
         subject = _("Réunion modifiée : %(body)s", body=body)
@@ -56,7 +58,8 @@ def letter(meeting: Meeting, recipient: User) -> Letter:
         "body": body,
         "starts": starts,
         "ends": ends,
-        "cancelled": cancelled,
+        "cancelled": cancelled or removed,
+        "removed": removed,
         "link": _link(meeting),
         "preferences": current_app.config["PORTAL_URL"].rstrip("/") + "/account/",
     }
@@ -98,6 +101,49 @@ def calendar(meeting: Meeting, recipient: User, *, method: str, now: datetime | 
     # Apologies go through the portal, not a calendar reply.
     attendee.params["rsvp"] = icalendar.vText("FALSE")
     event.add("attendee", attendee)
+    cal.add_component(vtimezone(zone, meeting.starts_at))
     cal.add_component(event)
-    cal.add_missing_timezones()
     return cal.to_ical()
+
+
+def _transitions(zone: ZoneInfo, start: datetime, end: datetime) -> list:
+    """(instant, offset before, offset after) of each change of the zone's offset between
+    `start` and `end`, to the minute: Morocco's clocks move around each Ramadan, on dates
+    no yearly rule describes."""
+    found = []
+    moment, before = start, start.astimezone(zone).utcoffset()
+    while moment < end:
+        following = moment + timedelta(days=1)
+        after = following.astimezone(zone).utcoffset()
+        if after != before:
+            low, high = moment, following
+            while high - low > timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                if middle.astimezone(zone).utcoffset() == before:
+                    low = middle
+                else:
+                    high = middle
+            found.append((high.replace(second=0, microsecond=0), before, after))
+        moment, before = following, after
+    return found
+
+
+def vtimezone(zone: ZoneInfo, around: datetime) -> icalendar.Timezone:
+    """The zone's VTIMEZONE from the time-zone database itself, each change of offset in
+    the year around the meeting written out (icalendar's own rules miss some of Morocco's
+    Ramadan changes)."""
+    start, end = around - timedelta(days=366), around + timedelta(days=366)
+    timezone = icalendar.Timezone()
+    timezone.add("tzid", zone.key)
+    first = start.astimezone(zone)
+    changes = [(start, first.utcoffset(), first.utcoffset()), *_transitions(zone, start, end)]
+    for instant, before, after in changes:
+        local_after = instant.astimezone(zone)
+        part = icalendar.TimezoneDaylight() if local_after.dst() else icalendar.TimezoneStandard()
+        # DTSTART is the wall-clock time the change happens at, in the offset before it.
+        part.add("dtstart", (instant.astimezone(UTC) + before).replace(tzinfo=None))
+        part.add("tzoffsetfrom", before)
+        part.add("tzoffsetto", after)
+        part.add("tzname", local_after.tzname())
+        timezone.add_component(part)
+    return timezone

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.extensions import db
@@ -27,7 +28,7 @@ from portal.services import audit, inputs, notifications
 from portal.services.errors import InvalidInput, NotAllowed, TransitionNotAllowed, ensure_current
 from portal.services.governance.bodies import role_in
 from portal.services.governance.meetings import STALE, _runner
-from portal.services.governance.sessions import ADOPTED, attendance_of, quorum
+from portal.services.governance.sessions import ADOPTED, attendance_of, quorum, roles_at
 
 MAX_DAYS = 30
 
@@ -154,12 +155,24 @@ def record(meeting: Meeting, *, adopted_by: User | None = None, adopted_at=None)
     if meeting.minutes_record is not None:
         return meeting.minutes_record
     attendance = attendance_of(meeting)
-    found = quorum(meeting, attendance)
+    roles = roles_at(meeting)
+    found = quorum(meeting, attendance, roles)
     actions = db.session.scalars(
         sa.select(FollowUpAction)
         .where(FollowUpAction.meeting_id == meeting.id)
+        .options(
+            joinedload(FollowUpAction.owner_organization), joinedload(FollowUpAction.owner_user)
+        )
         .order_by(FollowUpAction.id)
     ).all()
+    # Who was there as the attendance recorded them, whoever has joined or left since.
+    people = db.session.scalars(
+        sa.select(User).where(User.id.in_(list(attendance))).options(joinedload(User.organization))
+    ).all()
+    order = list(MemberRole)
+    people = sorted(
+        people, key=lambda u: (order.index(roles[u.id]) if u.id in roles else 9, u.full_name)
+    )
     before = previous(meeting) if meeting.erratum else None
     body = meeting.body
     return {
@@ -170,13 +183,13 @@ def record(meeting: Meeting, *, adopted_by: User | None = None, adopted_at=None)
         "video_link": meeting.video_link,
         "members": [
             {
-                "name": m.user.full_name,
-                "organization": m.user.organization.short_name if m.user.organization else "",
-                "role": m.role.value,
-                "presence": attendance[m.user_id].value if m.user_id in attendance else "",
-                "voting": m.role in VOTING,
+                "name": person.full_name,
+                "organization": person.organization.short_name if person.organization else "",
+                "role": roles[person.id].value if person.id in roles else "",
+                "presence": attendance[person.id].value,
+                "voting": roles.get(person.id) in VOTING,
             }
-            for m in body.members
+            for person in people
         ],
         "quorum": {"present": found.present, "required": found.required},
         "items": [
@@ -213,6 +226,7 @@ def comments(meeting: Meeting) -> list[MinutesComment]:
         db.session.scalars(
             sa.select(MinutesComment)
             .where(MinutesComment.meeting_id == meeting.id)
+            .options(joinedload(MinutesComment.user))
             .order_by(MinutesComment.created_at, MinutesComment.id)
         )
     )

@@ -77,7 +77,7 @@ def build(record: dict) -> bytes:
             [
                 m["name"],
                 m["organization"],
-                str(MEMBER_ROLE_LABELS[MemberRole(m["role"])]),
+                str(MEMBER_ROLE_LABELS[MemberRole(m["role"])]) if m["role"] else "—",
                 str(PRESENCE_LABELS[Presence(m["presence"])]) if m["presence"] else "—",
             ]
             for m in record["members"]

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from portal import clock
+from portal import authz, clock
+from portal.authz import Permission
 from portal.extensions import db
 from portal.models.commitments import Commitment
 from portal.models.coverage import Site
@@ -38,7 +39,7 @@ from portal.services import commitments as commitment_rules
 from portal.services.coverage import indicators
 from portal.services.errors import InvalidInput, NotAllowed
 from portal.services.finance.balances import balances
-from portal.services.governance.bodies import may_manage
+from portal.services.governance.bodies import may_manage, role_in
 
 S = MilestoneStatus
 MAX_DAYS = 731  # two years: a report covers the time between two meetings, not the plan's life
@@ -249,19 +250,21 @@ def _bodies(city):
 DECISIONS_SHOWN = 100
 
 
-def _decisions(city, start: date, end: date) -> list[dict]:
+def _decisions(city, start: date, end: date, meetings) -> list[dict]:
+    """The newest decisions of the period (the register holds them all)."""
     items = db.session.execute(
         sa.select(AgendaItem, Meeting.starts_at, Body.name)
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .join(Body, Body.id == Meeting.body_id)
         .where(
             _bodies(city),
+            meetings,
             AgendaItem.outcome == Outcome.DECISION,
             Meeting.status == MeetingStatus.HELD,
             Meeting.starts_at >= clock.start_of_day(start),
             Meeting.starts_at < clock.start_of_day(end + timedelta(days=1)),
         )
-        .order_by(Meeting.starts_at, AgendaItem.position)
+        .order_by(Meeting.starts_at.desc(), AgendaItem.position)
         .limit(DECISIONS_SHOWN)
     ).all()
     return [
@@ -280,47 +283,67 @@ def _decisions(city, start: date, end: date) -> list[dict]:
 ACTIONS_SHOWN = 100
 
 
-def _actions(city, start: date, end: date, today: date) -> dict:
-    """The follow-up actions of the scope's bodies: open ones (late first), and those closed
-    in the period."""
+def _actions(city, start: date, end: date, today: date, meetings) -> dict:
+    """The follow-up actions of the scope's bodies: counted in full (open, late, done and
+    abandoned in the period), and the first ones listed, late first."""
     closed_in_period = sa.and_(
         FollowUpAction.status != ActionStatus.OPEN,
         FollowUpAction.closed_at >= clock.start_of_day(start),
         FollowUpAction.closed_at < clock.start_of_day(end + timedelta(days=1)),
     )
+    late = sa.and_(FollowUpAction.status == ActionStatus.OPEN, FollowUpAction.due_on < today)
+    scope = sa.and_(
+        _bodies(city),
+        meetings,
+        sa.or_(FollowUpAction.status == ActionStatus.OPEN, closed_in_period),
+    )
+    counts = {"open": 0, "late": 0, "done": 0, "cancelled": 0}
+    for status, is_late, count in db.session.execute(
+        sa.select(FollowUpAction.status, late, sa.func.count())
+        .join(Meeting, Meeting.id == FollowUpAction.meeting_id)
+        .join(Body, Body.id == Meeting.body_id)
+        .where(scope)
+        .group_by(FollowUpAction.status, late)
+    ):
+        counts[status.value] += count
+        if is_late:
+            counts["late"] += count
     found = db.session.scalars(
         sa.select(FollowUpAction)
         .join(Meeting, Meeting.id == FollowUpAction.meeting_id)
         .join(Body, Body.id == Meeting.body_id)
-        .where(_bodies(city), sa.or_(FollowUpAction.status == ActionStatus.OPEN, closed_in_period))
+        .where(scope)
         .options(joinedload(FollowUpAction.owner_organization))
-        .order_by(FollowUpAction.due_on, FollowUpAction.id)
+        .order_by(sa.case((late, 0), else_=1), FollowUpAction.due_on, FollowUpAction.id)
         .limit(ACTIONS_SHOWN)
     ).all()
-    counts = {"open": 0, "late": 0, "done": 0, "cancelled": 0}
-    items = []
-    for action in found:
-        late = action.status is ActionStatus.OPEN and action.due_on < today
-        if action.status is ActionStatus.OPEN:
-            counts["open"] += 1
-            counts["late"] += late
-        else:
-            counts[action.status.value] += 1
-        items.append(
-            {
-                "title": action.title,
-                "organization": action.owner_organization.short_name,
-                "due_on": action.due_on.isoformat(),
-                "status": "late" if late else action.status.value,
-            }
-        )
+    items = [
+        {
+            "title": action.title,
+            "organization": action.owner_organization.short_name,
+            "due_on": action.due_on.isoformat(),
+            "status": "late"
+            if action.status is ActionStatus.OPEN and action.due_on < today
+            else action.status.value,
+        }
+        for action in found
+    ]
     return {"counts": counts, "items": items}
 
 
-def figures(user: User, city: City | None, start: date, end: date, *, now: datetime) -> dict:
-    """Every figure of the report, read on the day of `now`."""
+def figures(
+    user: User, city: City | None, start: date, end: date, *, now: datetime, body=None
+) -> dict:
+    """Every figure of the report, read on the day of `now`. Attached to a meeting of `body`,
+    its decisions and actions are that body's and the published meetings' (what its members
+    read in the register), not those of other bodies' closed meetings."""
     start, end = period(start, end)
     today = clock.local_date(now)
+    meetings = (
+        sa.true()
+        if body is None
+        else sa.or_(Meeting.published.is_(True), Meeting.body_id == body.id)
+    )
     return {
         "scope": {"city": city.id if city else None, "name": _names(city) if city else None},
         "start": start.isoformat(),
@@ -333,8 +356,8 @@ def figures(user: User, city: City | None, start: date, end: date, *, now: datet
         "tenders": _tenders(city),
         "sites": _sites(city),
         "expectations": _expectations(city),
-        "decisions": _decisions(city, start, end),
-        "actions": _actions(city, start, end, today),
+        "decisions": _decisions(city, start, end, meetings),
+        "actions": _actions(city, start, end, today, meetings),
     }
 
 
@@ -366,7 +389,7 @@ def attach(actor: User, meeting: Meeting, *, start, end, now: datetime) -> Steer
             field="start",
         )
     city = meeting.body.city
-    values = figures(actor, city, start, end, now=now)
+    values = figures(actor, city, start, end, now=now, body=meeting.body)
     found = db.session.scalar(
         sa.select(SteeringReport).where(SteeringReport.meeting_id == meeting.id)
     )
@@ -386,6 +409,17 @@ def attach(actor: User, meeting: Meeting, *, start, end, now: datetime) -> Steer
         details={"start": values["start"], "end": values["end"]},
     )
     return found
+
+
+def may_read_attached(user: User, meeting: Meeting) -> bool:
+    """The report drawn up for a meeting is for the body (and the secretariat), even once the
+    meeting is published: it carries the scope's money."""
+    return may_manage(user) or role_in(user, meeting.body) is not None
+
+
+def shows_money(user: User, city_id: int | None) -> bool:
+    """Amounts for those who oversee the scope's money on the finance pages."""
+    return may_manage(user) or authz.can(user, Permission.FINANCE_OVERSEE, city_id=city_id)
 
 
 def attached(meeting: Meeting) -> SteeringReport | None:

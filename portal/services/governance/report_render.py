@@ -89,6 +89,10 @@ def plan_bars(figures: dict, *, rtl: bool = False) -> list[dict]:
     return found
 
 
+def money_withheld() -> str:
+    return _("Les montants sont réservés à ceux qui suivent les financements de ce périmètre.")
+
+
 def _day(value: str) -> str:
     return format_date(date.fromisoformat(value), "medium")
 
@@ -98,7 +102,9 @@ def title(figures: dict) -> str:
     return _("Rapport de pilotage — %(scope)s", scope=scope)
 
 
-def build_pdf(figures: dict, *, generated_at: datetime | None = None) -> bytes:
+def build_pdf(
+    figures: dict, *, generated_at: datetime | None = None, show_money: bool = True
+) -> bytes:
     words = texts()
     heading = title(figures)
     pdf = PdfDocument(heading)
@@ -195,13 +201,17 @@ def build_pdf(figures: dict, *, generated_at: datetime | None = None) -> bytes:
 
     pdf.heading(_("4. Financements"))
     money_figures = figures["money"]
-    for label, key in (
+    shown = (
         (_("Engagé"), "committed"),
         (_("Payé"), "paid"),
         (_("Reste à payer"), "outstanding"),
         (_("En retard de paiement"), "overdue"),
         (_("Contesté"), "disputed"),
-    ):
+    )
+    if not show_money:
+        pdf.line_text(money_withheld())
+        shown = ()
+    for label, key in shown:
         pdf.labelled(label, money(money_figures[key]))
 
     pdf.heading(_("5. Appels d'offres par étape"))

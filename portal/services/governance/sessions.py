@@ -51,8 +51,26 @@ class Quorum:
         return self.present >= self.required
 
 
-def quorum(meeting: Meeting, attendance: dict[int, Presence]) -> Quorum:
-    voting = {m.user_id for m in meeting.body.members if m.role in VOTING}
+def roles_at(meeting: Meeting) -> dict:
+    """Each member's role at the meeting: as recorded with the attendance, else today's."""
+    roles = {m.user_id: m.role for m in meeting.body.members}
+    roles.update(
+        db.session.execute(
+            sa.select(Attendance.user_id, Attendance.role).where(
+                Attendance.meeting_id == meeting.id, Attendance.role.is_not(None)
+            )
+        ).all()
+    )
+    return roles
+
+
+def quorum(meeting: Meeting, attendance: dict[int, Presence], roles=None) -> Quorum:
+    """Voting members present; once held, with the roles they had at the meeting."""
+    if roles is None:
+        roles = roles_at(meeting) if meeting.status is MeetingStatus.HELD else None
+    if roles is None:
+        roles = {m.user_id: m.role for m in meeting.body.members}
+    voting = {uid for uid, role in roles.items() if role in VOTING}
     present = sum(1 for uid, p in attendance.items() if p is Presence.PRESENT and uid in voting)
     return Quorum(present, meeting.body.quorum)
 
@@ -74,12 +92,15 @@ def send_apologies(actor: User, meeting: Meeting, *, now: datetime) -> None:
     if meeting.status is not MeetingStatus.SCHEDULED or meeting.starts_at <= now:
         raise TransitionNotAllowed(_l("La réunion a commencé ou n'a plus lieu."))
     found = db.session.get(Attendance, (meeting.id, actor.id))
+    role = role_in(actor, meeting.body)
     if found is None:
         db.session.add(
-            Attendance(meeting_id=meeting.id, user_id=actor.id, presence=Presence.APOLOGISED)
+            Attendance(
+                meeting_id=meeting.id, user_id=actor.id, presence=Presence.APOLOGISED, role=role
+            )
         )
     else:
-        found.presence = Presence.APOLOGISED
+        found.presence, found.role = Presence.APOLOGISED, role
     audit.record(actor, "governance.apologies_sent", obj=meeting)
 
 
@@ -93,7 +114,17 @@ def record_attendance(
         raise TransitionNotAllowed(_l("Cette réunion est annulée."))
     if meeting.starts_at > now:
         raise TransitionNotAllowed(_l("La présence se relève une fois la réunion commencée."))
-    members = {m.user_id for m in meeting.body.members}
+    if meeting.minutes_status is MinutesStatus.ADOPTED:
+        raise TransitionNotAllowed(ADOPTED)
+    if any(item.carried_out for item in meeting.items):
+        raise TransitionNotAllowed(
+            _l(
+                "Une décision de cette réunion a été exécutée sur son objet : la présence qui "
+                "fondait son quorum ne change plus."
+            )
+        )
+    roles = {m.user_id: m.role for m in meeting.body.members}
+    members = set(roles)
     chosen = {}
     for user_id in members:
         value = presences.get(user_id) or presences.get(str(user_id))
@@ -111,11 +142,15 @@ def record_attendance(
     }
     for user_id, presence in chosen.items():
         if user_id in known:
-            known[user_id].presence = presence
+            known[user_id].presence, known[user_id].role = presence, roles[user_id]
         else:
-            db.session.add(Attendance(meeting_id=meeting.id, user_id=user_id, presence=presence))
+            db.session.add(
+                Attendance(
+                    meeting_id=meeting.id, user_id=user_id, presence=presence, role=roles[user_id]
+                )
+            )
     meeting.status = MeetingStatus.HELD
-    found = quorum(meeting, chosen)
+    found = quorum(meeting, chosen, roles)
     audit.record(
         actor,
         "governance.attendance_recorded",

@@ -1,15 +1,16 @@
 """A decision that carries out its object's own transition: approving or returning a
 milestone at the body's level, accepting or refusing a due-date change, endorsing or
-approving a scenario, selecting or rejecting a site, awarding a tender or declaring it
-unsuccessful. The meeting calls the object's own service with the person who records the
-decision, so it never lets anyone do more than they could on the object's page; the
-object's history names the meeting."""
+approving a scenario, selecting or rejecting a site, awarding a tender. The meeting calls
+the object's own service with the person who records the decision, so it never lets anyone
+do more than they could on the object's page; the object's history names the meeting."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from portal import authz, clock
 from portal.authz import Permission
@@ -121,7 +122,7 @@ def _site_run(actor, site, name, *, text, now, reference):
     )
 
 
-TENDER_TARGETS = {"award": TenderStage.AWARDED, "unsuccessful": TenderStage.UNSUCCESSFUL}
+TENDER_TARGETS = {"award": TenderStage.AWARDED}
 
 
 def _tender_offered(user: User, tender: Tender) -> set[str]:
@@ -192,10 +193,9 @@ KINDS = {
     ),
     "tender_award": Kind(
         Tender,
-        (
-            Carried("award", _l("Attribuer")),
-            Carried("unsuccessful", _l("Déclarer infructueux")),
-        ),
+        # Only the award: with an award proposed, a winner is ranked, and the procedure's
+        # own rule refuses to call it unsuccessful.
+        (Carried("award", _l("Attribuer")),),
         _tender_offered,
         _tender_run,
     ),
@@ -215,6 +215,21 @@ def label_of(source: str, name: str):
 def reference(meeting: Meeting) -> dict:
     """What the object's history keeps of the meeting."""
     return {"meeting": meeting.id, "meeting_body": meeting.body.name}
+
+
+def preload(items) -> None:
+    """The objects of a meeting's items, one query per kind of object: `choices` then reads
+    them from the session, however long the agenda."""
+    wanted: dict[type, set[int]] = {}
+    for item in items:
+        kind = KINDS.get(item.source)
+        if kind is not None and item.object_id is not None:
+            wanted.setdefault(kind.model, set()).add(item.object_id)
+    for model, ids in wanted.items():
+        query = sa.select(model).where(model.id.in_(ids))
+        if model is ChangeRequest:
+            query = query.options(joinedload(ChangeRequest.milestone))
+        db.session.scalars(query).all()
 
 
 def choices(user: User, item: AgendaItem) -> list[Carried]:

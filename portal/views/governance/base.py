@@ -14,6 +14,7 @@ from portal.models.governance import (
     BodyMember,
     Meeting,
 )
+from portal.models.users import User
 from portal.services import governance as service
 from portal.views._common import acting_user
 
@@ -36,7 +37,10 @@ def _meeting_or_404(meeting_id: int) -> Meeting:
         sa.select(Meeting)
         .where(Meeting.id == meeting_id)
         .options(
-            joinedload(Meeting.body).selectinload(Body.members).joinedload(BodyMember.user),
+            joinedload(Meeting.body)
+            .selectinload(Body.members)
+            .joinedload(BodyMember.user)
+            .joinedload(User.organization),
             selectinload(Meeting.items),
         )
     )

@@ -114,9 +114,11 @@ def _meeting_page(found: Meeting, *, status: int = 200, **forms):
             .order_by(User.full_name)
             .limit(1000)
         ).all()
+        transitions.preload(found.items)
         for item in found.items:
-            if item.outcome is Outcome.ACTION:
-                continue
+            refused_here = forms.get("outcome_item") == item.id
+            if (item.outcome is Outcome.ACTION or item.carried_out) and not refused_here:
+                continue  # closed in the actions' list, or done on its object
             refused = forms.get("outcome") if forms.get("outcome_item") == item.id else None
             form = refused or OutcomeForm(
                 formdata=None,
@@ -173,6 +175,7 @@ def _meeting_page(found: Meeting, *, status: int = 200, **forms):
         "governance/meeting.html",
         report_form=report_form,
         attached_report=report.attached(found),
+        reads_report=report.may_read_attached(user, found),
         show_minutes=show_minutes,
         **minutes_context,
         found=found,

@@ -51,6 +51,7 @@ def live_report():
         money=report_render.money,
         bars=report_render.plan_bars(figures, rtl=right_to_left()) if figures else [],
         attached_to=None,
+        show_money=True,
         pdf_args=request.args.to_dict(),
     ), (200 if figures or not request.args else 422)
 
@@ -92,7 +93,7 @@ def attach_report(meeting_id: int):
 def meeting_report(meeting_id: int):
     found = _meeting_or_404(meeting_id)
     stored = report.attached(found)
-    if stored is None:
+    if stored is None or not report.may_read_attached(acting_user(), found):
         abort(404)
     return render_template(
         "governance/report.html",
@@ -104,6 +105,7 @@ def meeting_report(meeting_id: int):
         bars=report_render.plan_bars(stored.figures, rtl=right_to_left()),
         attached_to=found,
         stored=stored,
+        show_money=report.shows_money(acting_user(), stored.city_id),
     )
 
 
@@ -112,9 +114,13 @@ def meeting_report(meeting_id: int):
 def meeting_report_file(meeting_id: int, lang: str):
     found = _meeting_or_404(meeting_id)
     stored = report.attached(found)
-    if stored is None:
+    if stored is None or not report.may_read_attached(acting_user(), found):
         abort(404)
     with force_locale(lang):
-        data = report_render.build_pdf(stored.figures, generated_at=stored.generated_at)
+        data = report_render.build_pdf(
+            stored.figures,
+            generated_at=stored.generated_at,
+            show_money=report.shows_money(acting_user(), stored.city_id),
+        )
     day = stored.period_end.isoformat()
     return attachment(data, "application/pdf", f"rapport-{meeting_id}-{day}-{lang}.pdf")

@@ -68,21 +68,27 @@ def _body_page(body: Body, *, status: int = 200, member_form=None):
         .where(Meeting.body_id == body.id, service.readable(user))
         .order_by(Meeting.starts_at.desc())
     )
+    can_manage = service.may_manage(user)
     if member_form is None:
         member_form = MemberForm(formdata=None)
-    member_form.user_id.choices = [
-        Choice(u.id, f"{u.full_name} ({u.email})")
-        for u in db.session.scalars(
-            sa.select(User).where(User.active.is_(True)).order_by(User.full_name).limit(1000)
-        )
-    ]
+    # The people to choose from: only for whoever manages the members.
+    member_form.user_id.choices = (
+        [
+            Choice(u.id, f"{u.full_name} ({u.email})")
+            for u in db.session.scalars(
+                sa.select(User).where(User.active.is_(True)).order_by(User.full_name).limit(1000)
+            )
+        ]
+        if can_manage
+        else []
+    )
     return render_template(
         "governance/body.html",
         body=body,
         meetings=meetings,
         member_form=member_form,
         remove_form=VersionForm(formdata=None),
-        can_manage=service.may_manage(user),
+        can_manage=can_manage,
         can_run=service.may_run(user, body),
         role=service.role_in(user, body),
     ), status

@@ -198,6 +198,7 @@ def test_the_national_committee_selects_a_site_and_awards_a_tender(app, demo_dat
     """With the demo: the central decision-maker, as the committee's secretary, carries out
     the decisions the ministry takes on sites and tenders; a site not yet assessed is
     refused by the site's own rule, and nothing of that decision is kept."""
+    from portal import clock
     from portal.models import (
         Body,
         BodyKind,
@@ -218,7 +219,7 @@ def test_the_national_committee_selects_a_site_and_awards_a_tender(app, demo_dat
 
     with app.test_request_context():
         now = utcnow()
-        at = tasks.At(clock_today(now), now)
+        at = tasks.At(clock.local_date(now), now)
         secretariat, central = person("secretariat@sdtn.demo"), person("central@sdtn.demo")
         body = db.session.scalar(sa.select(Body).where(Body.kind == BodyKind.NATIONAL))
         # The demo's tender under evaluation has come to its proposed award.
@@ -334,9 +335,3 @@ def test_the_national_committee_selects_a_site_and_awards_a_tender(app, demo_dat
         db.session.rollback()
         assert db.session.get(Site, unassessed.id).status is SiteStatus.ASSESSED
         assert db.session.get(AgendaItem, item.id).outcome is None
-
-
-def clock_today(now):
-    from portal import clock
-
-    return clock.local_date(now)

@@ -362,6 +362,7 @@ def figures(
 
 
 def default_period_for(today: date) -> tuple[date, date]:
+    """The last three months."""
     return today - timedelta(days=91), today
 
 
@@ -374,8 +375,9 @@ def default_period(meeting: Meeting, today: date) -> tuple[date, date]:
             Meeting.starts_at < meeting.starts_at,
         )
     )
-    start = clock.local_date(before) if before else today - timedelta(days=91)
-    return min(start, today), today
+    if before is None:
+        return default_period_for(today)
+    return min(clock.local_date(before), today), today
 
 
 def attach(actor: User, meeting: Meeting, *, start, end, now: datetime) -> SteeringReport:

@@ -67,9 +67,11 @@ def roles_at(meeting: Meeting) -> dict:
 def quorum(meeting: Meeting, attendance: dict[int, Presence], roles=None) -> Quorum:
     """Voting members present; once held, with the roles they had at the meeting."""
     if roles is None:
-        roles = roles_at(meeting) if meeting.status is MeetingStatus.HELD else None
-    if roles is None:
-        roles = {m.user_id: m.role for m in meeting.body.members}
+        roles = (
+            roles_at(meeting)
+            if meeting.status is MeetingStatus.HELD
+            else {m.user_id: m.role for m in meeting.body.members}
+        )
     voting = {uid for uid, role in roles.items() if role in VOTING}
     present = sum(1 for uid, p in attendance.items() if p is Presence.PRESENT and uid in voting)
     return Quorum(present, meeting.body.quorum)
